@@ -1,0 +1,130 @@
+# jupyterlab-repro — developer entry points.
+#
+#   make lab                 install (once), build, prepare ./demo-workspace, start JupyterLab
+#   make lab WORKSPACE=DIR   the same on your own folder (nothing is created in it)
+#   make test                install what tests need, then lint, pytest, jest and the
+#                            Galata UI tests against the built wheel in a clean venv
+#
+# Re-running is cheap: installs are redone only when pyproject.toml,
+# package.json or yarn.lock change, the frontend only when its sources do.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+WHEEL_VENV := .venv-wheel
+STAMPS := .make
+BIN := $(CURDIR)/$(VENV)/bin
+DEMO_WORKSPACE := $(CURDIR)/demo-workspace
+WORKSPACE ?=
+LAB_PORT ?= 8888
+LAB_ARGS ?=
+
+export PATH := $(BIN):$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# yarn asks the same registry npm is configured with on this machine.
+YARN_NPM_REGISTRY_SERVER ?= $(shell npm config get registry 2>/dev/null)
+export YARN_NPM_REGISTRY_SERVER
+
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
+
+.PHONY: help install build lab test lint pytest jest wheel wheel-venv ui-deps ui-test clean
+
+help:
+	@sed -n '3,7p' Makefile | sed 's/^# \{0,1\}//'
+
+# --- install ---------------------------------------------------------------
+
+$(STAMPS):
+	mkdir -p $(STAMPS)
+
+# The venv with the project (editable), its test and demo extras, and the
+# JS dependencies. hatch-jupyter-builder builds the frontend on install.
+$(STAMPS)/venv: pyproject.toml package.json yarn.lock | $(STAMPS)
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q "hatchling>=1.5" "hatch-jupyter-builder>=0.5" \
+	    "hatch-nodejs-version>=0.3.2" editables "jupyterlab>=4.2,<5"
+	jlpm install --immutable
+	$(VENV)/bin/pip install -q --no-build-isolation -e ".[test,demo]"
+	jupyter labextension develop --overwrite . >/dev/null
+	touch $@
+
+install: $(STAMPS)/venv
+
+$(STAMPS)/frontend: $(STAMPS)/venv $(FRONTEND_SOURCES)
+	jlpm build
+	touch $@
+
+build: $(STAMPS)/frontend
+
+# --- make lab --------------------------------------------------------------
+
+lab: build
+ifeq ($(strip $(WORKSPACE)),)
+	$(VENV)/bin/python demo/make_workspace.py "$(DEMO_WORKSPACE)"
+	cd "$(DEMO_WORKSPACE)" && \
+	MLFLOW_TRACKING_URI="$${MLFLOW_TRACKING_URI:-sqlite:///$(DEMO_WORKSPACE)/mlflow.db}" \
+	    jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	    --ServerApp.root_dir="$(DEMO_WORKSPACE)" $(ROOT_FLAG) $(LAB_ARGS)
+else
+	@test -d "$(WORKSPACE)" || { echo "make lab: WORKSPACE=$(WORKSPACE) is not a folder" >&2; exit 2; }
+	cd "$(WORKSPACE)" && jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	    --ServerApp.root_dir="$(abspath $(WORKSPACE))" $(ROOT_FLAG) $(LAB_ARGS)
+endif
+
+# --- make test -------------------------------------------------------------
+
+test: lint pytest jest wheel-venv ui-test
+
+lint: install
+	ruff check .
+	ruff format --check .
+	jlpm lint:check
+
+pytest: install
+	pytest
+
+jest: install
+	jlpm test
+
+# The wheel exactly as `pip install .` builds it (isolated build, prod frontend).
+wheel: install
+	rm -rf dist jupyterlab_repro/labextension
+	pip wheel -q --no-deps -w dist .
+	@ls dist/*.whl
+
+# A clean venv with only the wheel (and the demo extra the UI tests run):
+# a file missing from the wheel fails here, not on a user's machine.
+wheel-venv: wheel
+	rm -rf $(WHEEL_VENV)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/pip install -q "$$(ls dist/*.whl)[demo]"
+	$(WHEEL_VENV)/bin/jupyter server extension list 2>&1 | tee /dev/stderr \
+	    | grep -Eq "jupyterlab_repro.*enabled"
+	$(WHEEL_VENV)/bin/jupyter labextension list 2>&1 | tee /dev/stderr \
+	    | grep -Eq "jupyterlab-repro v[0-9.]+.*enabled.*OK"
+	@test ! -L $(WHEEL_VENV)/share/jupyter/labextensions/jupyterlab-repro \
+	    || { echo "labextension is a develop-mode link, not the wheel's copy" >&2; exit 1; }
+	# The editable dev install needs its dev build back (wheel removed it).
+	jlpm build >/dev/null
+	touch $(STAMPS)/frontend
+
+/usr/bin/chromium:
+	@echo "Installing Debian's chromium for the UI tests (apt-get)…"
+	@{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+	    || { echo "make test: cannot install chromium with apt-get; install the 'chromium'" \
+	              "package (Playwright uses /usr/bin/chromium) and re-run." >&2; exit 1; }
+
+ui-deps: /usr/bin/chromium
+	cd ui-tests && jlpm install --immutable
+
+ui-test: ui-deps
+	cd ui-tests && PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test
+
+clean:
+	rm -rf $(STAMPS) dist lib jupyterlab_repro/labextension tsconfig.tsbuildinfo \
+	    $(WHEEL_VENV) ui-tests/test-results ui-tests/playwright-report

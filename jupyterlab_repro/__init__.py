@@ -1,0 +1,34 @@
+"""jupyterlab-repro: reproducible notebook experiments in JupyterLab.
+
+Only the extension points live here; the server glue is imported lazily so
+that importing the package (from the CLI, a kernel or the MLflow plugin)
+stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    from ._version import __version__
+except ImportError:  # pragma: no cover - running from a source tree without a build
+    import warnings
+
+    warnings.warn("Importing 'jupyterlab_repro' outside a proper installation.", stacklevel=2)
+    __version__ = "dev"
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "jupyterlab-repro"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "jupyterlab_repro"}]
+
+
+def _load_jupyter_server_extension(server_app: Any) -> None:
+    """Register the REST handlers with the running Jupyter server."""
+    from .handlers import setup_handlers
+
+    setup_handlers(server_app)
+    server_app.log.info("jupyterlab_repro %s: server extension loaded", __version__)

@@ -1,0 +1,106 @@
+"""Typed exceptions raised by the core modules.
+
+The HTTP layer (:mod:`jupyterlab_repro.handlers`) and the CLI map these to
+status codes and exit codes in one place each; the core never knows about
+either.
+"""
+
+from __future__ import annotations
+
+
+class ReproError(Exception):
+    """Base class: a failure with a message meant for the user."""
+
+
+class PathOutsideRoot(ReproError):
+    """A requested path resolves outside the allowed root directory."""
+
+
+class PathNotFound(ReproError):
+    """A requested path does not exist."""
+
+
+class InvalidRequest(ReproError):
+    """The request is malformed (wrong types, missing fields, bad values)."""
+
+
+class NotARepository(ReproError):
+    """The path is not inside a git repository."""
+
+
+class RepositoryExists(ReproError):
+    """A repository already exists where a new one was requested."""
+
+
+class IdentityMissing(ReproError):
+    """git has no user.name / user.email to author a commit with."""
+
+
+class GitError(ReproError):
+    """A git command failed; ``stderr`` holds git's own explanation."""
+
+    def __init__(self, message: str, stderr: str = "") -> None:
+        super().__init__(message)
+        self.stderr = stderr
+
+
+class GitTimeout(GitError):
+    """A git command did not finish within its time limit."""
+
+
+class GitNotInstalled(ReproError):
+    """The git executable cannot be found."""
+
+
+class NotebookInvalid(ReproError):
+    """A notebook file is not valid JSON or not a structurally valid notebook.
+
+    ``problems`` lists every problem found; the message names the first.
+    """
+
+    def __init__(self, message: str, problems: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems) or [message]
+
+
+class UnsupportedNotebook(NotebookInvalid):
+    """A notebook in a format version this extension does not handle (not 3 or 4)."""
+
+
+class ConfigInvalid(ReproError):
+    """Repository configuration (pyproject.toml / .jupyterlab-repro.toml) is invalid."""
+
+
+class SnapshotError(ReproError):
+    """A hidden snapshot commit could not be made (broken HEAD, unreadable notebook …).
+
+    Nothing was changed: HEAD, the branch, the index and the working copy are
+    as they were.
+    """
+
+
+class ExportError(ReproError):
+    """Cells cannot be exported to a module (nothing selected, code that is not Python)."""
+
+
+class CellSyntaxError(ExportError):
+    """An exported cell is not valid Python once IPython syntax is commented out.
+
+    ``cell`` is the 1-based position of the cell in the notebook, ``cell_id``
+    its nbformat id (``None`` before nbformat 4.5) and ``line`` the 1-based
+    line in the cell's source.
+    """
+
+    def __init__(self, message: str, *, cell: int, cell_id: str | None, line: int | None) -> None:
+        super().__init__(message)
+        self.cell = cell
+        self.cell_id = cell_id
+        self.line = line
+
+
+class ForeignFile(ReproError):
+    """The export target exists and was not written by an export; it is left alone."""
+
+
+class UnsafeRepository(GitError):
+    """git refuses a repository owned by another user (``safe.directory``)."""

@@ -1,0 +1,63 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/**
+ * A request to the server extension; tests pass their own.
+ */
+export type Requester = <T>(endpoint: string, init?: RequestInit) => Promise<T>;
+
+/**
+ * An error reply from the server extension, with its message and reason.
+ */
+export class ReproRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly reason: string | null = null
+  ) {
+    super(message);
+    this.name = 'ReproRequestError';
+  }
+}
+
+/**
+ * Call `/jupyterlab-repro/<endpoint>` and return its JSON.
+ *
+ * Throws {@link ReproRequestError} with the server's `message` on a 4xx/5xx
+ * and status 0 when the server cannot be reached.
+ */
+export function makeRequester(
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Requester {
+  return async <T>(endpoint: string, init: RequestInit = {}): Promise<T> => {
+    const url = URLExt.join(settings.baseUrl, 'jupyterlab-repro', endpoint);
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, init, settings);
+    } catch (error) {
+      throw new ReproRequestError(
+        `Cannot reach the Jupyter server: ${(error as Error).message}`,
+        0
+      );
+    }
+    const text = await response.text();
+    let data: any = null;
+    if (text.length > 0) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      const message =
+        data && typeof data.message === 'string'
+          ? data.message
+          : `${response.status} ${response.statusText}`;
+      const reason =
+        data && typeof data.reason === 'string' ? data.reason : null;
+      throw new ReproRequestError(message, response.status, reason);
+    }
+    return data as T;
+  };
+}

@@ -1,0 +1,243 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { IReproModel, IStatusReply } from '../tokens';
+
+export interface IStatusViewProps {
+  model: IReproModel;
+  trans: TranslationBundle;
+  /** Runs a command (init goes through the command so it can confirm). */
+  onInit: () => void;
+}
+
+/**
+ * Repository status of the followed notebook or folder.
+ *
+ * Everything that comes from the server (paths, branch names, commit
+ * subjects, messages) is rendered as React text, never as HTML.
+ */
+export function StatusView(props: IStatusViewProps): JSX.Element {
+  const { model, trans } = props;
+  const [, setTick] = React.useState(0);
+  React.useEffect(() => {
+    const onChange = () => setTick(tick => tick + 1);
+    model.stateChanged.connect(onChange);
+    return () => {
+      model.stateChanged.disconnect(onChange);
+    };
+  }, [model]);
+
+  const { state, status } = model;
+  const className = 'jp-Repro-Status' + (model.busy ? ' jp-mod-busy' : '');
+  return (
+    <section
+      className={className}
+      data-state={state}
+      aria-busy={model.busy}
+      aria-label={trans.__('Repository status')}
+    >
+      <div className="jp-Repro-Status-header">
+        <span className="jp-Repro-Status-path" title={displayPath(model.path)}>
+          {displayPath(model.path)}
+        </span>
+        <button
+          className="jp-Repro-Status-refresh"
+          aria-label={trans.__('Refresh')}
+          title={trans.__('Refresh the repository status')}
+          onClick={() => void model.refresh()}
+        >
+          <refreshIcon.react tag="span" />
+        </button>
+      </div>
+      {state === 'loading' && (
+        <div className="jp-Repro-Status-message">
+          {trans.__('Reading the repository…')}
+        </div>
+      )}
+      {(state === 'ready' || state === 'no-commits') && status && (
+        <RepositoryFacts status={status} trans={trans} />
+      )}
+      {state === 'not-repository' && (
+        <div className="jp-Repro-Status-actions">
+          <div className="jp-Repro-Status-message">
+            {trans.__(
+              'This folder is not in a git repository. Snapshots, exports and run links need one.'
+            )}
+          </div>
+          <button
+            className="jp-Repro-Status-init jp-mod-styled jp-mod-accept"
+            onClick={props.onInit}
+            disabled={model.busy}
+          >
+            {trans.__('Initialize a repository here')}
+          </button>
+        </div>
+      )}
+      {(state === 'server-missing' ||
+        state === 'version-mismatch' ||
+        state === 'error') && (
+        <div className="jp-Repro-Status-message" role="alert">
+          {model.message}
+        </div>
+      )}
+      {status?.identity.missing && state !== 'version-mismatch' && (
+        <IdentityForm model={model} trans={trans} />
+      )}
+    </section>
+  );
+}
+
+function displayPath(path: string): string {
+  return path === '' ? '/' : path;
+}
+
+function RepositoryFacts(props: {
+  status: IStatusReply;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { status, trans } = props;
+  const repo = status.repository;
+  if (!repo) {
+    return null;
+  }
+  const head = repo.head;
+  const branch = repo.detached
+    ? trans.__('detached at %1', head?.short_sha ?? '?')
+    : (repo.branch ?? '');
+  const changed =
+    repo.changes.staged +
+    repo.changes.unstaged +
+    repo.changes.untracked +
+    repo.changes.conflicted;
+  return (
+    <div className="jp-Repro-Status-facts">
+      <div className="jp-Repro-Status-row">
+        <span className="jp-Repro-Status-label">{trans.__('Branch')}</span>
+        <span className="jp-Repro-Status-value jp-Repro-Status-branch">
+          {branch}
+        </span>
+      </div>
+      {head ? (
+        <div
+          className="jp-Repro-Status-row"
+          title={`${head.sha}\n${head.author_name} <${head.author_email}>\n${head.authored_at}`}
+        >
+          <span className="jp-Repro-Status-label">{trans.__('HEAD')}</span>
+          <span className="jp-Repro-Status-headSha">{head.short_sha}</span>
+          <span className="jp-Repro-Status-value jp-Repro-Status-headSubject">
+            {head.subject}
+          </span>
+        </div>
+      ) : (
+        <div className="jp-Repro-Status-message">
+          {trans.__(
+            'No commits yet: the first snapshot will create the first commit.'
+          )}
+        </div>
+      )}
+      {repo.upstream && (
+        <div className="jp-Repro-Status-row">
+          <span className="jp-Repro-Status-label">{trans.__('Upstream')}</span>
+          <span className="jp-Repro-Status-value jp-Repro-Status-upstream">
+            {trans.__(
+              '%1 (ahead %2, behind %3)',
+              repo.upstream,
+              repo.ahead ?? 0,
+              repo.behind ?? 0
+            )}
+          </span>
+        </div>
+      )}
+      <div className="jp-Repro-Status-row">
+        <span className="jp-Repro-Status-label">{trans.__('Changes')}</span>
+        <span
+          className={
+            'jp-Repro-Status-value jp-Repro-Status-changes' +
+            (repo.dirty ? ' jp-mod-dirty' : '')
+          }
+        >
+          {repo.dirty
+            ? trans._n('%1 changed file', '%1 changed files', changed)
+            : trans.__('clean')}
+        </span>
+      </div>
+      {repo.file_state && (
+        <div className="jp-Repro-Status-row">
+          <span className="jp-Repro-Status-label">{trans.__('This file')}</span>
+          <span className="jp-Repro-Status-value jp-Repro-Status-fileState">
+            {repo.file_state}
+          </span>
+        </div>
+      )}
+      {repo.root === null && (
+        <div className="jp-Repro-Status-message">
+          {trans.__(
+            'The repository starts above the folder this server shows.'
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function IdentityForm(props: {
+  model: IReproModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, trans } = props;
+  const [name, setName] = React.useState('');
+  const [email, setEmail] = React.useState('');
+  const [error, setError] = React.useState<string | null>(null);
+  const scope = model.status?.repository
+    ? trans.__('for this repository')
+    : trans.__('for all repositories (global git config)');
+  const save = async (event: React.FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await model.setIdentity(name, email);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <form className="jp-Repro-Identity" onSubmit={save}>
+      <div className="jp-Repro-Status-message">
+        {trans.__(
+          'git does not know who you are. Commits need a name and an e-mail address, stored %1.',
+          scope
+        )}
+      </div>
+      <input
+        name="name"
+        aria-label={trans.__('Your name')}
+        placeholder={trans.__('Your name')}
+        value={name}
+        onChange={e => setName(e.target.value)}
+        required
+      />
+      <input
+        name="email"
+        type="email"
+        aria-label={trans.__('Your e-mail address')}
+        placeholder={trans.__('you@example.com')}
+        value={email}
+        onChange={e => setEmail(e.target.value)}
+        required
+      />
+      <button
+        type="submit"
+        className="jp-Repro-Identity-save jp-mod-styled jp-mod-accept"
+        disabled={model.busy || !name.trim() || !email.trim()}
+      >
+        {trans.__('Save identity')}
+      </button>
+      {error && (
+        <div className="jp-Repro-Status-message" role="alert">
+          {error}
+        </div>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,48 @@
+import { ReactWidget } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { SidePanel } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
+import * as React from 'react';
+
+import { StatusView } from './components/StatusView';
+import { reproIcon } from './icons';
+import { IReproModel } from './tokens';
+
+export const SIDEBAR_ID = 'jp-repro-sidebar';
+
+/**
+ * The left-area "Repro" panel. Sections are React views of the model;
+ * later features add their own sections with {@link ReproSidebar.addSection}.
+ */
+export class ReproSidebar extends SidePanel {
+  constructor(options: {
+    model: IReproModel;
+    trans: TranslationBundle;
+    onInit: () => void;
+  }) {
+    super({ translator: undefined });
+    this._model = options.model;
+    this.id = SIDEBAR_ID;
+    this.addClass('jp-Repro-Sidebar');
+    this.title.icon = reproIcon;
+    this.title.caption = options.trans.__('Repro');
+    this.title.label = '';
+    const status = ReactWidget.create(
+      <StatusView
+        model={options.model}
+        trans={options.trans}
+        onInit={options.onInit}
+      />
+    );
+    status.addClass('jp-Repro-StatusSection');
+    status.title.label = options.trans.__('Repository');
+    this.addWidget(status);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    void this._model.refresh();
+  }
+
+  private _model: IReproModel;
+}
