@@ -104,3 +104,23 @@ class ForeignFile(ReproError):
 
 class UnsafeRepository(GitError):
     """git refuses a repository owned by another user (``safe.directory``)."""
+
+
+class GitBusy(ReproError):
+    """Another git operation (or snapshot) holds the repository's lock."""
+
+
+class GuardrailViolation(ReproError):
+    """Files a snapshot refuses to commit (weights, logs, too large …)."""
+
+    def __init__(self, message: str, violations: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.violations = violations or []
+
+
+class HookRejected(ReproError):
+    """A repository hook (pre-commit, commit-msg) rejected the commit."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
