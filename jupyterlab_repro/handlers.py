@@ -18,9 +18,11 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
-from . import errors, vcs
+from . import errors, guardrails, tags, vcs
+from .changes import ClassificationCache, diff_notebook, list_changes
 from .config import Repro
-from .paths import resolve_in_root
+from .paths import relative_to_root, resolve_in_root
+from .snapshot import snapshot
 from .status import status_report
 
 T = TypeVar("T")
@@ -34,6 +36,14 @@ ERROR_STATUS: dict[type[errors.ReproError], tuple[int, str]] = {
     errors.RepositoryExists: (409, "repository-exists"),
     errors.IdentityMissing: (409, "identity-missing"),
     errors.UnsafeRepository: (409, "unsafe-repository"),
+    errors.GitBusy: (409, "git-busy"),
+    errors.GuardrailViolation: (409, "guardrail"),
+    errors.HookRejected: (422, "hook-rejected"),
+    errors.UnsupportedNotebook: (422, "notebook-unsupported"),
+    errors.NotebookInvalid: (422, "notebook-invalid"),
+    errors.ConfigInvalid: (422, "config-invalid"),
+    errors.ForeignFile: (409, "foreign-file"),
+    errors.ExportError: (422, "export-error"),
     errors.GitTimeout: (504, "git-timeout"),
     errors.GitError: (500, "git-error"),
     errors.GitNotInstalled: (500, "git-not-installed"),
@@ -94,7 +104,9 @@ class ReproHandler(APIHandler):
             message = str(exc)
             if isinstance(exc, errors.GitError) and exc.stderr and exc.stderr not in message:
                 message = f"{message}\n{exc.stderr}"
-            raise tornado.web.HTTPError(status, "%s", message, reason=reason) from exc
+            error = tornado.web.HTTPError(status, "%s", message, reason=reason)
+            error.details = _details(exc)  # type: ignore[attr-defined]
+            raise error from exc
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """JSON errors; the message is formatted so '%' in it survives logging."""
@@ -103,13 +115,24 @@ class ReproHandler(APIHandler):
             self.set_header("Content-Type", "application/json")
             message = exc.log_message % exc.args
             self.log.warning("wrote error: %r", message)
-            self.finish({"message": message, "reason": exc.reason})
+            self.finish({**getattr(exc, "details", {}), "message": message, "reason": exc.reason})
             return
         super().write_error(status_code, **kwargs)
 
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(data)
+
+
+def _details(exc: errors.ReproError) -> dict[str, Any]:
+    """Extra, machine-readable fields some errors carry to the client."""
+    if isinstance(exc, errors.GuardrailViolation):
+        return {"violations": exc.violations}
+    if isinstance(exc, errors.HookRejected):
+        return {"output": exc.output}
+    if isinstance(exc, errors.NotebookInvalid):
+        return {"problems": list(getattr(exc, "problems", []) or [])[:20]}
+    return {}
 
 
 def _status_for(exc: errors.ReproError) -> tuple[int, str]:
@@ -165,6 +188,135 @@ class IdentityHandler(ReproHandler):
         self.write_json(identity.as_dict())
 
 
+def _string_list(body: dict[str, Any], key: str) -> list[str]:
+    value = body.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise bad_request(f"'{key}' must be a list of strings.")
+    return value
+
+
+def _optional_string(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise bad_request(f"'{key}' must be a string.")
+    return value or None
+
+
+class ChangesHandler(ReproHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        target = self.resolve(self.get_query_argument("path", "", strip=False))
+        report = await self.run(list_changes, target, cache=self.repro["classifications"])
+        lfs = await self.run(guardrails.lfs_available, report.root)
+        data = report.as_dict()
+        data["root"] = self._server_path(report.root)
+        for item in data["files"]:
+            item["server_path"] = self._server_path(report.root / item["path"])
+        data["lfs_available"] = lfs
+        self.write_json(data)
+
+    def _server_path(self, path: Path) -> str | None:
+        real_root = Path(self.root_dir)
+        real = Path(os.path.realpath(path)) if path.exists() else path
+        if real != real_root and real_root not in real.parents:
+            return None
+        return relative_to_root(real_root, real)
+
+
+class DiffHandler(ReproHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        target = self.resolve(self.get_query_argument("path", "", strip=False))
+        from_rev = self.get_query_argument("from", "HEAD", strip=False) or None
+        to_rev = self.get_query_argument("to", None, strip=False) or None
+        if target.is_dir():
+            raise bad_request("'path' must be a notebook, not a folder.")
+        data = await self.run(diff_notebook, target, from_rev=from_rev, to_rev=to_rev)
+        self.write_json(data)
+
+
+class SnapshotHandler(ReproHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.json_body()
+        notebook = self.resolve(body.get("path", ""))
+        if not notebook.is_file():
+            raise bad_request("'path' must be a notebook file.")
+        files = [
+            self._translate(resolve_in_root, self.root_dir, f, must_exist=False)
+            for f in _string_list(body, "files")
+        ]
+        message = body.get("message")
+        if not isinstance(message, str):
+            raise bad_request("'message' must be a string.")
+        clear = body.get("clear_outputs", False)
+        if not isinstance(clear, bool):
+            raise bad_request("'clear_outputs' must be true or false.")
+        result = await self.run(
+            snapshot,
+            [notebook],
+            message,
+            commit_type=_optional_string(body, "type"),
+            body=_optional_string(body, "body"),
+            files=files,
+            tag=_optional_string(body, "tag"),
+            tag_message=_optional_string(body, "tag_message"),
+            branch=_optional_string(body, "branch"),
+            clear_outputs=clear,
+        )
+        self.write_json(result.as_dict())
+
+
+class GuardrailFixHandler(ReproHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.json_body()
+        target = self.resolve(body.get("path", ""))
+        action = body.get("action")
+        rules = _string_list(body, "rules")
+        if any(not r.strip() or "\n" in r or "\r" in r or r.startswith("!") for r in rules):
+            raise bad_request("Each rule must be one non-empty pattern line (no '!').")
+        root = await self.run(_repository_root, target)
+        if action == "gitignore":
+            added = await self.run(guardrails.add_gitignore_rules, root, rules)
+            self.write_json({"added": added})
+        elif action == "lfs":
+            if not await self.run(guardrails.lfs_available, root):
+                raise tornado.web.HTTPError(
+                    409, "%s", "Git LFS is not installed (git lfs).", reason="lfs-missing"
+                )
+            await self.run(guardrails.lfs_track, root, rules)
+            self.write_json({"tracked": rules})
+        else:
+            raise bad_request("'action' must be 'gitignore' or 'lfs'.")
+
+
+class TagsHandler(ReproHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        target = self.resolve(self.get_query_argument("path", "", strip=False))
+        found = await self.run(tags.list_tags, target)
+        self.write_json({"tags": [t.as_dict() for t in found]})
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.json_body()
+        target = self.resolve(body.get("path", ""))
+        name, message = body.get("name"), body.get("message")
+        rev = body.get("rev", "HEAD")
+        if not (isinstance(name, str) and isinstance(message, str) and isinstance(rev, str)):
+            raise bad_request("'name', 'message' and 'rev' must be strings.")
+        tag = await self.run(tags.create_tag, target, name, message, rev=rev)
+        self.write_json(tag.as_dict(), status=201)
+
+
+def _repository_root(path: Path) -> Path:
+    root = vcs.find_repository(path)
+    if root is None:
+        raise errors.NotARepository(f"{path.name or path} is not inside a git repository.")
+    return root
+
+
 def setup_handlers(server_app: Any) -> None:
     """Build the service objects once and register the routes."""
     web_app = server_app.web_app
@@ -173,6 +325,7 @@ def setup_handlers(server_app: Any) -> None:
     web_app.settings[SETTINGS_KEY] = {
         "config": config,
         "root_dir": os.path.realpath(os.path.expanduser(root_dir)),
+        "classifications": ClassificationCache(),
     }
     base = url_path_join(web_app.settings["base_url"], "jupyterlab-repro")
     web_app.add_handlers(
@@ -181,5 +334,10 @@ def setup_handlers(server_app: Any) -> None:
             (url_path_join(base, "status"), StatusHandler),
             (url_path_join(base, "init"), InitHandler),
             (url_path_join(base, "identity"), IdentityHandler),
+            (url_path_join(base, "changes"), ChangesHandler),
+            (url_path_join(base, "diff"), DiffHandler),
+            (url_path_join(base, "snapshot"), SnapshotHandler),
+            (url_path_join(base, "guardrails", "fix"), GuardrailFixHandler),
+            (url_path_join(base, "tags"), TagsHandler),
         ],
     )

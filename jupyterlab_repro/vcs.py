@@ -275,6 +275,72 @@ _XY_STATES = {
 }
 
 
+@dataclass
+class StatusEntry:
+    """One record of ``git status --porcelain=v2``."""
+
+    path: str  # relative to the repository, '/'-separated ("dir/" for an untracked folder)
+    kind: str  # "changed", "renamed", "conflicted", "untracked"
+    xy: str  # git's two-letter code ("??" for untracked)
+    orig_path: str | None = None  # the old path of a rename/copy
+
+    @property
+    def staged(self) -> bool:
+        return self.kind in ("changed", "renamed") and self.xy[0] != "."
+
+    @property
+    def unstaged(self) -> bool:
+        return self.kind in ("changed", "renamed") and self.xy[1] != "."
+
+    @property
+    def state(self) -> str:
+        """``modified``/``added``/``deleted``/``renamed``/``untracked``/``conflicted``."""
+        if self.kind in ("untracked", "conflicted"):
+            return self.kind
+        code = self.xy[1] if self.xy[1] != "." else self.xy[0]
+        return _XY_STATES.get(code, "modified")
+
+
+def parse_porcelain_v2(data: bytes) -> tuple[dict[str, Any], list[StatusEntry]]:
+    """Parse ``git status --porcelain=v2 --branch -z`` output.
+
+    Returns the branch header (``oid``, ``head``, ``upstream``, ``ahead``,
+    ``behind``) and the entries.
+    """
+    header: dict[str, Any] = {}
+    entries: list[StatusEntry] = []
+    records = os.fsdecode(data).split("\0") if data else []
+    i = 0
+    while i < len(records):
+        rec = records[i]
+        i += 1
+        if not rec:
+            continue
+        if rec.startswith("# branch.oid "):
+            header["oid"] = rec[len("# branch.oid ") :]
+        elif rec.startswith("# branch.head "):
+            header["head"] = rec[len("# branch.head ") :]
+        elif rec.startswith("# branch.upstream "):
+            header["upstream"] = rec[len("# branch.upstream ") :]
+        elif rec.startswith("# branch.ab "):
+            a, b = rec[len("# branch.ab ") :].split()
+            header["ahead"], header["behind"] = int(a), -int(b)
+        elif rec[0] == "1":
+            fields = rec.split(" ", 8)
+            entries.append(StatusEntry(fields[-1], "changed", fields[1]))
+        elif rec[0] == "2":
+            fields = rec.split(" ", 9)
+            orig = records[i] if i < len(records) else None
+            i += 1  # the original path of a rename follows as its own record
+            entries.append(StatusEntry(fields[-1], "renamed", fields[1], orig))
+        elif rec[0] == "u":
+            fields = rec.split(" ", 10)
+            entries.append(StatusEntry(fields[-1], "conflicted", fields[1]))
+        elif rec[0] == "?":
+            entries.append(StatusEntry(rec[2:], "untracked", "??"))
+    return header, entries
+
+
 def repository_status(path: str | os.PathLike[str], *, timeout: float = 10.0) -> RepositoryStatus:
     """Status of the repository containing ``path`` (a directory or a file).
 
@@ -297,50 +363,31 @@ def repository_status(path: str | os.PathLike[str], *, timeout: float = 10.0) ->
     if target.is_file():
         rel_file = Path(os.path.realpath(target)).relative_to(top).as_posix()
 
-    oid = branch = upstream = None
-    ahead = behind = None
+    header, entries = parse_porcelain_v2(proc.stdout)
+    oid, branch = header.get("oid"), header.get("head")
+    upstream, ahead, behind = header.get("upstream"), header.get("ahead"), header.get("behind")
     changes = Changes()
     file_state = "unmodified" if rel_file is not None else None
-    records = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
-    i = 0
-    while i < len(records):
-        rec = records[i]
-        i += 1
-        if not rec:
-            continue
-        if rec.startswith("# branch.oid "):
-            oid = rec[len("# branch.oid ") :]
-        elif rec.startswith("# branch.head "):
-            branch = rec[len("# branch.head ") :]
-        elif rec.startswith("# branch.upstream "):
-            upstream = rec[len("# branch.upstream ") :]
-        elif rec.startswith("# branch.ab "):
-            a, b = rec[len("# branch.ab ") :].split()
-            ahead, behind = int(a), -int(b)
-        elif rec[0] in "12":
-            fields = rec.split(" ", 8 if rec[0] == "1" else 9)
-            xy, entry_path = fields[1], fields[-1]
-            if rec[0] == "2":
-                i += 1  # the original path of a rename follows as its own record
-            if xy[0] != ".":
-                changes.staged += 1
-            if xy[1] != ".":
-                changes.unstaged += 1
-            if entry_path == rel_file:
-                code = xy[1] if xy[1] != "." else xy[0]
-                file_state = _XY_STATES.get(code, "modified")
-        elif rec[0] == "u":
-            changes.conflicted += 1
-            if rec.split(" ", 10)[-1] == rel_file:
-                file_state = "conflicted"
-        elif rec[0] == "?":
+    for entry in entries:
+        if entry.kind == "untracked":
             changes.untracked += 1
-            entry = rec[2:]
             # An untracked folder is listed once, as "dir/": its files are untracked too.
             if rel_file is not None and (
-                entry == rel_file or (entry.endswith("/") and rel_file.startswith(entry))
+                entry.path == rel_file
+                or (entry.path.endswith("/") and rel_file.startswith(entry.path))
             ):
                 file_state = "untracked"
+        elif entry.kind == "conflicted":
+            changes.conflicted += 1
+            if entry.path == rel_file:
+                file_state = "conflicted"
+        else:
+            if entry.staged:
+                changes.staged += 1
+            if entry.unstaged:
+                changes.unstaged += 1
+            if entry.path == rel_file:
+                file_state = entry.state
 
     if file_state == "unmodified" and rel_file is not None:
         # Not listed by status: either tracked and clean, or ignored.
