@@ -21,6 +21,7 @@ DEMO_WORKSPACE := $(CURDIR)/demo-workspace
 WORKSPACE ?=
 LAB_PORT ?= 8888
 LAB_ARGS ?=
+BENCH_ARGS ?=
 
 export PATH := $(BIN):$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -32,7 +33,7 @@ export YARN_NPM_REGISTRY_SERVER
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: help install build lab test lint pytest jest wheel wheel-venv ui-deps ui-test clean
+.PHONY: help install build lab test lint pytest jest wheel wheel-venv system-deps ui-deps ui-test bench clean
 
 help:
 	@sed -n '3,7p' Makefile | sed 's/^# \{0,1\}//'
@@ -85,7 +86,7 @@ lint: install
 	ruff format --check .
 	jlpm lint:check
 
-pytest: install
+pytest: install system-deps
 	pytest
 
 jest: install
@@ -113,17 +114,32 @@ wheel-venv: wheel
 	jlpm build >/dev/null
 	touch $(STAMPS)/frontend
 
-/usr/bin/chromium:
-	@echo "Installing Debian's chromium for the UI tests (apt-get)…"
-	@{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
-	    || { echo "make test: cannot install chromium with apt-get; install the 'chromium'" \
-	              "package (Playwright uses /usr/bin/chromium) and re-run." >&2; exit 1; }
+# System packages the tests need: Debian's chromium (Playwright drives it; no
+# browser download) and git-lfs (the guardrail's LFS path).
+SUDO := $(if $(filter 0,$(shell id -u)),,$(shell command -v sudo))
+APT_MISSING = $(if $(wildcard /usr/bin/chromium),,chromium) \
+	$(if $(shell command -v git-lfs 2>/dev/null),,git-lfs)
 
-ui-deps: /usr/bin/chromium
+system-deps:
+	@if [ -n "$(strip $(APT_MISSING))" ]; then \
+	    echo "Installing $(strip $(APT_MISSING)) with apt-get…"; \
+	    { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      $(SUDO) apt-get install -y -qq $(strip $(APT_MISSING)) >/dev/null; } \
+	    || { echo "make test: cannot install '$(strip $(APT_MISSING))' with apt-get;" \
+	              "install them (Playwright uses /usr/bin/chromium) and re-run." >&2; exit 1; }; \
+	fi
+
+ui-deps: system-deps
 	cd ui-tests && jlpm install --immutable
 
 ui-test: ui-deps
 	cd ui-tests && PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test
+
+# --- make bench (not part of make test) -----------------------------------
+
+bench: install
+	$(VENV)/bin/pip install -q nbstripout nbconvert
+	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(STAMPS) dist lib jupyterlab_repro/labextension tsconfig.tsbuildinfo \

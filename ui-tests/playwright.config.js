@@ -1,0 +1,41 @@
+/**
+ * Playwright configuration for the jupyterlab-repro UI tests (Galata).
+ *
+ * The server is `jlpm start` (jupyter lab with jupyter_server_test_config.py)
+ * on 127.0.0.1:8888; the browser is the system Chromium, never a download.
+ */
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+module.exports = {
+  ...baseConfig,
+  reporter: [['list']],
+  retries: process.env.CI ? 1 : 0,
+  workers: 1,
+  use: {
+    ...baseConfig.use,
+    baseURL: 'http://127.0.0.1:8888',
+    viewport: { width: 1280, height: 800 },
+    // Video needs a downloaded ffmpeg; traces do not.
+    video: 'off',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync'
+      ]
+    }
+  },
+  webServer: {
+    command: 'jlpm start',
+    url: 'http://127.0.0.1:8888/lab',
+    timeout: 120000,
+    reuseExistingServer: !process.env.CI
+  }
+};

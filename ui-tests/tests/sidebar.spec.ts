@@ -1,0 +1,180 @@
+/**
+ * The Repro sidebar in JupyterLab: repository status for the followed
+ * notebook or folder, initialization outside a repository, commands.
+ *
+ * The server (jupyter_server_test_config.py) prepares `demo/` (a repository
+ * whose HEAD is "feat: sample training notebook") and `scratch/` (a plain
+ * folder with untitled.ipynb) in its root.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+
+const SIDEBAR_ID = 'jp-repro-sidebar';
+const SCREENSHOT = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'docs',
+  'images',
+  'sidebar.png'
+);
+
+async function openRepro(page: IJupyterLabPageFixture): Promise<void> {
+  await page.sidebar.openTab(SIDEBAR_ID);
+  await expect(page.locator(`#${SIDEBAR_ID}.jp-Repro-Sidebar`)).toBeVisible();
+}
+
+async function openFileBrowser(page: IJupyterLabPageFixture): Promise<void> {
+  await page.sidebar.openTab('filebrowser');
+  await expect(page.locator('#filebrowser')).toBeVisible();
+}
+
+test.describe('Repro sidebar', () => {
+  test('follows the file browser and the active notebook into the demo repository', async ({
+    page
+  }) => {
+    const status = page.locator('.jp-Repro-Status');
+
+    // Galata starts the file browser in this test's own folder: no repository.
+    await openRepro(page);
+    await expect(status).toHaveAttribute('data-state', 'not-repository');
+
+    await openFileBrowser(page);
+    await page.filebrowser.openDirectory('demo');
+    await openRepro(page);
+    await expect(status).toHaveAttribute('data-state', 'ready');
+    await expect(status.locator('.jp-Repro-Status-branch')).toHaveText('main');
+    await expect(status.locator('.jp-Repro-Status-headSubject')).toHaveText(
+      'feat: sample training notebook'
+    );
+    await expect(status.locator('.jp-Repro-Status-headSha')).toHaveText(
+      /^[0-9a-f]{7,}$/
+    );
+    await expect(status.locator('.jp-Repro-Status-changes')).toHaveText(
+      /clean/
+    );
+    await expect(status.locator('.jp-Repro-Status-path')).toContainText('demo');
+
+    await openFileBrowser(page);
+    expect(await page.notebook.openByPath('demo/train.ipynb')).toBe(true);
+    await openRepro(page);
+    await expect(status.locator('.jp-Repro-Status-path')).toContainText(
+      'train.ipynb'
+    );
+    await expect(status).toHaveAttribute('data-state', 'ready');
+    await expect(status.locator('.jp-Repro-Status-headSubject')).toHaveText(
+      'feat: sample training notebook'
+    );
+
+    // The README screenshot: the lab with the sidebar and the sample notebook.
+    await page.locator('.jp-NotebookPanel .jp-Cell').first().waitFor();
+    const launcherTab = page.locator('#jp-main-dock-panel .lm-TabBar-tab', {
+      hasText: 'Launcher'
+    });
+    if (await launcherTab.count()) {
+      await launcherTab.locator('.lm-TabBar-tabCloseIcon').click();
+    }
+    // Cosmetic only: let the kernel indicator settle before the picture.
+    await page
+      .locator('#jp-main-statusbar', { hasText: 'Idle' })
+      .waitFor({ timeout: 20000 })
+      .catch(() => undefined);
+    await page.mouse.move(640, 780); // no hover effect in the picture
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+  });
+
+  test('offers to initialize a repository next to a notebook outside one', async ({
+    page
+  }) => {
+    expect(await page.notebook.openByPath('scratch/untitled.ipynb')).toBe(true);
+    await openRepro(page);
+
+    const status = page.locator('.jp-Repro-Status');
+    await expect(status).toHaveAttribute('data-state', 'not-repository');
+    const init = page.locator('button.jp-Repro-Status-init');
+    await expect(init).toBeVisible();
+    await expect(init).toHaveText('Initialize a repository here');
+  });
+
+  test('initializes a repository in a plain folder, then refreshes', async ({
+    page,
+    tmpPath
+  }) => {
+    const folder = `${tmpPath}/project`;
+    await page.contents.createDirectory(folder);
+    await page.contents.uploadContent(
+      'print("hello")\n',
+      'text',
+      `${folder}/train.py`
+    );
+
+    await page.filebrowser.openDirectory(folder);
+    await openRepro(page);
+    const status = page.locator('.jp-Repro-Status');
+    await expect(status).toHaveAttribute('data-state', 'not-repository');
+
+    await page.locator('button.jp-Repro-Status-init').click();
+    // The frontend asks for confirmation first (a JupyterLab dialog).
+    const accept = page.locator('.jp-Dialog .jp-mod-accept');
+    await expect(
+      accept.or(status.locator('.jp-Repro-Status-branch'))
+    ).toBeVisible();
+    if (await accept.isVisible()) {
+      await accept.click();
+    }
+    await expect(status).toHaveAttribute('data-state', 'ready');
+    await expect(status.locator('.jp-Repro-Status-branch')).toHaveText('main');
+    await expect(status.locator('.jp-Repro-Status-headSubject')).toHaveText(
+      'chore: initialize repository'
+    );
+    // Only .gitignore is committed: train.py stays untracked.
+    await expect(status.locator('.jp-Repro-Status-changes')).toHaveText(
+      /1 changed file/
+    );
+
+    await page.contents.uploadContent(
+      'seed = 0\n',
+      'text',
+      `${folder}/config.py`
+    );
+    const refresh = page.locator('button.jp-Repro-Status-refresh');
+    await expect(refresh).toHaveAttribute('aria-label', 'Refresh');
+    await refresh.click();
+    await expect(status.locator('.jp-Repro-Status-changes')).toHaveText(
+      /2 changed files/
+    );
+  });
+
+  test('registers its commands, and "open" shows the sidebar', async ({
+    page
+  }) => {
+    for (const id of [
+      'jupyterlab-repro:open',
+      'jupyterlab-repro:refresh',
+      'jupyterlab-repro:init'
+    ]) {
+      const registered = await page.evaluate(
+        commandId => (window as any).jupyterapp.commands.hasCommand(commandId),
+        id
+      );
+      expect(registered, id).toBe(true);
+    }
+
+    // The tab in the left side bar carries the caption "Repro".
+    await expect(page.sidebar.getTabLocator(SIDEBAR_ID)).toHaveAttribute(
+      'title',
+      /Repro/
+    );
+    await expect(page.locator(`#${SIDEBAR_ID}`)).toBeHidden();
+    await page.evaluate(async () => {
+      await (window as any).jupyterapp.commands.execute(
+        'jupyterlab-repro:open'
+      );
+    });
+    await expect(page.locator(`#${SIDEBAR_ID}`)).toBeVisible();
+    expect(await page.sidebar.isTabOpen(SIDEBAR_ID)).toBe(true);
+  });
+});
