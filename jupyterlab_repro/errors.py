@@ -124,3 +124,7 @@ class HookRejected(ReproError):
     def __init__(self, message: str, output: str = "") -> None:
         super().__init__(message)
         self.output = output
+
+
+class TrackingUnavailable(ReproError):
+    """The MLflow tracking store cannot be reached or did not answer in time."""

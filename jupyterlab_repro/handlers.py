@@ -21,6 +21,7 @@ from jupyter_server.utils import url_path_join
 from . import errors, guardrails, tags, vcs
 from .changes import ClassificationCache, diff_notebook, list_changes
 from .config import Repro
+from .export import export_notebook
 from .paths import relative_to_root, resolve_in_root
 from .snapshot import snapshot
 from .status import status_report
@@ -310,6 +311,39 @@ class TagsHandler(ReproHandler):
         self.write_json(tag.as_dict(), status=201)
 
 
+class ExportHandler(ReproHandler):
+    """``POST export {path, output?, cells?, dry_run?, force?}``: cells → module."""
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.json_body()
+        notebook = self.resolve(body.get("path", ""))
+        if not notebook.is_file():
+            raise bad_request("'path' must be a notebook file.")
+        output = _optional_string(body, "output")
+        target = (
+            self._translate(resolve_in_root, self.root_dir, output, must_exist=False)
+            if output
+            else None
+        )
+        dry_run, force = body.get("dry_run", False), body.get("force", False)
+        if not isinstance(dry_run, bool) or not isinstance(force, bool):
+            raise bad_request("'dry_run' and 'force' must be true or false.")
+        result = await self.run(
+            export_notebook,
+            notebook,
+            target,
+            _optional_string(body, "cells"),
+            root=self.root_dir,
+            dry_run=dry_run,
+            force=force,
+        )
+        data = result.as_dict()
+        data["output"] = relative_to_root(self.root_dir, result.output)
+        data["path"] = relative_to_root(self.root_dir, result.notebook)
+        self.write_json(data)
+
+
 def _repository_root(path: Path) -> Path:
     root = vcs.find_repository(path)
     if root is None:
@@ -339,5 +373,6 @@ def setup_handlers(server_app: Any) -> None:
             (url_path_join(base, "snapshot"), SnapshotHandler),
             (url_path_join(base, "guardrails", "fix"), GuardrailFixHandler),
             (url_path_join(base, "tags"), TagsHandler),
+            (url_path_join(base, "export"), ExportHandler),
         ],
     )
