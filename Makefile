@@ -104,10 +104,12 @@ wheel-venv: wheel
 	rm -rf $(WHEEL_VENV)
 	$(PYTHON) -m venv $(WHEEL_VENV)
 	$(WHEEL_VENV)/bin/pip install -q "$$(ls dist/*.whl)[demo]"
-	$(WHEEL_VENV)/bin/jupyter server extension list 2>&1 | tee /dev/stderr \
-	    | grep -Eq "jupyterlab_repro.*enabled"
-	$(WHEEL_VENV)/bin/jupyter labextension list 2>&1 | tee /dev/stderr \
-	    | grep -Eq "jupyterlab-repro v[0-9.]+.*enabled.*OK"
+	@out=$$($(WHEEL_VENV)/bin/jupyter server extension list 2>&1); echo "$$out"; \
+	    echo "$$out" | grep -E "jupyterlab_repro.*enabled" >/dev/null \
+	    || { echo "wheel: the server extension is not enabled" >&2; exit 1; }
+	@out=$$($(WHEEL_VENV)/bin/jupyter labextension list 2>&1); echo "$$out"; \
+	    echo "$$out" | grep -E "jupyterlab-repro v[0-9.]+.*enabled.*OK" >/dev/null \
+	    || { echo "wheel: the labextension is not enabled" >&2; exit 1; }
 	@test ! -L $(WHEEL_VENV)/share/jupyter/labextensions/jupyterlab-repro \
 	    || { echo "labextension is a develop-mode link, not the wheel's copy" >&2; exit 1; }
 	# The editable dev install needs its dev build back (wheel removed it).
