@@ -110,6 +110,9 @@ wheel-venv: wheel
 	@out=$$($(WHEEL_VENV)/bin/jupyter labextension list 2>&1); echo "$$out"; \
 	    echo "$$out" | grep -E "jupyterlab-repro v[0-9.]+.*enabled.*OK" >/dev/null \
 	    || { echo "wheel: the labextension is not enabled" >&2; exit 1; }
+	@want=$$(node -p "require('./package.json').version"); \
+	    got=$$($(WHEEL_VENV)/bin/python -W error -c "import jupyterlab_repro as m; print(m.__version__)"); \
+	    test "$$want" = "$$got" || { echo "wheel: version $$got, package.json $$want" >&2; exit 1; }
 	@test ! -L $(WHEEL_VENV)/share/jupyter/labextensions/jupyterlab-repro \
 	    || { echo "labextension is a develop-mode link, not the wheel's copy" >&2; exit 1; }
 	# The editable dev install needs its dev build back (wheel removed it).
