@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--json", action="store_true", help="print machine-readable JSON")
     export.set_defaults(func=_cmd_export)
+
+    from .cli_runs import add_parser as add_runs_parser
+
+    add_runs_parser(sub)
     return parser
 
 

@@ -38,6 +38,7 @@ ERROR_STATUS: dict[type[errors.ReproError], tuple[int, str]] = {
     errors.IdentityMissing: (409, "identity-missing"),
     errors.UnsafeRepository: (409, "unsafe-repository"),
     errors.GitBusy: (409, "git-busy"),
+    errors.TrackingUnavailable: (503, "tracking-unavailable"),
     errors.GuardrailViolation: (409, "guardrail"),
     errors.HookRejected: (422, "hook-rejected"),
     errors.UnsupportedNotebook: (422, "notebook-unsupported"),
@@ -376,3 +377,6 @@ def setup_handlers(server_app: Any) -> None:
             (url_path_join(base, "export"), ExportHandler),
         ],
     )
+    from . import runs_handlers  # local: runs_handlers imports this module
+
+    runs_handlers.register(web_app, base, web_app.settings[SETTINGS_KEY])
