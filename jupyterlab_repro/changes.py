@@ -19,6 +19,7 @@ from typing import Any
 
 from . import guardrails
 from .errors import InvalidRequest, NotARepository, ReproError
+from .fileio import atomic_write
 from .nbdiff import classify
 from .repo_config import RepoConfig, load_repo_config
 from .vcs import find_repository, parse_porcelain_v2, run_git
@@ -110,19 +111,35 @@ def list_changes(
         for e in entries
         if e.path.endswith(".ipynb") and e.kind in ("changed", "renamed", "untracked")
     ]
-    head_blobs = _head_blobs(root, notebooks, timeout)
+    # A renamed notebook is compared with the blob it was renamed from.
+    renamed_from = {
+        e.path: e.orig_path
+        for e in entries
+        if e.kind == "renamed" and e.orig_path and e.path.endswith(".ipynb")
+    }
+    head_blobs = _head_blobs(root, [*notebooks, *renamed_from.values()], timeout)
+    stats: dict[str, os.stat_result | None] = {}
+    for entry in entries:
+        try:
+            stats[entry.path] = (root / entry.path).stat()
+        except OSError:
+            stats[entry.path] = None
+    lfs = guardrails.lfs_tracked(
+        root,
+        [e.path for e in entries if stats[e.path] is not None and not e.path.endswith(".ipynb")],
+        timeout=timeout,
+    )
     files: list[ChangedFile] = []
     for entry in entries:
         full = root / entry.path
-        try:
-            st = full.stat()
-        except OSError:
-            st = None
+        st = stats[entry.path]
         size = st.st_size if st else None
         is_nb = entry.path.endswith(".ipynb")
         violation = None
         if size is not None and not is_nb:
-            found = guardrails.check_path(entry.path, size, max_file_mb=config.max_file_mb)
+            found = guardrails.check_path(
+                entry.path, size, max_file_mb=config.max_file_mb, lfs=entry.path in lfs
+            )
             violation = found.as_dict() if found else None
         elif size is not None:
             found = guardrails.check_path(entry.path, 0, max_file_mb=config.max_file_mb)
@@ -130,6 +147,8 @@ def list_changes(
         classification = error = None
         if is_nb and st is not None and entry.kind != "conflicted":
             blob = head_blobs.get(entry.path)
+            if blob is None and entry.path in renamed_from:
+                blob = head_blobs.get(renamed_from[entry.path])
             key = (str(full), st.st_mtime_ns, st.st_size, blob, config.clean)
             classification = cache.get(key) if cache else None
             if classification is None:
@@ -204,7 +223,10 @@ def diff_notebook(
     root = find_repository(target.parent)
     if root is None:
         raise NotARepository(f"{target.name} is not inside a git repository.")
-    rel = Path(os.path.realpath(target)).relative_to(root).as_posix()
+    try:
+        rel = Path(os.path.realpath(target)).relative_to(root).as_posix()
+    except ValueError:  # a symlink that leads out of the repository
+        raise InvalidRequest(f"{target.name} is not in the repository at {root.name}.") from None
     config = load_repo_config(root)
     for rev in (from_rev, to_rev):
         if rev is not None and (not rev or rev.startswith("-")):
@@ -239,3 +261,53 @@ def _file_at(root: Path, rev: str, rel: str, timeout: float) -> bytes | None:
         ).stdout
     except ReproError:
         return None
+
+
+#: Copies written by :func:`notebook_at_commit` (kept out of ``git status``).
+COPY_PATTERN = "*@[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].ipynb"
+
+
+def notebook_at_commit(path: str | os.PathLike[str], commit: str, *, timeout: float = 30.0) -> Path:
+    """Write the notebook as it was at ``commit`` next to it, read-only.
+
+    The copy is named ``<stem>@<short sha>.ipynb`` (e.g. ``train@a1b2c3d.ipynb``),
+    the current notebook is not touched, and the name pattern is added to the
+    repository's local ``.git/info/exclude`` so copies never show as changes.
+    ``commit`` may be a hidden snapshot (``refs/repro/snapshots/…``).
+    """
+    target = Path(os.path.abspath(path))
+    root = find_repository(target.parent)
+    if root is None:
+        raise NotARepository(f"{target.name} is not inside a git repository.")
+    if not commit or commit.startswith("-") or not all(c.isalnum() or c in "/._-" for c in commit):
+        raise InvalidRequest(f"Invalid commit {commit!r}.")
+    rel = Path(os.path.realpath(target)).relative_to(root).as_posix()
+    try:
+        sha = (
+            run_git(
+                ["rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"], root, read_only=True
+            )
+            .stdout.decode()
+            .strip()
+        )
+    except ReproError:
+        raise InvalidRequest(
+            f"Unknown commit {commit!r} (was the snapshot garbage-collected?)."
+        ) from None
+    data = _file_at(root, sha, rel, timeout)
+    if data is None:
+        raise InvalidRequest(f"{rel} does not exist at {sha[:7]}.")
+    copy = target.with_name(f"{target.stem}@{sha[:7]}{target.suffix}")
+    if not copy.exists():
+        atomic_write(copy, data)
+    os.chmod(copy, 0o444)
+    git_dir = Path(
+        run_git(["rev-parse", "--absolute-git-dir"], root, read_only=True).stdout.decode().strip()
+    )
+    exclude = git_dir / "info" / "exclude"
+    lines = exclude.read_text(encoding="utf-8").splitlines() if exclude.exists() else []
+    if COPY_PATTERN not in lines:
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        with exclude.open("a", encoding="utf-8") as handle:
+            handle.write(f"# notebooks as they were for a run (jupyterlab-repro)\n{COPY_PATTERN}\n")
+    return copy

@@ -13,8 +13,12 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
     The temporary file lives in the same directory (``os.replace`` is atomic
     only within one file system) and takes over the old file's permissions.
     """
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".repro-tmp", dir=target.parent)
+    # Through a symlink, replace the file it points to (not the link itself).
+    target = Path(os.path.realpath(path))
+    # A short prefix: ".<255-byte name>.<random>" would exceed the file system's limit.
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name[:40]}.", suffix=".repro-tmp", dir=target.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -68,14 +69,20 @@ class Violation:
 
 
 def check_path(
-    rel: str, size: int, *, max_file_mb: float = DEFAULT_MAX_FILE_MB
+    rel: str, size: int, *, max_file_mb: float = DEFAULT_MAX_FILE_MB, lfs: bool = False
 ) -> Violation | None:
-    """The reason ``rel`` (a repository-relative path) may not be committed, if any."""
+    """The reason ``rel`` (a repository-relative path) may not be committed, if any.
+
+    ``lfs=True`` (the path has the ``filter=lfs`` attribute, so git stores a
+    pointer) exempts it from the name and size rules; folder rules still apply.
+    """
     pure = PurePosixPath(rel)
     for part in pure.parts[:-1]:
         kind = BLOCKED_DIRS.get(part)
         if kind is not None:
             return Violation(rel, kind, size, f"{part}/", lfs_possible=False)
+    if lfs:
+        return None
     name = pure.name.lower()
     for pattern, kind in BLOCKED_NAMES:
         if fnmatch.fnmatchcase(name, pattern):
@@ -90,14 +97,21 @@ def check_path(
 def check_files(
     root: Path, rels: list[str], *, max_file_mb: float = DEFAULT_MAX_FILE_MB
 ) -> list[Violation]:
-    """Check working-copy files (deleted files pass: removing is always fine)."""
+    """Check working-copy files (deleted files pass: removing is always fine).
+
+    Files tracked with Git LFS (``filter=lfs`` in ``.gitattributes``) pass the
+    name and size rules: what git commits for them is a small pointer.
+    """
     found = []
+    sizes: dict[str, int] = {}
     for rel in rels:
         try:
-            size = (root / rel).stat().st_size
+            sizes[rel] = (root / rel).stat().st_size
         except FileNotFoundError:
             continue
-        violation = check_path(rel, size, max_file_mb=max_file_mb)
+    tracked = lfs_tracked(root, list(sizes))
+    for rel, size in sizes.items():
+        violation = check_path(rel, size, max_file_mb=max_file_mb, lfs=rel in tracked)
         if violation is not None:
             found.append(violation)
     return found
@@ -125,6 +139,21 @@ def add_gitignore_rules(root: Path, rules: list[str]) -> list[str]:
     return added
 
 
+def lfs_tracked(root: Path, rels: list[str], *, timeout: float = 30.0) -> set[str]:
+    """The paths among ``rels`` whose ``filter`` attribute is ``lfs`` (one git call)."""
+    if not rels:
+        return set()
+    out = run_git(
+        ["check-attr", "--stdin", "-z", "filter"],
+        root,
+        input=b"".join(os.fsencode(rel) + b"\0" for rel in rels),
+        timeout=timeout,
+        read_only=True,
+    ).stdout
+    fields = os.fsdecode(out).split("\0")
+    return {fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] == "lfs"}
+
+
 def lfs_available(root: Path) -> bool:
     """Whether ``git lfs`` is installed (it is a separate program)."""
     try:
@@ -138,5 +167,15 @@ def lfs_track(root: Path, patterns: list[str]) -> None:
     """``git lfs install --local`` then ``git lfs track`` the patterns (edits .gitattributes)."""
     if not patterns:
         return
-    run_git(["lfs", "install", "--local"], root, timeout=30)
+    try:
+        run_git(["lfs", "install", "--local"], root, timeout=30)
+    except GitError as exc:
+        # Typically "Hook already exists: pre-push": without LFS's hooks a push
+        # would send pointers without their objects, so do not track anything.
+        reason = exc.stderr.strip().splitlines()[0] if exc.stderr.strip() else str(exc)
+        raise GitError(
+            f"Git LFS could not be set up in this repository ({reason.rstrip('.')}); "
+            "merge its hooks by hand (git lfs update --manual), then try again.",
+            exc.stderr,
+        ) from exc
     run_git(["lfs", "track", "--", *patterns], root, timeout=30)

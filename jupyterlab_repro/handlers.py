@@ -19,7 +19,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from . import errors, guardrails, tags, vcs
-from .changes import ClassificationCache, diff_notebook, list_changes
+from .changes import ClassificationCache, diff_notebook, list_changes, notebook_at_commit
 from .config import Repro
 from .export import export_notebook
 from .paths import relative_to_root, resolve_in_root
@@ -345,6 +345,20 @@ class ExportHandler(ReproHandler):
         self.write_json(data)
 
 
+class NotebookAtCommitHandler(ReproHandler):
+    """``POST runs/notebook {path, commit}``: a read-only copy as of a run's commit."""
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.json_body()
+        notebook = self.resolve(body.get("path", ""))
+        commit = body.get("commit")
+        if not isinstance(commit, str):
+            raise bad_request("'commit' must be a string.")
+        copy = await self.run(notebook_at_commit, notebook, commit)
+        self.write_json({"path": relative_to_root(self.root_dir, copy)}, status=201)
+
+
 def _repository_root(path: Path) -> Path:
     root = vcs.find_repository(path)
     if root is None:
@@ -375,6 +389,7 @@ def setup_handlers(server_app: Any) -> None:
             (url_path_join(base, "guardrails", "fix"), GuardrailFixHandler),
             (url_path_join(base, "tags"), TagsHandler),
             (url_path_join(base, "export"), ExportHandler),
+            (url_path_join(base, "runs", "notebook"), NotebookAtCommitHandler),
         ],
     )
     from . import runs_handlers  # local: runs_handlers imports this module

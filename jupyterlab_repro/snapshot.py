@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 COMMIT_TYPES = ("feat", "fix", "exp", "refactor", "docs", "chore")
 LOCK_WAIT = 30.0
 _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+#: File names are names, not glob patterns ("a[1].ipynb" must not match "a1.ipynb").
+_LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}
 
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
@@ -128,11 +130,19 @@ def snapshot(
         raise InvalidRequest("Nothing to snapshot: give at least one notebook or file.")
     text = format_message(message, commit_type, body)
     paths = [Path(os.path.abspath(p)) for p in [*notebooks, *files]]
-    root = find_repository(paths[0].parent)
+    start = paths[0].parent
+    while not start.is_dir() and start != start.parent:  # a deleted file's deleted folder
+        start = start.parent
+    root = find_repository(start)
     if root is None:
         raise NotARepository(f"{paths[0].name} is not inside a git repository.")
     nb_rels = [_relative(root, Path(os.path.abspath(p))) for p in notebooks]
     file_rels = [_relative(root, Path(os.path.abspath(p))) for p in files]
+    # A notebook passed among the other files is cleaned too: outputs never reach
+    # a commit. Each path is committed once.
+    nb_rels += [r for r in file_rels if r.lower().endswith(".ipynb") and (root / r).is_file()]
+    nb_rels = list(dict.fromkeys(nb_rels))
+    file_rels = [r for r in dict.fromkeys(file_rels) if r not in nb_rels]
     for rel in nb_rels:
         if not (root / rel).is_file():
             raise InvalidRequest(f"Not a notebook file: {rel}")
@@ -145,6 +155,13 @@ def snapshot(
 
     config = load_repo_config(root)
     violations = guardrails.check_files(root, file_rels, max_file_mb=config.max_file_mb)
+    # Notebooks: the folder and name rules (.ipynb_checkpoints/ …); their size is
+    # checked once cleaned, below.
+    violations += [
+        v
+        for v in (guardrails.check_path(rel, 0, max_file_mb=0) for rel in nb_rels)
+        if v is not None
+    ]
     if violations:
         raise GuardrailViolation(
             "Refusing to commit "
@@ -152,6 +169,16 @@ def snapshot(
             + ": add them to .gitignore or track them with Git LFS.",
             [v.as_dict() for v in violations],
         )
+
+    # Committing LFS-tracked files without the .gitattributes that says so would
+    # leave pointer files in every clone: the rules travel with the files.
+    if (
+        file_rels
+        and ".gitattributes" not in file_rels
+        and (root / ".gitattributes").is_file()
+        and guardrails.lfs_tracked(root, file_rels)
+    ):
+        file_rels.append(".gitattributes")
 
     with repository_lock(root):
         return _snapshot_locked(
@@ -192,9 +219,10 @@ def _snapshot_locked(
 
     # 1. Clean the notebooks and write their blobs (no file is written).
     cleaned: dict[str, bytes] = {}
+    originals: dict[str, bytes] = {}
     results: list[NotebookResult] = []
     for rel in nb_rels:
-        raw = (root / rel).read_bytes()
+        raw = originals[rel] = (root / rel).read_bytes()
         clean, report = clean_text(raw, config.clean)
         data = clean.encode("utf-8")
         max_bytes = config.max_file_mb * 1024 * 1024
@@ -238,7 +266,9 @@ def _snapshot_locked(
             )
         if file_rels:
             # Through git so clean/LFS filters and executable bits apply.
-            run_git(["add", "--all", "--", *file_rels], root, env=env, timeout=timeout)
+            run_git(
+                ["add", "--all", "--", *file_rels], root, env={**env, **_LITERAL}, timeout=timeout
+            )
         tree = _read(root, ["write-tree"], timeout, env=env)
         head_tree = _resolve(root, "HEAD^{tree}", timeout) if head else _EMPTY_TREE
         for result in results:
@@ -251,6 +281,9 @@ def _snapshot_locked(
                 notebooks=results,
                 files=file_rels,
                 reason="nothing-to-commit",
+                working_copy_cleared=(
+                    _clear_working_copy(root, cleaned, originals, results) if clear_outputs else []
+                ),
             )
 
         # 2. The repository's hooks, against the index being committed.
@@ -260,6 +293,8 @@ def _snapshot_locked(
         msg_file.write_text(text, encoding="utf-8")
         hook_output += _run_hook(root, "commit-msg", [str(msg_file)], env, timeout)
         final_message = msg_file.read_text(encoding="utf-8")
+        if not final_message.strip():  # git commit aborts on an empty message too
+            raise HookRejected("The commit-msg hook left an empty commit message.", hook_output)
 
         # 3. The commit, and HEAD moved only if nobody moved it meanwhile.
         parents = ["-p", head] if head else []
@@ -289,11 +324,20 @@ def _snapshot_locked(
             run_git(["update-ref", "-d", target_ref, commit], root)
             raise
     else:
-        run_git(
-            ["update-ref", "-m", f"commit (repro): {subject}", "HEAD", commit, head or ""],
-            root,
-            timeout=timeout,
-        )
+        try:
+            run_git(
+                ["update-ref", "-m", f"commit (repro): {subject}", "HEAD", commit, head or ""],
+                root,
+                timeout=timeout,
+            )
+        except GitError as exc:
+            if _resolve(root, "HEAD", timeout) != head:
+                # Somebody committed meanwhile (outside this lock): nothing was moved.
+                raise GitBusy(
+                    "HEAD moved while the snapshot was being made (another git operation "
+                    "committed); nothing was changed, try again."
+                ) from exc
+            raise
 
     try:
         if tag is not None:
@@ -303,17 +347,18 @@ def _snapshot_locked(
                 timeout=timeout,
             )
         # Committed paths now match HEAD in the real index as well.
-        run_git(["reset", "-q", commit, "--", *cleaned, *file_rels], root, timeout=timeout)
+        run_git(
+            ["reset", "-q", commit, "--", *cleaned, *file_rels],
+            root,
+            env=_LITERAL,
+            timeout=timeout,
+        )
     except GitError:
         _undo(root, head, head_ref, branch, commit, timeout)
         raise
 
     hook_output += _run_hook(root, "post-commit", [], {}, timeout, check=False)
-    cleared: list[str] = []
-    if clear_outputs:
-        for rel, data in cleaned.items():
-            atomic_write(root / rel, data)
-            cleared.append(rel)
+    cleared = _clear_working_copy(root, cleaned, originals, results) if clear_outputs else []
     return SnapshotResult(
         committed=True,
         message=final_message.strip(),
@@ -327,6 +372,31 @@ def _snapshot_locked(
         hook_output=hook_output,
         working_copy_cleared=cleared,
     )
+
+
+def _clear_working_copy(
+    root: Path,
+    cleaned: dict[str, bytes],
+    originals: dict[str, bytes],
+    results: list[NotebookResult],
+) -> list[str]:
+    """Write the cleaned text over notebooks the user did not change meanwhile."""
+    cleared: list[str] = []
+    warnings = {r.path: r.warnings for r in results}
+    for rel, data in cleaned.items():
+        path = root / rel
+        try:
+            current = path.read_bytes()
+        except OSError:
+            current = None
+        if current != originals[rel]:
+            # Saved again since it was read: never overwrite newer work.
+            warnings[rel].append("changed while snapshotting: outputs were not cleared")
+            continue
+        if current != data:
+            atomic_write(path, data)
+        cleared.append(rel)
+    return cleared
 
 
 # --------------------------------------------------------------------------
@@ -412,7 +482,7 @@ def _symbolic_head(root: Path, timeout: float) -> str | None:
 def _mode_in_head(root: Path, head: str | None, rel: str, timeout: float) -> str | None:
     if head is None:
         return None
-    out = _read(root, ["ls-tree", head, "--", rel], timeout)
+    out = _read(root, ["ls-tree", head, "--", rel], timeout, env=_LITERAL)
     return out.split(" ", 1)[0] if out else None
 
 
@@ -421,7 +491,10 @@ def _changed(root: Path, head: str | None, env: dict[str, str], rel: str, timeou
         return True
     try:
         run_git(
-            ["diff-index", "--cached", "--quiet", head, "--", rel], root, env=env, timeout=timeout
+            ["diff-index", "--cached", "--quiet", head, "--", rel],
+            root,
+            env={**env, **_LITERAL},
+            timeout=timeout,
         )
     except GitError:
         return True
@@ -437,11 +510,20 @@ def _check_new_ref(root: Path, prefix: str, name: str, must_start: str | None = 
         run_git(["check-ref-format", f"{prefix}{name}"], root, read_only=True)
     except GitError:
         raise InvalidRequest(f"Invalid {kind} name {name!r}.") from None
-    try:
-        run_git(["rev-parse", "--verify", "--quiet", f"{prefix}{name}"], root, read_only=True)
-    except GitError:
-        return
-    raise InvalidRequest(f"The {kind} {name!r} already exists.")
+    full = f"{prefix}{name}"
+    parts = full.split("/")
+    ancestors = ["/".join(parts[:i]) for i in range(3, len(parts))]  # below refs/heads/
+    out = run_git(
+        ["for-each-ref", "--format=%(refname)", full, *ancestors], root, read_only=True
+    ).stdout.decode("utf-8", "replace")
+    for existing in out.splitlines():
+        if existing == full:
+            raise InvalidRequest(f"The {kind} {name!r} already exists.")
+        if existing.startswith(full + "/") or existing in ancestors:
+            other = existing.removeprefix(prefix)
+            raise InvalidRequest(
+                f"The {kind} name {name!r} clashes with the existing {kind} {other!r}."
+            )
 
 
 def _run_hook(
