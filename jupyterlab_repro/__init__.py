@@ -18,6 +18,18 @@ except ImportError:  # pragma: no cover - running from a source tree without a b
     __version__ = "dev"
 
 
+__all__ = ["__version__", "set_seed"]
+
+
+def __getattr__(name: str) -> Any:
+    """Lazy public helpers: ``jupyterlab_repro.set_seed`` imports nothing heavy up front."""
+    if name == "set_seed":
+        from .seed import set_seed
+
+        return set_seed
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "jupyterlab-repro"}]
 
