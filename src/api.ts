@@ -13,7 +13,9 @@ export class ReproRequestError extends Error {
   constructor(
     message: string,
     readonly status: number,
-    readonly reason: string | null = null
+    readonly reason: string | null = null,
+    /** The whole JSON error reply (extra fields such as `violations`). */
+    readonly body: Record<string, unknown> | null = null
   ) {
     super(message);
     this.name = 'ReproRequestError';
@@ -56,7 +58,11 @@ export function makeRequester(
           : `${response.status} ${response.statusText}`;
       const reason =
         data && typeof data.reason === 'string' ? data.reason : null;
-      throw new ReproRequestError(message, response.status, reason);
+      const body =
+        data !== null && typeof data === 'object' && !Array.isArray(data)
+          ? (data as Record<string, unknown>)
+          : null;
+      throw new ReproRequestError(message, response.status, reason, body);
     }
     return data as T;
   };

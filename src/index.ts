@@ -4,15 +4,21 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
-import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import {
+  IDefaultFileBrowser,
+  IFileBrowserFactory
+} from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { makeRequester } from './api';
 import { addCommands, CommandIDs } from './commands';
+import { createSnapshotSection } from './components/SnapshotView';
 import { ReproModel } from './model';
 import { ReproSidebar } from './sidebar';
+import { CommitType, SnapshotModel } from './snapshotModel';
 import { IReproModel } from './tokens';
 import { VERSION } from './version';
 
@@ -37,7 +43,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     ISettingRegistry,
     ICommandPalette,
     ILayoutRestorer,
-    ITranslator
+    ITranslator,
+    IDocumentManager,
+    IFileBrowserFactory
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -46,14 +54,40 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     settingRegistry: ISettingRegistry | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    docManager: IDocumentManager | null,
+    browserFactory: IFileBrowserFactory | null
   ): IReproModel => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_repro');
-    const model = new ReproModel({
-      requester: makeRequester(app.serviceManager.serverSettings),
-      version: VERSION
-    });
+    const requester = makeRequester(app.serviceManager.serverSettings);
+    const model = new ReproModel({ requester, version: VERSION });
     const contents = app.serviceManager.contents;
+
+    // The open document at a server path: through the document manager
+    // when there is one (any file type), else among open notebooks.
+    const contextOf = (path: string) => {
+      const widget = docManager?.findWidget(path);
+      if (widget && docManager) {
+        return docManager.contextForWidget(widget) ?? null;
+      }
+      const panel = notebooks?.find(
+        nb => contents.localPath(nb.context.path) === path
+      );
+      return panel?.context ?? null;
+    };
+    const snapshot = new SnapshotModel({
+      requester,
+      repro: model,
+      saveFirst: async path => {
+        const context = contextOf(path);
+        if (context?.model.dirty) {
+          await context.save();
+        }
+      },
+      revert: async path => {
+        await contextOf(path)?.revert();
+      }
+    });
     let followNotebook = true;
 
     // Which path to show: the active notebook, else the browser's folder.
@@ -80,11 +114,37 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     window.addEventListener('focus', () => void model.refresh());
     void app.restored.then(follow);
 
-    addCommands(app, model, trans);
     const sidebar = new ReproSidebar({
       model,
       trans,
       onInit: () => void app.commands.execute(CommandIDs.init)
+    });
+    sidebar.addSection(
+      createSnapshotSection({
+        model: snapshot,
+        trans,
+        onCommit: () =>
+          void app.commands.execute(CommandIDs.snapshot, { source: 'sidebar' })
+      }),
+      3
+    );
+    addCommands(app, model, trans, {
+      snapshot,
+      currentNotebook: () => {
+        const panel = notebooks?.currentWidget ?? null;
+        return panel && app.shell.currentWidget === panel
+          ? contents.localPath(panel.context.path)
+          : null;
+      },
+      selectedNotebook: () => {
+        const fileBrowser = browserFactory?.tracker.currentWidget ?? browser;
+        const item = fileBrowser?.selectedItems().next();
+        return item && !item.done && item.value.type === 'notebook'
+          ? contents.localPath(item.value.path)
+          : null;
+      },
+      focusMessage: () =>
+        sidebar.focusInSection('input.jp-Repro-Snapshot-message')
     });
     app.shell.add(sidebar, 'left', { rank: 250 });
     restorer?.add(sidebar, sidebar.id);
@@ -92,6 +152,7 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     palette?.addItem({ command: CommandIDs.open, category: 'Repro' });
     palette?.addItem({ command: CommandIDs.refresh, category: 'Repro' });
     palette?.addItem({ command: CommandIDs.init, category: 'Repro' });
+    palette?.addItem({ command: CommandIDs.snapshot, category: 'Repro' });
 
     if (settingRegistry) {
       const apply = (settings: ISettingRegistry.ISettings) => {
@@ -100,6 +161,12 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         );
         followNotebook = settings.get('followActiveNotebook')
           .composite as boolean;
+        snapshot.setDefaults({
+          commitType: settings.get('defaultCommitType').composite as CommitType,
+          clearOutputs: settings.get('clearOutputsByDefault')
+            .composite as boolean,
+          maxDiffLines: settings.get('maxDiffLines').composite as number
+        });
         follow();
       };
       settingRegistry

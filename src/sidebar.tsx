@@ -2,6 +2,7 @@ import { ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { SidePanel } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
+import { AccordionPanel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { StatusView } from './components/StatusView';
@@ -39,10 +40,43 @@ export class ReproSidebar extends SidePanel {
     this.addWidget(status);
   }
 
+  /**
+   * Add a section below the existing ones.
+   */
+  addSection(widget: Widget, relativeSize = 1): void {
+    this.addWidget(widget);
+    this._sizes.push(relativeSize);
+    const content = this.content;
+    if (content instanceof AccordionPanel) {
+      content.setRelativeSizes(this._sizes);
+    }
+  }
+
+  /**
+   * Expand the section holding `selector` and focus that element once it
+   * is rendered and enabled (the view may still be loading).
+   */
+  focusInSection(selector: string, attempts = 100): void {
+    const content = this.content;
+    const index = this.widgets.findIndex(w => w.node.querySelector(selector));
+    if (index >= 0 && content instanceof AccordionPanel) {
+      content.expand(index);
+    }
+    const element = this.node.querySelector<HTMLInputElement>(selector);
+    if (element && !element.disabled && element.offsetParent !== null) {
+      element.focus();
+      return;
+    }
+    if (attempts > 0) {
+      setTimeout(() => this.focusInSection(selector, attempts - 1), 50);
+    }
+  }
+
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     void this._model.refresh();
   }
 
   private _model: IReproModel;
+  private _sizes = [1];
 }

@@ -1,0 +1,515 @@
+import { Notification, ReactWidget } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import {
+  Classification,
+  COMMIT_TYPES,
+  CommitType,
+  GuardrailAction,
+  IChangedFile,
+  SnapshotModel
+} from '../snapshotModel';
+import { DiffPreview } from './DiffPreview';
+
+export interface ISnapshotViewProps {
+  model: SnapshotModel;
+  trans: TranslationBundle;
+  /** Runs the snapshot command (the form never commits by itself). */
+  onCommit: () => void;
+}
+
+/**
+ * The "Snapshot & commit" section: changed files, the output-blind diff of
+ * the followed notebook, and the commit form.
+ *
+ * Everything from the server (file names, diff text, messages, hook output)
+ * is rendered as React text or CodeMirror document text, never as HTML.
+ */
+export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
+  const { model, trans } = props;
+  const [, setTick] = React.useState(0);
+  React.useEffect(() => {
+    const onChange = () => setTick(tick => tick + 1);
+    model.stateChanged.connect(onChange);
+    return () => {
+      model.stateChanged.disconnect(onChange);
+    };
+  }, [model]);
+
+  const state = model.state;
+  return (
+    <section
+      className={'jp-Repro-Snapshot' + (model.busy ? ' jp-mod-busy' : '')}
+      data-state={state}
+      aria-busy={model.busy}
+      aria-label={trans.__('Snapshot and commit')}
+    >
+      {state === 'idle' && (
+        <div className="jp-Repro-Snapshot-note">
+          {trans.__('Open a notebook in a git repository to snapshot it.')}
+        </div>
+      )}
+      {state === 'not-repository' && (
+        <div className="jp-Repro-Snapshot-note">
+          {trans.__(
+            'Not in a git repository: initialize one above to take snapshots.'
+          )}
+        </div>
+      )}
+      {state === 'loading' && (
+        <div className="jp-Repro-Snapshot-note">
+          {trans.__('Reading the changes…')}
+        </div>
+      )}
+      {state === 'error' && (
+        <div className="jp-Repro-Snapshot-error" role="alert">
+          {model.loadError}
+        </div>
+      )}
+      {(state === 'ready' || state === 'busy') && (
+        <>
+          <FileList model={model} trans={trans} />
+          <DiffSection model={model} trans={trans} />
+          {model.notebookPath !== null ? (
+            <SnapshotForm
+              model={model}
+              trans={trans}
+              onCommit={props.onCommit}
+            />
+          ) : (
+            <div className="jp-Repro-Snapshot-note">
+              {trans.__(
+                'Open a notebook to snapshot it: its outputs are cleared in the commit only.'
+              )}
+            </div>
+          )}
+          <Outcome model={model} trans={trans} />
+        </>
+      )}
+    </section>
+  );
+}
+
+/**
+ * The sidebar section holding a {@link SnapshotView}.
+ */
+export function createSnapshotSection(props: ISnapshotViewProps): ReactWidget {
+  const widget = ReactWidget.create(<SnapshotView {...props} />);
+  widget.addClass('jp-Repro-SnapshotSection');
+  widget.title.label = props.trans.__('Snapshot & commit');
+  return widget;
+}
+
+function classificationLabel(
+  classification: Classification,
+  trans: TranslationBundle
+): string {
+  switch (classification) {
+    case 'source':
+      return trans.__('source changes');
+    case 'outputs-only':
+      return trans.__('outputs only');
+    case 'clean':
+      return trans.__('clean');
+    case 'invalid':
+      return trans.__('invalid');
+  }
+}
+
+const STATE_LETTERS: Record<string, string> = {
+  modified: 'M',
+  added: 'A',
+  deleted: 'D',
+  renamed: 'R',
+  untracked: 'U',
+  conflicted: 'C'
+};
+
+function formatSize(size: number | null): string {
+  if (size === null) {
+    return '';
+  }
+  if (size >= 1024 * 1024) {
+    return `${(size / 1024 / 1024).toFixed(1)} MB`;
+  }
+  if (size >= 1024) {
+    return `${(size / 1024).toFixed(1)} kB`;
+  }
+  return `${size} B`;
+}
+
+function FileList(props: {
+  model: SnapshotModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, trans } = props;
+  const notebook = model.notebookPath;
+  const files = [...model.files].sort(
+    (a, b) =>
+      Number(b.server_path === notebook) - Number(a.server_path === notebook)
+  );
+  return (
+    <div className="jp-Repro-Snapshot-files">
+      <div className="jp-Repro-Snapshot-heading">
+        {trans._n('%1 changed file', '%1 changed files', files.length)}
+      </div>
+      {files.length === 0 ? (
+        <div className="jp-Repro-Snapshot-note">
+          {trans.__('Nothing changed since the last commit.')}
+        </div>
+      ) : (
+        <ul
+          className="jp-Repro-Snapshot-fileList"
+          aria-label={trans.__('Changed files')}
+        >
+          {files.map(file => (
+            <FileRow key={file.path} file={file} model={model} trans={trans} />
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function FileRow(props: {
+  file: IChangedFile;
+  model: SnapshotModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { file, model, trans } = props;
+  const current =
+    file.server_path !== null && file.server_path === model.notebookPath;
+  const tickable = model.isTickable(file);
+  const checked = current || model.ticked.has(file.path);
+  const violation = file.violation;
+  const lfs = model.changes?.lfs_available === true && violation?.lfs_possible;
+  const fix = (action: GuardrailAction) => {
+    model
+      .fixGuardrail(file, action)
+      .then(() => {
+        Notification.success(
+          action === 'lfs'
+            ? trans.__('%1 is now tracked with Git LFS.', file.path)
+            : trans.__('"%1" added to .gitignore.', violation?.rule ?? ''),
+          { autoClose: 5000 }
+        );
+      })
+      .catch((error: Error) => {
+        Notification.error(error.message, { autoClose: false });
+      });
+  };
+  let title = `${file.path} (${file.state})`;
+  if (file.orig_path) {
+    title = `${file.orig_path} → ${title}`;
+  }
+  return (
+    <li
+      className={
+        'jp-Repro-Snapshot-file' +
+        (current ? ' jp-mod-current' : '') +
+        (violation ? ' jp-mod-blocked' : '')
+      }
+      data-path={file.path}
+      data-classification={file.classification ?? 'none'}
+      data-state={file.state}
+    >
+      <div className="jp-Repro-Snapshot-fileRow">
+        <label className="jp-Repro-Snapshot-fileLabel" title={title}>
+          <input
+            type="checkbox"
+            className="jp-Repro-Snapshot-fileCheck"
+            checked={checked}
+            disabled={current || !tickable || model.busy}
+            aria-label={
+              current
+                ? trans.__('%1 (the notebook to snapshot)', file.path)
+                : trans.__('Include %1', file.path)
+            }
+            onChange={event => model.setTicked(file.path, event.target.checked)}
+          />
+          <span
+            className="jp-Repro-Snapshot-fileState"
+            aria-label={file.state}
+            title={file.state}
+          >
+            {STATE_LETTERS[file.state] ?? '?'}
+          </span>
+          <span className="jp-Repro-Snapshot-fileName">{file.path}</span>
+        </label>
+        {file.notebook && file.classification && (
+          <span
+            className={`jp-Repro-Snapshot-badge jp-mod-${file.classification}`}
+          >
+            {classificationLabel(file.classification, trans)}
+          </span>
+        )}
+      </div>
+      {violation && (
+        <div className="jp-Repro-Snapshot-violation">
+          <span className="jp-Repro-Snapshot-violationText">
+            {trans.__(
+              'Not committed: %1 %2',
+              violation.kind,
+              formatSize(file.size)
+            )}
+          </span>
+          <span className="jp-Repro-Snapshot-violationActions">
+            <button
+              type="button"
+              className="jp-Repro-Snapshot-gitignore jp-mod-styled"
+              title={trans.__('Add "%1" to .gitignore', violation.rule)}
+              disabled={model.busy}
+              onClick={() => fix('gitignore')}
+            >
+              {trans.__('Add to .gitignore')}
+            </button>
+            {lfs && (
+              <button
+                type="button"
+                className="jp-Repro-Snapshot-lfs jp-mod-styled"
+                disabled={model.busy}
+                onClick={() => fix('lfs')}
+              >
+                {trans.__('Track with Git LFS')}
+              </button>
+            )}
+          </span>
+        </div>
+      )}
+      {file.error && (
+        <div className="jp-Repro-Snapshot-fileError">{file.error}</div>
+      )}
+    </li>
+  );
+}
+
+/**
+ * The first `max` lines of `text`, and how many were left out.
+ */
+export function truncateLines(
+  text: string,
+  max: number
+): { text: string; omitted: number } {
+  const lines = text.replace(/\n$/, '').split('\n');
+  if (lines.length <= max) {
+    return { text: lines.join('\n'), omitted: 0 };
+  }
+  return {
+    text: lines.slice(0, max).join('\n'),
+    omitted: lines.length - max
+  };
+}
+
+function DiffSection(props: {
+  model: SnapshotModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { model, trans } = props;
+  const notebook = model.notebookPath;
+  if (notebook === null) {
+    return null;
+  }
+  const entry = model.notebookFile;
+  const name = notebook.split('/').pop() ?? notebook;
+  let note: string | null = null;
+  if (entry === null) {
+    note = trans.__('%1 has no changes since the last commit.', name);
+  } else if (entry.classification === 'outputs-only') {
+    note = trans.__(
+      'Only outputs changed in %1: a snapshot would commit nothing.',
+      name
+    );
+  } else if (entry.classification === 'clean') {
+    note = trans.__('%1 is the same as in the last commit.', name);
+  }
+  const diff = model.diff;
+  const shown = diff ? truncateLines(diff.text, model.maxDiffLines) : null;
+  return (
+    <div className="jp-Repro-Snapshot-preview">
+      <div className="jp-Repro-Snapshot-heading">
+        {trans.__('Changes in %1 (outputs ignored)', name)}
+      </div>
+      {note && <div className="jp-Repro-Snapshot-note">{note}</div>}
+      {model.diffError && (
+        <div className="jp-Repro-Snapshot-error" role="alert">
+          {model.diffError}
+        </div>
+      )}
+      {shown && (
+        <>
+          <DiffPreview
+            text={shown.text}
+            label={trans.__('Diff of %1 since the last commit', name)}
+          />
+          {shown.omitted > 0 && (
+            <div className="jp-Repro-Snapshot-note">
+              {trans._n(
+                '%1 more line not shown.',
+                '%1 more lines not shown.',
+                shown.omitted
+              )}
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function SnapshotForm(props: {
+  model: SnapshotModel;
+  trans: TranslationBundle;
+  onCommit: () => void;
+}): JSX.Element {
+  const { model, trans } = props;
+  const busy = model.busy;
+  const submit = (event: React.FormEvent) => {
+    event.preventDefault();
+    if (model.canSnapshot) {
+      props.onCommit();
+    }
+  };
+  const typeLabels: Record<CommitType, string> = {
+    feat: trans.__('feat: a new feature'),
+    fix: trans.__('fix: a bug fix'),
+    exp: trans.__('exp: an experiment'),
+    refactor: trans.__('refactor: same behaviour'),
+    docs: trans.__('docs: documentation'),
+    chore: trans.__('chore: maintenance')
+  };
+  return (
+    <form className="jp-Repro-Snapshot-form" onSubmit={submit}>
+      <div className="jp-Repro-Snapshot-subject">
+        <select
+          className="jp-Repro-Snapshot-type"
+          aria-label={trans.__('Commit type')}
+          title={typeLabels[model.commitType]}
+          value={model.commitType}
+          disabled={busy}
+          onChange={event =>
+            model.setCommitType(event.target.value as CommitType)
+          }
+        >
+          {COMMIT_TYPES.map(type => (
+            <option key={type} value={type} title={typeLabels[type]}>
+              {type}
+            </option>
+          ))}
+        </select>
+        <input
+          className="jp-Repro-Snapshot-message"
+          type="text"
+          aria-label={trans.__('Commit message')}
+          placeholder={trans.__('What changed? (Enter commits)')}
+          value={model.message}
+          disabled={busy}
+          onChange={event => model.setMessage(event.target.value)}
+        />
+      </div>
+      <textarea
+        className="jp-Repro-Snapshot-body"
+        aria-label={trans.__('Details (optional)')}
+        placeholder={trans.__('Details (optional)')}
+        rows={2}
+        value={model.body}
+        disabled={busy}
+        onChange={event => model.setBody(event.target.value)}
+      />
+      <details className="jp-Repro-Snapshot-more">
+        <summary>{trans.__('More options')}</summary>
+        <label className="jp-Repro-Snapshot-field">
+          <span>{trans.__('Tag')}</span>
+          <input
+            className="jp-Repro-Snapshot-tag"
+            type="text"
+            placeholder="exp-v1.2"
+            value={model.tag}
+            disabled={busy}
+            onChange={event => model.setTag(event.target.value)}
+          />
+        </label>
+        <label className="jp-Repro-Snapshot-field">
+          <span>{trans.__('New branch')}</span>
+          <span className="jp-Repro-Snapshot-branchPrefix">exp/</span>
+          <input
+            className="jp-Repro-Snapshot-branch"
+            type="text"
+            aria-label={trans.__('New branch name after exp/')}
+            placeholder={trans.__('name')}
+            value={model.branch}
+            disabled={busy}
+            onChange={event => model.setBranch(event.target.value)}
+          />
+        </label>
+      </details>
+      <label className="jp-Repro-Snapshot-field jp-Repro-Snapshot-clear">
+        <input
+          className="jp-Repro-Snapshot-clearOutputs"
+          type="checkbox"
+          checked={model.clearOutputs}
+          disabled={busy}
+          onChange={event => model.setClearOutputs(event.target.checked)}
+        />
+        <span>{trans.__('Also clear outputs in my notebook')}</span>
+      </label>
+      <button
+        type="submit"
+        className="jp-Repro-Snapshot-commit jp-mod-styled jp-mod-accept"
+        disabled={!model.canSnapshot}
+        aria-busy={busy}
+        title={trans.__(
+          'Save the notebook and commit it without outputs (the open notebook keeps them)'
+        )}
+      >
+        {busy && <span className="jp-Repro-Snapshot-spinner" aria-hidden />}
+        {busy ? trans.__('Committing…') : trans.__('Snapshot & commit')}
+      </button>
+    </form>
+  );
+}
+
+function Outcome(props: {
+  model: SnapshotModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { model, trans } = props;
+  const error = model.error;
+  if (error) {
+    return (
+      <div className="jp-Repro-Snapshot-error" role="alert">
+        <div>{error.message}</div>
+        {error.violations.length > 0 && (
+          <ul className="jp-Repro-Snapshot-violations">
+            {error.violations.map(v => (
+              <li key={v.path}>{trans.__('%1: %2', v.path, v.kind)}</li>
+            ))}
+          </ul>
+        )}
+        {error.output && (
+          <pre className="jp-Repro-Snapshot-hookOutput">{error.output}</pre>
+        )}
+      </div>
+    );
+  }
+  const result = model.lastResult;
+  if (!result) {
+    return null;
+  }
+  if (!result.committed) {
+    return (
+      <div className="jp-Repro-Snapshot-result" role="status">
+        {trans.__('Nothing to commit: only outputs changed.')}
+      </div>
+    );
+  }
+  return (
+    <div className="jp-Repro-Snapshot-result" role="status">
+      {trans.__('Committed')}{' '}
+      <span className="jp-Repro-Snapshot-resultSha">{result.short_sha}</span>{' '}
+      <span className="jp-Repro-Snapshot-resultSubject">
+        {result.message.split('\n')[0]}
+      </span>
+    </div>
+  );
+}

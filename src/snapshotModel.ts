@@ -1,0 +1,713 @@
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ReproRequestError, Requester } from './api';
+import { IReproModel, IStatusReply } from './tokens';
+
+/**
+ * Conventional-commit types the server accepts.
+ */
+export const COMMIT_TYPES = [
+  'feat',
+  'fix',
+  'exp',
+  'refactor',
+  'docs',
+  'chore'
+] as const;
+
+export type CommitType = (typeof COMMIT_TYPES)[number];
+
+/**
+ * Where the snapshot section stands.
+ */
+export type SnapshotState =
+  'idle' | 'loading' | 'ready' | 'busy' | 'error' | 'not-repository';
+
+export type Classification = 'source' | 'outputs-only' | 'clean' | 'invalid';
+
+export type FileState =
+  'modified' | 'added' | 'deleted' | 'renamed' | 'untracked' | 'conflicted';
+
+/**
+ * Why the server refuses to commit a file.
+ */
+export interface IViolation {
+  path: string;
+  kind: string;
+  size: number;
+  /** The .gitignore rule that would exclude it. */
+  rule: string;
+  lfs_possible: boolean;
+}
+
+export interface IChangedFile {
+  /** Relative to the repository. */
+  path: string;
+  /** Relative to the server root; null when outside it. */
+  server_path: string | null;
+  state: FileState;
+  staged: boolean;
+  notebook: boolean;
+  classification: Classification | null;
+  size: number | null;
+  violation: IViolation | null;
+  error: string | null;
+  orig_path: string | null;
+}
+
+/**
+ * `GET /jupyterlab-repro/changes` reply.
+ */
+export interface IChangesReply {
+  root: string | null;
+  files: IChangedFile[];
+  max_file_mb: number;
+  lfs_available: boolean;
+}
+
+/**
+ * `GET /jupyterlab-repro/diff` reply (the parts the sidebar reads).
+ */
+export interface IDiffReply {
+  path: string;
+  from: string | null;
+  to: string | null;
+  text: string;
+  has_changes: boolean;
+  summary: Record<string, number>;
+}
+
+/**
+ * `POST /jupyterlab-repro/snapshot` body.
+ */
+export interface ISnapshotRequest {
+  path: string;
+  message: string;
+  type: CommitType;
+  body?: string;
+  files: string[];
+  tag?: string;
+  branch?: string;
+  clear_outputs: boolean;
+}
+
+export interface INotebookSnapshot {
+  path: string;
+  changed_in_commit: boolean;
+  outputs_removed: number;
+  warnings: string[];
+}
+
+/**
+ * `POST /jupyterlab-repro/snapshot` reply.
+ */
+export interface ISnapshotReply {
+  committed: boolean;
+  message: string;
+  commit: string | null;
+  short_sha: string | null;
+  parent: string | null;
+  branch: string | null;
+  tag: string | null;
+  files: string[];
+  notebooks: INotebookSnapshot[];
+  hook_output: string;
+  reason: 'nothing-to-commit' | null;
+  working_copy_cleared: string[];
+}
+
+/**
+ * A failed snapshot or guardrail fix, with what the server said.
+ */
+export interface ISnapshotError {
+  message: string;
+  /** The server's reason: guardrail, hook-rejected, identity-missing, … */
+  reason: string | null;
+  status: number;
+  violations: IViolation[];
+  /** Hook output (hook-rejected), shown as preformatted text. */
+  output: string | null;
+}
+
+export type GuardrailAction = 'gitignore' | 'lfs';
+
+export interface ISnapshotDefaults {
+  commitType?: CommitType;
+  clearOutputs?: boolean;
+  maxDiffLines?: number;
+}
+
+/**
+ * Options to build a {@link SnapshotModel}.
+ */
+export interface ISnapshotModelOptions {
+  requester: Requester;
+  /** The sidebar model: its path is the notebook (or folder) followed. */
+  repro: IReproModel;
+  /** Save the open document at this server path if it has unsaved changes. */
+  saveFirst?: (path: string) => Promise<void>;
+  /** Reload the open document at this server path from disk. */
+  revert?: (path: string) => Promise<void>;
+  /** Milliseconds to wait before reloading after a status change (400). */
+  debounce?: number;
+}
+
+/**
+ * The "Snapshot & commit" form and what it shows: the changed files of the
+ * followed notebook's repository, the output-blind diff of that notebook,
+ * the files ticked to go with it, and the commit message. No DOM.
+ */
+export class SnapshotModel implements IDisposable {
+  constructor(options: ISnapshotModelOptions) {
+    this._requester = options.requester;
+    this._repro = options.repro;
+    this._saveFirst = options.saveFirst ?? (async () => undefined);
+    this._revert = options.revert ?? (async () => undefined);
+    this._debounce = options.debounce ?? 400;
+    this._repro.stateChanged.connect(this._onReproChanged, this);
+    this._onReproChanged();
+  }
+
+  get state(): SnapshotState {
+    return this._busy ? 'busy' : this._state;
+  }
+
+  get busy(): boolean {
+    return this._busy;
+  }
+
+  /** The followed notebook (server path), or null when a folder is followed. */
+  get notebookPath(): string | null {
+    return this._path.endsWith('.ipynb') ? this._path : null;
+  }
+
+  get changes(): IChangesReply | null {
+    return this._changes;
+  }
+
+  get files(): readonly IChangedFile[] {
+    return this._changes?.files ?? [];
+  }
+
+  /** The followed notebook's entry in the changed files, if it changed. */
+  get notebookFile(): IChangedFile | null {
+    const notebook = this.notebookPath;
+    return this.files.find(f => f.server_path === notebook) ?? null;
+  }
+
+  get diff(): IDiffReply | null {
+    return this._diff;
+  }
+
+  /** Why the diff could not be shown (e.g. the notebook is invalid). */
+  get diffError(): string | null {
+    return this._diffError;
+  }
+
+  /** Why the changes could not be read (state 'error'). */
+  get loadError(): string | null {
+    return this._loadError;
+  }
+
+  /** The last failed snapshot or guardrail fix; cleared by the next try. */
+  get error(): ISnapshotError | null {
+    return this._error;
+  }
+
+  get lastResult(): ISnapshotReply | null {
+    return this._lastResult;
+  }
+
+  get message(): string {
+    return this._message;
+  }
+
+  get commitType(): CommitType {
+    return this._commitType;
+  }
+
+  get body(): string {
+    return this._body;
+  }
+
+  get tag(): string {
+    return this._tag;
+  }
+
+  /** The branch name after `exp/`. */
+  get branch(): string {
+    return this._branch;
+  }
+
+  get clearOutputs(): boolean {
+    return this._clearOutputs;
+  }
+
+  get maxDiffLines(): number {
+    return this._maxDiffLines;
+  }
+
+  /** Repository-relative paths of the files ticked to go with the notebook. */
+  get ticked(): ReadonlySet<string> {
+    return this._ticked;
+  }
+
+  /** True when the button may commit now. */
+  get canSnapshot(): boolean {
+    return (
+      this.state === 'ready' &&
+      this.notebookPath !== null &&
+      this._message.trim().length > 0
+    );
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  get stateChanged(): ISignal<SnapshotModel, void> {
+    return this._stateChanged;
+  }
+
+  /**
+   * Whether a changed file may be ticked: not the followed notebook, no
+   * guardrail violation, inside the server root, not conflicted or invalid.
+   */
+  isTickable(file: IChangedFile): boolean {
+    return (
+      file.server_path !== null &&
+      file.server_path !== this.notebookPath &&
+      file.violation === null &&
+      file.state !== 'conflicted' &&
+      file.classification !== 'invalid'
+    );
+  }
+
+  setTicked(path: string, ticked: boolean): void {
+    const file = this.files.find(f => f.path === path);
+    if (ticked && (!file || !this.isTickable(file))) {
+      return;
+    }
+    if (ticked) {
+      this._ticked.add(path);
+    } else {
+      this._ticked.delete(path);
+    }
+    this._stateChanged.emit();
+  }
+
+  setMessage(message: string): void {
+    this._message = message;
+    this._stateChanged.emit();
+  }
+
+  setCommitType(type: CommitType): void {
+    if (!COMMIT_TYPES.includes(type)) {
+      return;
+    }
+    this._commitType = type;
+    this._stateChanged.emit();
+  }
+
+  setBody(body: string): void {
+    this._body = body;
+    this._stateChanged.emit();
+  }
+
+  setTag(tag: string): void {
+    this._tag = tag;
+    this._stateChanged.emit();
+  }
+
+  setBranch(branch: string): void {
+    this._branch = branch;
+    this._stateChanged.emit();
+  }
+
+  setClearOutputs(clear: boolean): void {
+    this._clearOutputs = clear;
+    this._stateChanged.emit();
+  }
+
+  /**
+   * Apply the user's settings. The commit type and clear-outputs box take
+   * the new defaults unless the user is typing a message.
+   */
+  setDefaults(defaults: ISnapshotDefaults): void {
+    if (defaults.commitType && COMMIT_TYPES.includes(defaults.commitType)) {
+      this._defaultType = defaults.commitType;
+      if (this._message === '') {
+        this._commitType = defaults.commitType;
+      }
+    }
+    if (defaults.clearOutputs !== undefined) {
+      this._defaultClear = defaults.clearOutputs;
+      if (this._message === '') {
+        this._clearOutputs = defaults.clearOutputs;
+      }
+    }
+    if (defaults.maxDiffLines !== undefined) {
+      this._maxDiffLines = Math.max(10, Math.floor(defaults.maxDiffLines));
+    }
+    this._stateChanged.emit();
+  }
+
+  /**
+   * Read the changed files and the followed notebook's diff now. Replies to
+   * superseded requests are dropped.
+   */
+  async reload(): Promise<void> {
+    this._clearTimer();
+    if (this._isDisposed || !this._repositoryKnown()) {
+      return;
+    }
+    const request = ++this._sequence;
+    const path = this._path;
+    const notebook = this.notebookPath;
+    if (this._changes === null) {
+      this._state = 'loading';
+      this._stateChanged.emit();
+    }
+    try {
+      const changes = await this._requester<IChangesReply>(
+        `changes?path=${encodeURIComponent(path)}`
+      );
+      if (request !== this._sequence) {
+        return;
+      }
+      let diff: IDiffReply | null = null;
+      let diffError: string | null = null;
+      const entry = changes.files.find(f => f.server_path === notebook);
+      if (notebook && entry) {
+        if (entry.classification === 'invalid') {
+          diffError = entry.error ?? 'The notebook cannot be read.';
+        } else if (entry.classification === 'source') {
+          try {
+            diff = await this._requester<IDiffReply>(
+              `diff?path=${encodeURIComponent(notebook)}`
+            );
+          } catch (error) {
+            diffError = errorMessage(error);
+          }
+          if (request !== this._sequence) {
+            return;
+          }
+        }
+      }
+      this._changes = changes;
+      this._diff = diff;
+      this._diffError = diffError;
+      this._loadError = null;
+      this._state = 'ready';
+      this._pruneTicks();
+    } catch (error) {
+      if (request !== this._sequence) {
+        return;
+      }
+      this._changes = null;
+      this._diff = null;
+      this._diffError = null;
+      if (
+        error instanceof ReproRequestError &&
+        error.reason === 'not-a-repository'
+      ) {
+        this._state = 'not-repository';
+        this._loadError = null;
+      } else {
+        this._state = 'error';
+        this._loadError = errorMessage(error);
+      }
+    } finally {
+      if (request === this._sequence && !this._isDisposed) {
+        this._stateChanged.emit();
+      }
+    }
+  }
+
+  /**
+   * Save, then commit the followed notebook (outputs cleared in the commit)
+   * with the ticked files. Throws {@link ReproRequestError} on a refusal;
+   * {@link error} keeps it for the view.
+   */
+  async snapshot(): Promise<ISnapshotReply> {
+    const notebook = this.notebookPath;
+    if (notebook === null) {
+      throw new Error('Open a notebook to snapshot it.');
+    }
+    const message = this._message.trim();
+    if (message === '') {
+      throw new Error('Write a commit message first.');
+    }
+    if (this._busy) {
+      throw new Error('A snapshot is already running.');
+    }
+    const files = this.files
+      .filter(f => this._ticked.has(f.path) && this.isTickable(f))
+      .map(f => f.server_path as string);
+    const request: ISnapshotRequest = {
+      path: notebook,
+      message,
+      type: this._commitType,
+      files,
+      clear_outputs: this._clearOutputs
+    };
+    if (this._body.trim() !== '') {
+      request.body = this._body.trim();
+    }
+    if (this._tag.trim() !== '') {
+      request.tag = this._tag.trim();
+    }
+    const branch = this._branch.trim().replace(/^exp\//, '');
+    if (branch !== '') {
+      request.branch = `exp/${branch}`;
+    }
+    const root = this._changes?.root ?? null;
+
+    this._busy = true;
+    this._error = null;
+    this._stateChanged.emit();
+    try {
+      for (const path of [notebook, ...files]) {
+        await this._saveFirst(path);
+      }
+      const reply = await this._requester<ISnapshotReply>('snapshot', {
+        method: 'POST',
+        body: JSON.stringify(request)
+      });
+      this._lastResult = reply;
+      if (reply.committed) {
+        this._message = '';
+        this._body = '';
+        this._tag = '';
+        this._branch = '';
+        this._ticked.clear();
+        this._commitType = this._defaultType;
+        this._clearOutputs = this._defaultClear;
+      }
+      if (request.clear_outputs && root !== null) {
+        for (const rel of reply.working_copy_cleared ?? []) {
+          const path = root === '' ? rel : `${root}/${rel}`;
+          try {
+            await this._revert(path);
+          } catch (error) {
+            console.warn(`jupyterlab-repro: cannot reload ${path}`, error);
+          }
+        }
+      }
+      await this._repro.refresh();
+      await this.reload();
+      return reply;
+    } catch (error) {
+      this._error = toSnapshotError(error);
+      throw error;
+    } finally {
+      this._busy = false;
+      if (!this._isDisposed) {
+        this._stateChanged.emit();
+      }
+    }
+  }
+
+  /**
+   * Resolve a guardrail violation: add its rule to `.gitignore`, or track
+   * it with Git LFS; the changed `.gitignore`/`.gitattributes` are ticked.
+   */
+  async fixGuardrail(
+    file: IChangedFile,
+    action: GuardrailAction
+  ): Promise<void> {
+    if (!file.violation || this._busy) {
+      return;
+    }
+    this._busy = true;
+    this._error = null;
+    this._stateChanged.emit();
+    try {
+      await this._requester('guardrails/fix', {
+        method: 'POST',
+        body: JSON.stringify({
+          path: this._path,
+          action,
+          rules: [file.violation.rule]
+        })
+      });
+      this._autoTick.add(action === 'lfs' ? '.gitattributes' : '.gitignore');
+      await this._repro.refresh();
+      await this.reload();
+    } catch (error) {
+      this._error = toSnapshotError(error);
+      throw error;
+    } finally {
+      this._busy = false;
+      if (!this._isDisposed) {
+        this._stateChanged.emit();
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._clearTimer();
+    this._sequence++;
+    this._repro.stateChanged.disconnect(this._onReproChanged, this);
+    Signal.clearData(this);
+  }
+
+  private _onReproChanged(): void {
+    const repro = this._repro;
+    if (repro.path !== this._path) {
+      this._path = repro.path;
+      this._sequence++;
+      this._clearTimer();
+      this._changes = null;
+      this._diff = null;
+      this._diffError = null;
+      this._loadError = null;
+      this._error = null;
+      this._lastResult = null;
+      this._ticked.clear();
+      this._state = 'idle';
+      this._seenStatus = null;
+      this._stateChanged.emit();
+    }
+    if (repro.state === 'not-repository') {
+      if (this._state !== 'not-repository') {
+        this._sequence++;
+        this._clearTimer();
+        this._changes = null;
+        this._diff = null;
+        this._state = 'not-repository';
+        this._stateChanged.emit();
+      }
+      return;
+    }
+    if (!this._repositoryKnown()) {
+      if (repro.state !== 'loading' && this._state !== 'idle') {
+        this._sequence++;
+        this._clearTimer();
+        this._changes = null;
+        this._diff = null;
+        this._state = 'idle';
+        this._stateChanged.emit();
+      }
+      return;
+    }
+    if (!repro.busy && repro.status !== this._seenStatus) {
+      this._seenStatus = repro.status;
+      this._schedule();
+    }
+  }
+
+  /** The sidebar model says the followed path is in a repository. */
+  private _repositoryKnown(): boolean {
+    const state = this._repro.state;
+    return state === 'ready' || state === 'no-commits';
+  }
+
+  private _schedule(): void {
+    this._clearTimer();
+    if (this._changes === null && this._state !== 'loading') {
+      this._state = 'loading';
+      this._stateChanged.emit();
+    }
+    if (this._debounce <= 0) {
+      void this.reload();
+      return;
+    }
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      void this.reload();
+    }, this._debounce);
+  }
+
+  private _clearTimer(): void {
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+    }
+  }
+
+  private _pruneTicks(): void {
+    const tickable = new Set(
+      this.files.filter(f => this.isTickable(f)).map(f => f.path)
+    );
+    for (const path of [...this._ticked]) {
+      if (!tickable.has(path)) {
+        this._ticked.delete(path);
+      }
+    }
+    for (const path of this._autoTick) {
+      if (tickable.has(path)) {
+        this._ticked.add(path);
+      }
+    }
+    this._autoTick.clear();
+  }
+
+  private _requester: Requester;
+  private _repro: IReproModel;
+  private _saveFirst: (path: string) => Promise<void>;
+  private _revert: (path: string) => Promise<void>;
+  private _debounce: number;
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _path = '\0';
+  private _seenStatus: IStatusReply | null = null;
+  private _sequence = 0;
+  private _state: SnapshotState = 'idle';
+  private _busy = false;
+  private _changes: IChangesReply | null = null;
+  private _diff: IDiffReply | null = null;
+  private _diffError: string | null = null;
+  private _loadError: string | null = null;
+  private _error: ISnapshotError | null = null;
+  private _lastResult: ISnapshotReply | null = null;
+  private _message = '';
+  private _defaultType: CommitType = 'exp';
+  private _commitType: CommitType = 'exp';
+  private _body = '';
+  private _tag = '';
+  private _branch = '';
+  private _defaultClear = false;
+  private _clearOutputs = false;
+  private _maxDiffLines = 400;
+  private _ticked = new Set<string>();
+  private _autoTick = new Set<string>();
+  private _isDisposed = false;
+  private _stateChanged = new Signal<SnapshotModel, void>(this);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The view's form of a failure, with the server's extra fields.
+ */
+export function toSnapshotError(error: unknown): ISnapshotError {
+  if (error instanceof ReproRequestError) {
+    const body = error.body ?? {};
+    const violations = Array.isArray(body['violations'])
+      ? (body['violations'] as IViolation[])
+      : [];
+    const output =
+      typeof body['output'] === 'string' ? (body['output'] as string) : null;
+    return {
+      message: error.message,
+      reason: error.reason,
+      status: error.status,
+      violations,
+      output
+    };
+  }
+  return {
+    message: errorMessage(error),
+    reason: null,
+    status: 0,
+    violations: [],
+    output: null
+  };
+}
