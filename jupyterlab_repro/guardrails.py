@@ -88,9 +88,9 @@ def check_path(
         if fnmatch.fnmatchcase(name, pattern):
             return Violation(rel, kind, size, pattern, lfs_possible=kind != "log")
     if max_file_mb > 0 and size > max_file_mb * 1024 * 1024:
-        suffix = pure.suffix
-        rule = f"*{suffix}" if suffix and suffix != ".ipynb" else pure.as_posix()
-        return Violation(rel, "too large", size, rule, lfs_possible=suffix != ".ipynb")
+        # The rule names this one file: one big CSV should not ignore every CSV.
+        rule = "/" + pure.as_posix()
+        return Violation(rel, "too large", size, rule, lfs_possible=pure.suffix != ".ipynb")
     return None
 
 

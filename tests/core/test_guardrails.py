@@ -115,11 +115,11 @@ def test_size_rule() -> None:
     big = guardrails.check_path("data.csv", 11 * MB)
     assert big is not None and (big.kind, big.rule, big.lfs_possible) == (
         "too large",
-        "*.csv",
+        "/data.csv",  # this file only: one big CSV must not ignore every CSV
         True,
     )
     nb = guardrails.check_path("d/big.ipynb", 11 * MB)
-    assert nb is not None and (nb.rule, nb.lfs_possible) == ("d/big.ipynb", False)
+    assert nb is not None and (nb.rule, nb.lfs_possible) == ("/d/big.ipynb", False)
     assert guardrails.check_path("data.csv", 2 * MB, max_file_mb=1) is not None
     assert guardrails.check_path("data.csv", 200 * MB, max_file_mb=0) is None  # 0: no limit
 
