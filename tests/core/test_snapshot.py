@@ -421,7 +421,7 @@ def test_failure_after_the_ref_moved_is_undone(make_repo: Callable[..., Path]) -
     (repo / "a.ipynb").write_bytes(notebook())
     hook(repo, "commit-msg", ": > .git/index.lock\n")
     before = repo_state(repo)
-    with pytest.raises(GitError, match="reset"):
+    with pytest.raises(GitError, match="update-index"):
         snapshot([repo / "a.ipynb"], "x")
     (repo / ".git" / "index.lock").unlink()
     assert repo_state(repo) == before
@@ -750,3 +750,20 @@ def test_repository_cleaning_rules_apply(make_repo: Callable[..., Path], run_git
     assert committed["cells"][1]["outputs"] == []  # over the limit: dropped, and said so
     assert any("over the size limit" in w for w in result.notebooks[0].warnings)
     assert (repo / "a.ipynb").read_bytes() == data
+
+
+def test_after_a_snapshot_status_need_not_rehash_the_notebook(
+    make_repo: Callable[..., Path], run_git_cmd: Git
+) -> None:
+    """The real index entry carries the cleaned blob's size, so git can tell the
+    working copy (with outputs) differs without re-hashing it on every status."""
+    repo = make_repo()
+    nb = repo / "a.ipynb"
+    nb.write_bytes(notebook())
+    result = snapshot([nb], "x")
+    entry = run_git_cmd(repo, "ls-files", "--debug", "--", "a.ipynb")
+    size = int(entry.split("size: ")[1].split()[0])
+    committed = blob(run_git_cmd, repo, f"{result.commit}:a.ipynb")
+    assert size == len(committed) != nb.stat().st_size
+    assert run_git_cmd(repo, "diff", "--cached", "--name-only") == ""  # index == HEAD
+    assert run_git_cmd(repo, "status", "--porcelain") == "M a.ipynb"
