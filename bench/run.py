@@ -1,0 +1,1429 @@
+"""`make bench`: jupyterlab-repro measured side by side with the tools users run instead.
+
+Sections (``--only`` takes a comma-separated subset):
+
+``snapshot``
+    ``POST /jupyterlab-repro/snapshot`` on a real Jupyter server and
+    ``jupyter-repro snapshot`` vs ``nbstripout NB && git add NB && git commit``
+    (baseline A) and ``jupyter nbconvert --ClearOutputPreprocessor.enabled=True
+    --inplace`` + add + commit (baseline B), plus the in-process floor (read,
+    ``json.loads``, clean, ``zlib`` compress), at 50 and 200 MB in a small
+    repository and in the 10k-commit / 20k-file one; peak RSS; a cProfile of
+    the core ``snapshot()`` at 50 MB.
+``status``
+    ``GET /jupyterlab-repro/status`` and ``/changes`` vs ``git status --porcelain``.
+``export``
+    ``export_notebook()`` in-process and ``jupyter-repro export`` vs
+    ``jupyter nbconvert --to script``.
+``runcontext``
+    Time the MLflow run-context provider adds to ``mlflow.start_run()``.
+
+Every measurement is repeated (tools interleaved round by round, so machine
+load hits all of them alike) and the median is compared. Results go to
+``bench/results/latest.{json,md}`` and ``bench/results/host-<host>.json`` for
+a full run; ``--quick`` / ``--only`` runs write ``bench/work/results/`` so
+they never overwrite the committed numbers. Servers listen on 127.0.0.1 on
+free ports and are stopped at the end. Run with the project's venv::
+
+    .venv/bin/python bench/run.py [--quick] [--only snapshot,status] [--reps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import http.client
+import importlib.metadata
+import io
+import json
+import os
+import platform
+import pstats
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import traceback
+import urllib.parse
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+
+SECTIONS = ("snapshot", "status", "export", "runcontext")
+MB = 1_000_000
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------
+# processes and servers
+
+
+@dataclass
+class Proc:
+    seconds: float
+    maxrss: int  # bytes, the process and the children it waited for
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+# Runs the command and reports its wall time and peak RSS. A small parent is
+# needed: on Linux a child started with vfork from this (large) harness would
+# report the harness's peak RSS as its own ``ru_maxrss``.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.call(sys.argv[2:])
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+with open(sys.argv[1], "w") as f:
+    json.dump({"seconds": seconds, "maxrss": peak, "returncode": code}, f)
+"""
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str], *, check: bool = True) -> Proc:
+    """Run ``argv``: wall time (process start included) and peak RSS of it and its children."""
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile(suffix=".json") as facts,
+    ):
+        subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _MEASURE, facts.name, *argv],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            check=False,
+        )
+        measured = json.loads(Path(facts.name).read_text() or "{}")
+        out.seek(0)
+        err.seek(0)
+        result = Proc(
+            measured.get("seconds", float("nan")),
+            measured.get("maxrss", 0),
+            measured.get("returncode", -1),
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
+    if check and result.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(argv)} exited with {result.returncode}:\n{result.stderr[-2000:]}"
+        )
+    return result
+
+
+def git(repo: Path, env: dict[str, str], *args: str, check: bool = True) -> str:
+    proc = subprocess.run(
+        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)} failed in {repo}: {proc.stderr.strip()}")
+    return proc.stdout.strip()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A real ``jupyter server`` on 127.0.0.1 (the extension loads as installed)."""
+
+    def __init__(self, root_dir: Path, env: dict[str, str], log_dir: Path) -> None:
+        self.root_dir = root_dir
+        self.token = secrets.token_hex(16)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"server-{time.strftime('%H%M%S')}-{secrets.token_hex(3)}.log"
+        last_error = ""
+        for _ in range(3):  # a free port can be taken between the probe and the bind
+            self.port = free_port()
+            argv = [
+                str(Path(sys.executable).parent / "jupyter"),
+                "server",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={self.port}",
+                "--ServerApp.port_retries=0",
+                f"--ServerApp.token={self.token}",
+                f"--ServerApp.root_dir={root_dir}",
+                "--ServerApp.open_browser=False",
+                "--allow-root",
+            ]
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=root_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            if self._wait_ready(90.0):
+                return
+            last_error = self.log_path.read_text(errors="replace")[-3000:]
+            self.stop()
+        raise RuntimeError(f"jupyter server did not start:\n{last_error}")
+
+    def _wait_ready(self, limit: float) -> bool:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                status, _, _ = self.request("GET", "/api/status")
+                if status == 200:
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.2)
+        return False
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
+        timeout: float = 600.0,
+    ) -> tuple[int, Any, float]:
+        """One HTTP request: (status, decoded JSON or text, seconds)."""
+        url = path + ("?" + urllib.parse.urlencode(query) if query else "")
+        headers = {"Authorization": f"token {self.token}"}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            start = time.perf_counter()
+            conn.request(method, url, body=payload, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            seconds = time.perf_counter() - start
+        finally:
+            conn.close()
+        try:
+            decoded: Any = json.loads(data) if data else None
+        except ValueError:
+            decoded = data.decode("utf-8", "replace")
+        return response.status, decoded, seconds
+
+    def memory(self) -> dict[str, int]:
+        """``VmRSS`` and ``VmHWM`` (peak) of the server process, in bytes."""
+        facts: dict[str, int] = {}
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    facts[key] = int(value.split()[0]) * 1024
+        return facts
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self._log.close()
+
+
+# --------------------------------------------------------------------------
+# statistics and results
+
+
+def summary(samples: list[float]) -> dict[str, Any]:
+    return {
+        "median": statistics.median(samples),
+        "min": min(samples),
+        "max": max(samples),
+        "n": len(samples),
+        "samples": [round(s, 4) for s in samples],
+    }
+
+
+@dataclass
+class Budget:
+    id: str
+    description: str
+    ours: float | None
+    baseline: float | None
+    limit: float
+    unit: str = "ratio"  # "ratio" (ours / baseline) or "seconds" / "x size" (ours vs limit)
+    note: str = ""
+
+    @property
+    def value(self) -> float | None:
+        if self.ours is None:
+            return None
+        if self.unit == "ratio":
+            return self.ours / self.baseline if self.baseline else None
+        return self.ours
+
+    @property
+    def result(self) -> str:
+        if self.value is None:
+            return "SKIP"
+        return "PASS" if self.value <= self.limit else "MISS"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "description": self.description,
+            "ours": self.ours,
+            "baseline": self.baseline,
+            "value": self.value,
+            "limit": self.limit,
+            "unit": self.unit,
+            "result": self.result,
+            "note": self.note,
+        }
+
+
+def rounds(
+    tools: dict[str, Callable[[], float]], reps: int, reps_for: dict[str, int] | None = None
+) -> dict[str, list[float]]:
+    """Run each tool ``reps`` times, interleaved and rotated round by round."""
+    names = list(tools)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(reps):
+        order = names[r % len(names) :] + names[: r % len(names)]
+        for name in order:
+            if reps_for and r >= reps_for.get(name, reps):
+                continue
+            samples[name].append(tools[name]())
+    return samples
+
+
+def git_trace_summary(path: Path) -> list[dict[str, Any]]:
+    """Per git command: how many runs and their total seconds, from a GIT_TRACE2_PERF file."""
+    totals: dict[str, list[float]] = {}
+    current: dict[str, str] = {}
+    with contextlib.suppress(OSError):
+        for line in path.read_text(errors="replace").splitlines():
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) < 9:
+                continue
+            key = parts[1]  # nesting depth (d0, d1…): the commands run one after another
+            if parts[3] == "cmd_name":
+                current[key] = parts[8].split(" ")[0]
+            elif parts[3] == "atexit" and parts[5]:
+                name = current.pop(key, "?")
+                entry = totals.setdefault(name, [0, 0.0])
+                entry[0] += 1
+                entry[1] += float(parts[5])
+    rows = [{"command": k, "runs": int(v[0]), "seconds": round(v[1], 4)} for k, v in totals.items()]
+    return sorted(rows, key=lambda r: -r["seconds"])
+
+
+def profile(fn: Callable[[], Any], top: int = 12) -> dict[str, Any]:
+    """cProfile ``fn`` once: its time, the top entries by cumulative and own time, and
+    the time of each git command it ran (``GIT_TRACE2_PERF``)."""
+    profiler = cProfile.Profile()
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = Path(tmp) / "trace2.txt"
+        os.environ["GIT_TRACE2_PERF"] = str(trace)
+        start = time.perf_counter()
+        profiler.enable()
+        try:
+            fn()
+        finally:
+            profiler.disable()
+            seconds = time.perf_counter() - start
+            del os.environ["GIT_TRACE2_PERF"]
+        git_commands = git_trace_summary(trace)
+    tables = {}
+    for key in ("cumulative", "tottime"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(top)
+        text = out.getvalue()
+        tables[key] = text[text.find("   ncalls") :].rstrip()
+    return {"seconds": seconds, "top": tables, "git_commands": git_commands}
+
+
+def traced_peak(fn: Callable[[], Any]) -> int:
+    """Peak bytes Python allocated while ``fn`` ran (tracemalloc; excludes git children)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+# --------------------------------------------------------------------------
+# the harness
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.quick: bool = args.quick
+        self.seed: int = args.seed
+        self.work: Path = args.work
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.bin = Path(sys.executable).parent
+        self.budgets: list[Budget] = []
+        self.sections: dict[str, Any] = {}
+        self.notes: list[str] = []
+        home = self.work / "home"
+        (home / "jupyter-config").mkdir(parents=True, exist_ok=True)
+        gitconfig = home / "gitconfig"
+        gitconfig.write_text(
+            "[user]\n\tname = Bench User\n\temail = bench@example.invalid\n"
+            "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+        )
+        # Only the machine's tools, not the user's git or Jupyter configuration.
+        self.env = {
+            **os.environ,
+            "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": str(gitconfig),
+            "JUPYTER_CONFIG_DIR": str(home / "jupyter-config"),
+            "JUPYTER_RUNTIME_DIR": str(home / "jupyter-runtime"),
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "PYTHONWARNINGS": "ignore",
+        }
+        for key in ("JPY_SESSION_NAME", "REPRO_RUN_CONTEXT", "MLFLOW_TRACKING_URI"):
+            self.env.pop(key, None)
+        os.environ.update({k: self.env[k] for k in ("GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL")})
+        self._servers: list[Server] = []
+
+    # -- inputs -----------------------------------------------------------
+
+    @property
+    def large_params(self) -> dict[str, int]:
+        if self.quick:
+            return {"commits": 1000, "files": 2000}
+        return {"commits": 10_000, "files": 20_000}
+
+    def small_repo(self) -> Path:
+        return self._repo("small", commits=12, files=30)
+
+    def large_repo(self) -> Path:
+        return self._repo("large", **self.large_params)
+
+    def _repo(self, kind: str, *, commits: int, files: int) -> Path:
+        path = self.work / f"repo-{kind}-c{commits}-f{files}-s{self.seed}"
+        start = time.perf_counter()
+        generate.build_repo(path, commits=commits, files=files, seed=self.seed)
+        took = time.perf_counter() - start
+        if took > 1:
+            log(f"built {path.name} in {took:.1f} s")
+        return path
+
+    def notebooks(self, size_mb: float) -> dict[str, Path]:
+        start = time.perf_counter()
+        paths = generate.notebook_set(size_mb, self.seed, self.work)
+        took = time.perf_counter() - start
+        if took > 1:
+            log(f"generated the {size_mb:g} MB notebooks in {took:.1f} s")
+        return paths
+
+    def reset(self, repo: Path) -> None:
+        """Back to the generated state: tip ``bench-base``, clean tree, no hidden refs."""
+        git(repo, self.env, "checkout", "-q", "-f", "main")
+        git(repo, self.env, "reset", "-q", "--hard", "bench-base")
+        git(repo, self.env, "clean", "-q", "-f", "-d")
+        self.drop_hidden_refs(repo)
+
+    def drop_hidden_refs(self, repo: Path) -> None:
+        refs = git(repo, self.env, "for-each-ref", "--format=%(refname)", "refs/repro/")
+        for ref in refs.split():
+            git(repo, self.env, "update-ref", "-d", ref)
+
+    def server(self, root_dir: Path) -> Server:
+        server = Server(root_dir, self.env, self.work / "logs")
+        self._servers.append(server)
+        return server
+
+    def stop_servers(self) -> None:
+        while self._servers:
+            self._servers.pop().stop()
+
+    def reps(self, default: int) -> int:
+        return self.args.reps or default
+
+    # -- snapshot ---------------------------------------------------------
+
+    def bench_snapshot(self) -> None:
+        cases = [("small", 50)]
+        if not self.quick:
+            cases += [("small", 200), ("large", 50), ("large", 200)]
+        section: dict[str, Any] = {"cases": []}
+        self.sections["snapshot"] = section
+        for repo_kind, size in cases:
+            section["cases"].append(self._snapshot_case(repo_kind, size))
+        if not self.args.no_profile:
+            section["profiles"] = {"snapshot() at 50 MB": self._profile_snapshot(50)}
+
+    def _snapshot_setup(self, repo: Path, size: int) -> tuple[str, Path, str, dict[str, Path]]:
+        nbs = self.notebooks(size)
+        self.reset(repo)
+        rel = f"analysis/train_{size}mb.ipynb"
+        path = repo / rel
+        path.parent.mkdir(exist_ok=True)
+        shutil.copyfile(nbs["base"], path)
+        git(repo, self.env, "add", "--", rel)
+        git(repo, self.env, "commit", "-q", "-m", f"base for the {size} MB notebook")
+        base = git(repo, self.env, "rev-parse", "HEAD")
+        shutil.copyfile(nbs["edited"], path)
+        git(repo, self.env, "update-index", "-q", "--refresh", check=False)
+        return rel, path, base, nbs
+
+    def _snapshot_case(self, repo_kind: str, size: int) -> dict[str, Any]:
+        repo = self.small_repo() if repo_kind == "small" else self.large_repo()
+        rel, path, base, nbs = self._snapshot_setup(repo, size)
+        file_size = path.stat().st_size
+        label = f"{repo_kind} repo, {size} MB"
+        log(f"snapshot: {label} ({file_size / MB:.1f} MB, {repo.name})")
+        committed: dict[str, int] = {}
+        rss: dict[str, int] = {}
+
+        def check_commit(tool: str) -> None:
+            head = git(repo, self.env, "rev-parse", "HEAD")
+            if head == base:
+                raise RuntimeError(f"{tool} did not commit in {repo}")
+            committed[tool] = int(git(repo, self.env, "cat-file", "-s", f"HEAD:{rel}"))
+
+        def restore(working_copy: bool) -> None:
+            git(repo, self.env, "reset", "-q", "--soft", base)
+            git(repo, self.env, "reset", "-q", base, "--", rel)
+            if working_copy:
+                shutil.copyfile(nbs["edited"], path)
+            elif path.stat().st_size != file_size:
+                raise RuntimeError(f"our snapshot changed the working copy {path}")
+
+        def git_status_times() -> list[float]:
+            argv = ["git", "status", "--porcelain"]
+            return [timed(argv, repo, self.env).seconds for _ in range(3)]
+
+        # The notebook's index entry still has its stat data (git add of the base).
+        status_before = git_status_times()
+        server = self.server(repo)
+        try:
+            status, body, _ = server.request("GET", "/jupyterlab-repro/status")
+            if status != 200:
+                raise RuntimeError(f"/jupyterlab-repro/status answered {status}: {body}")
+            idle = server.memory()
+
+            def rest() -> float:
+                status, body, seconds = server.request(
+                    "POST",
+                    "/jupyterlab-repro/snapshot",
+                    {"path": f"analysis/train_{size}mb.ipynb", "message": "bench", "type": "exp"},
+                )
+                if status != 200 or not body.get("committed"):
+                    raise RuntimeError(f"REST snapshot answered {status}: {body}")
+                check_commit("rest")
+                restore(False)
+                return seconds
+
+            def cli() -> float:
+                argv = [str(self.bin / "jupyter-repro"), "snapshot", "-m", "bench"]
+                proc = timed([*argv, "--type", "exp", "--", rel], repo, self.env)
+                rss["cli"] = max(rss.get("cli", 0), proc.maxrss)
+                check_commit("cli")
+                restore(False)
+                return proc.seconds
+
+            def nbstripout() -> float:
+                script = 'nbstripout "$1" && git add -- "$1" && git commit -q -m bench'
+                proc = timed(["sh", "-c", script, "sh", rel], repo, self.env)
+                rss["nbstripout"] = max(rss.get("nbstripout", 0), proc.maxrss)
+                check_commit("nbstripout")
+                restore(True)
+                return proc.seconds
+
+            def nbconvert() -> float:
+                script = (
+                    "jupyter nbconvert --log-level=WARN --ClearOutputPreprocessor.enabled=True "
+                    '--inplace "$1" && git add -- "$1" && git commit -q -m bench'
+                )
+                proc = timed(["sh", "-c", script, "sh", rel], repo, self.env)
+                rss["nbconvert"] = max(rss.get("nbconvert", 0), proc.maxrss)
+                check_commit("nbconvert")
+                restore(True)
+                return proc.seconds
+
+            def floor() -> float:
+                start = time.perf_counter()
+                nb = json.loads(path.read_bytes())
+                for cell in nb["cells"]:
+                    if cell.get("cell_type") == "code":
+                        cell["outputs"] = []
+                        cell["execution_count"] = None
+                text = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False)
+                zlib.compress(text.encode("utf-8"))
+                return time.perf_counter() - start
+
+            tools = {
+                "rest": rest,
+                "cli": cli,
+                "nbstripout": nbstripout,
+                "nbconvert": nbconvert,
+                "floor": floor,
+            }
+            # nbconvert is the slowest tool and only informative: fewer repetitions.
+            once = None if self.args.reps else {"nbconvert": 1 if size >= 200 or self.quick else 2}
+            default = 2 if self.quick else 3 if size >= 200 else 5
+            samples = rounds(tools, self.reps(default), once)
+            peak = server.memory()
+            # The state a user is in after a snapshot (commit kept): what does status cost?
+            status, body, _ = server.request(
+                "POST",
+                "/jupyterlab-repro/snapshot",
+                {"path": rel, "message": "bench", "type": "exp"},
+            )
+            if status != 200:
+                raise RuntimeError(f"REST snapshot answered {status}: {body}")
+            status_after = git_status_times()
+            rest_status_after = [
+                server.request("GET", "/jupyterlab-repro/status")[2] for _ in range(3)
+            ]
+            restore(False)
+        finally:
+            self.stop_servers()
+        rss["server_idle"] = idle["VmRSS"]
+        rss["server_peak"] = peak["VmHWM"]
+        rss["server_increase"] = peak["VmHWM"] - idle["VmRSS"]
+        stats = {tool: summary(s) for tool, s in samples.items()}
+        med = {tool: s["median"] for tool, s in stats.items()}
+        where = "" if repo_kind == "small" else f", {self._large_label()}"
+        limit = 0.3 if size <= 50 else 0.5
+        self.budgets.append(
+            Budget(
+                f"snapshot.rest.{repo_kind}.{size}mb",
+                f"Snapshot via REST, {size} MB{where} / baseline A (nbstripout+add+commit)",
+                med["rest"],
+                med["nbstripout"],
+                limit,
+            )
+        )
+        if size <= 50:
+            self.budgets.append(
+                Budget(
+                    f"snapshot.cli.{repo_kind}.{size}mb",
+                    f"Snapshot via CLI, {size} MB{where} / baseline A",
+                    med["cli"],
+                    med["nbstripout"],
+                    0.4,
+                )
+            )
+        self.budgets.append(
+            Budget(
+                f"snapshot.rss.{repo_kind}.{size}mb",
+                f"Server peak RSS increase during snapshot, {size} MB{where} (x file size)",
+                rss["server_increase"] / file_size,
+                None,
+                3.0,
+                unit="x size",
+                note=f"CLI process peak RSS {rss['cli'] / file_size:.2f}x file size",
+            )
+        )
+        return {
+            "name": label,
+            "repo": repo.name,
+            "file_bytes": file_size,
+            "file_sha256_16": generate.fingerprint(path),
+            "seconds": stats,
+            "ratios_vs_nbstripout": {t: med[t] / med["nbstripout"] for t in med},
+            "ratios_vs_nbconvert": {t: med[t] / med["nbconvert"] for t in med},
+            "committed_blob_bytes": committed,
+            "git_status_seconds_before_snapshot": summary(status_before),
+            "git_status_seconds_after_snapshot": summary(status_after),
+            "rest_status_seconds_after_snapshot": summary(rest_status_after),
+            "peak_rss_bytes": rss,
+        }
+
+    def _large_label(self) -> str:
+        p = self.large_params
+        return f"{p['commits']:,}-commit/{p['files']:,}-file repo"
+
+    def _profile_snapshot(self, size: int) -> dict[str, Any]:
+        from jupyterlab_repro.snapshot import snapshot
+
+        repo = self.small_repo()
+        rel, path, base, _ = self._snapshot_setup(repo, size)
+        log(f"snapshot: cProfile and tracemalloc of the core snapshot() at {size} MB")
+
+        def run() -> None:
+            result = snapshot([path], "bench", commit_type="exp")
+            if not result.committed:
+                raise RuntimeError(f"profiled snapshot did not commit: {result}")
+            git(repo, self.env, "reset", "-q", "--soft", base)
+            git(repo, self.env, "reset", "-q", base, "--", rel)
+
+        report = profile(run)
+        report["tracemalloc_peak_bytes"] = traced_peak(run)
+        report["file_bytes"] = path.stat().st_size
+        report["size_mb"] = size
+        self.reset(repo)
+        return report
+
+    # -- status -----------------------------------------------------------
+
+    def bench_status(self) -> None:
+        repo = self.large_repo()
+        self.reset(repo)
+        log(f"status: {repo.name}")
+        self._commit_canonical_notebooks(repo)
+        changed = self._dirty_notebooks(repo)
+        time.sleep(1.1)  # no racily-clean index entries
+        git(repo, self.env, "status", "--porcelain")
+        server = self.server(repo)
+        try:
+            status, body, _ = server.request("GET", "/api/contents", query={"content": "0"})
+            if status != 200:
+                raise RuntimeError(f"/api/contents answered {status}: {body}")
+
+            def call(route: str) -> Callable[[], float]:
+                def run() -> float:
+                    status, body, seconds = server.request("GET", route, query={"path": ""})
+                    if status != 200:
+                        raise RuntimeError(f"{route} answered {status}: {body}")
+                    return seconds
+
+                return run
+
+            cold_changes = call("/jupyterlab-repro/changes")()
+            _, changes, _ = server.request("GET", "/jupyterlab-repro/changes", query={"path": ""})
+
+            def git_status() -> float:
+                return timed(["git", "status", "--porcelain"], repo, self.env).seconds
+
+            samples = rounds(
+                {
+                    "git_status": git_status,
+                    "rest_status": call("/jupyterlab-repro/status"),
+                    "rest_changes": call("/jupyterlab-repro/changes"),
+                    # Jupyter's own trivial route: the HTTP + auth overhead every call pays.
+                    "jupyter_api_status": call("/api/status"),
+                },
+                self.reps(5 if self.quick else 9),
+            )
+        finally:
+            self.stop_servers()
+        stats = {tool: summary(s) for tool, s in samples.items()}
+        med = {tool: s["median"] for tool, s in stats.items()}
+        profiles = {}
+        if not self.args.no_profile:
+            from jupyterlab_repro.changes import ClassificationCache, list_changes
+            from jupyterlab_repro.status import status_report
+
+            cache = ClassificationCache()
+            list_changes(repo, cache=cache)
+            profiles["status_report() (in-process)"] = profile(lambda: status_report(repo, repo))
+            profiles["list_changes() warm cache (in-process)"] = profile(
+                lambda: list_changes(repo, cache=cache)
+            )
+        label = self._large_label()
+        for route in ("status", "changes"):
+            self.budgets.append(
+                Budget(
+                    f"status.{route}",
+                    f"GET /jupyterlab-repro/{route} (warm), {label} / git status --porcelain",
+                    med[f"rest_{route}"],
+                    med["git_status"],
+                    1.5,
+                    note=(
+                        f"first (uncached) call {cold_changes:.3f} s = "
+                        f"{cold_changes / med['git_status']:.2f}x"
+                        if route == "changes"
+                        else ""
+                    ),
+                )
+            )
+        self.sections["status"] = {
+            "repo": repo.name,
+            "changed_files": changed,
+            "classifications": {
+                f["path"]: f["classification"] for f in changes["files"] if f["notebook"]
+            },
+            "seconds": stats,
+            "changes_first_call_seconds": cold_changes,
+            "profiles": profiles,
+        }
+
+    def _commit_canonical_notebooks(self, repo: Path) -> None:
+        """Commit the repository's notebooks as our snapshot would (canonical clean text).
+
+        Then an output-only edit is classified ``outputs-only`` (a blob
+        committed by another tool makes every edit ``source``, by design).
+        """
+        from jupyterlab_repro.notebook_clean import clean_text
+
+        _, nbs = generate.repo_paths(0, 8)
+        for rel in nbs:
+            path = repo / rel
+            path.write_text(clean_text(path.read_bytes())[0], encoding="utf-8")
+        git(repo, self.env, "add", "--", *nbs)
+        git(repo, self.env, "commit", "-q", "-m", "notebooks in canonical clean form")
+
+    def _dirty_notebooks(self, repo: Path) -> list[str]:
+        """A few changed notebooks (source, outputs-only, new) and one changed module."""
+        _, nbs = generate.repo_paths(0, 8)
+        rng_seed = self.seed
+        changed = []
+        for i, rel in enumerate(nbs[:3]):
+            path = repo / rel
+            nb = json.loads(path.read_text())
+            full = generate.make_notebook(60_000, seed=rng_seed + i)
+            code = [c for c in full["cells"] if c["cell_type"] == "code"]
+            for cell, new in zip(
+                (c for c in nb["cells"] if c["cell_type"] == "code"), code, strict=False
+            ):
+                cell["outputs"] = new["outputs"]
+                cell["execution_count"] = new["execution_count"]
+            if i == 0:  # a source change as well
+                cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+                cell["source"] = [*cell["source"], "\nprint('changed')"]
+            path.write_text(generate.dumps(nb), encoding="utf-8")
+            changed.append(rel)
+        new = repo / "notebooks" / "new_experiment.ipynb"
+        new.write_text(generate.dumps(generate.make_notebook(40_000, seed=rng_seed + 9)))
+        changed.append("notebooks/new_experiment.ipynb")
+        module = repo / "src" / "pkg000" / "mod_00000.py"
+        module.write_text(module.read_text() + "# edited\n")
+        changed.append(str(module.relative_to(repo)))
+        return changed
+
+    # -- export -----------------------------------------------------------
+
+    def bench_export(self) -> None:
+        try:
+            from jupyterlab_repro.export import export_notebook
+        except Exception as exc:  # the module is optional while it is being written
+            self._skip("export", f"jupyterlab_repro.export not available: {exc!r}")
+            return
+        repo = self.small_repo()
+        self.reset(repo)
+        folder = repo / "export"
+        folder.mkdir()
+        out_dir = self.work / "export-out"
+        shutil.rmtree(out_dir, ignore_errors=True)
+        out_dir.mkdir()
+        cli_ok, cli_note = self._export_cli_available()
+        section: dict[str, Any] = {"cases": [], "cli_available": cli_ok, "cli_note": cli_note}
+        self.sections["export"] = section
+        sizes = [1, 50] if self.quick else [1, 50, 200]
+        for size in sizes:
+            nbs = self.notebooks(size)
+            nb = folder / f"train_{size}mb.ipynb"
+            shutil.copyfile(nbs["edited"], nb)
+            ours_out = out_dir / f"ours_{size}mb.py"
+            cli_out = out_dir / f"cli_{size}mb.py"
+            log(f"export: {size} MB")
+
+            def ours(nb: Path = nb, ours_out: Path = ours_out) -> float:
+                ours_out.unlink(missing_ok=True)
+                start = time.perf_counter()
+                result = export_notebook(nb, ours_out, "all")
+                seconds = time.perf_counter() - start
+                if not result.written:
+                    raise RuntimeError(f"export_notebook wrote nothing: {result}")
+                return seconds
+
+            def nbconvert_cli(nb: Path = nb, size: int = size) -> float:
+                argv = [str(self.bin / "jupyter"), "nbconvert", "--log-level=WARN"]
+                argv += ["--to", "script", str(nb), "--output-dir", str(out_dir)]
+                argv += ["--output", f"nbconvert_{size}mb"]
+                return timed(argv, repo, self.env).seconds
+
+            def nbconvert_api(nb: Path = nb, size: int = size) -> float:
+                from nbconvert.exporters import ScriptExporter
+
+                start = time.perf_counter()
+                body, resources = ScriptExporter().from_filename(str(nb))
+                target = out_dir / f"api_{size}mb{resources.get('output_extension', '.py')}"
+                target.write_text(body, encoding="utf-8")
+                return time.perf_counter() - start
+
+            def cli(nb: Path = nb, cli_out: Path = cli_out) -> float:
+                cli_out.unlink(missing_ok=True)
+                argv = [str(self.bin / "jupyter-repro"), "export", str(nb)]
+                return timed([*argv, "-o", str(cli_out), "--cells", "all"], repo, self.env).seconds
+
+            tools: dict[str, Callable[[], float]] = {
+                "ours_inprocess": ours,
+                "nbconvert_cli": nbconvert_cli,
+                "nbconvert_inprocess": nbconvert_api,
+            }
+            if cli_ok and size >= 50:
+                tools["ours_cli"] = cli
+            reps = self.reps(2 if size >= 200 or self.quick else 3)
+            samples = rounds(tools, reps)
+            stats = {tool: summary(s) for tool, s in samples.items()}
+            med = {tool: s["median"] for tool, s in stats.items()}
+            section["cases"].append(
+                {
+                    "size_mb": size,
+                    "file_bytes": nb.stat().st_size,
+                    "seconds": stats,
+                    "ratios_vs_nbconvert_cli": {t: med[t] / med["nbconvert_cli"] for t in med},
+                    "ratios_vs_nbconvert_inprocess": {
+                        t: med[t] / med["nbconvert_inprocess"] for t in med
+                    },
+                    "output_bytes": {
+                        "ours": ours_out.stat().st_size,
+                        "nbconvert": (out_dir / f"nbconvert_{size}mb.py").stat().st_size,
+                    },
+                }
+            )
+            if size == 50 and not self.args.no_profile:
+                section["profiles"] = {
+                    "export_notebook() at 50 MB": profile(lambda: ours(nb, ours_out))  # noqa: B023
+                }
+            if size <= 50:
+                self.budgets.append(
+                    Budget(
+                        f"export.inprocess.{size}mb",
+                        f"export_notebook() in-process, {size} MB / jupyter nbconvert --to script",
+                        med["ours_inprocess"],
+                        med["nbconvert_cli"],
+                        0.1,
+                        note="vs nbconvert's ScriptExporter in-process: "
+                        f"{med['ours_inprocess'] / med['nbconvert_inprocess']:.3f}x",
+                    )
+                )
+            if size >= 50:
+                self.budgets.append(
+                    Budget(
+                        f"export.cli.{size}mb",
+                        f"jupyter-repro export --cells all, {size} MB / jupyter nbconvert "
+                        "--to script",
+                        med.get("ours_cli"),
+                        med["nbconvert_cli"],
+                        0.25,
+                        note="" if cli_ok else f"CLI not available: {cli_note}",
+                    )
+                )
+
+    def _export_cli_available(self) -> tuple[bool, str]:
+        argv = [str(self.bin / "jupyter-repro"), "export", "--help"]
+        proc = timed(argv, PROJECT, self.env, check=False)
+        if proc.returncode != 0:
+            return False, "`jupyter-repro export` does not exist yet"
+        if "--cells" not in proc.stdout or "-o" not in proc.stdout:
+            return False, "`jupyter-repro export` has no -o/--cells options"
+        return True, ""
+
+    # -- run context ------------------------------------------------------
+
+    def bench_runcontext(self) -> None:
+        probe = self.work / "runcontext_probe.py"
+        probe.write_text(RUNCONTEXT_PROBE)
+        check = timed(
+            [sys.executable, "-c", "import mlflow, jupyterlab_repro.run_context"],
+            PROJECT,
+            self.env,
+            check=False,
+        )
+        if check.returncode != 0:
+            self._skip("runcontext", f"run_context or mlflow not importable: {check.stderr[-500:]}")
+            return
+        repo = self.large_repo()
+        self.reset(repo)
+        nbs = self.notebooks(1)
+        rel = "analysis/run_context.ipynb"
+        path = repo / rel
+        path.parent.mkdir(exist_ok=True)
+        shutil.copyfile(nbs["base"], path)
+        git(repo, self.env, "add", "--", rel)
+        git(repo, self.env, "commit", "-q", "-m", "base for the run-context notebook")
+        shutil.copyfile(nbs["edited"], path)  # a source change: the state is dirty
+        log(f"runcontext: {repo.name}")
+        runs = []
+        for i in range(2 if self.quick else 3):
+            db = self.work / f"mlflow-{i}.db"
+            db.unlink(missing_ok=True)
+            env = {
+                **self.env,
+                "JPY_SESSION_NAME": str(path),
+                "MLFLOW_TRACKING_URI": f"sqlite:///{db}",
+                "BENCH_REPS": str(self.reps(5 if self.quick else 9)),
+            }
+            proc = timed([sys.executable, str(probe)], path.parent, env)
+            runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            self.drop_hidden_refs(repo)  # the next process makes its first snapshot again
+        profiles = {}
+        if not self.args.no_profile:
+            db = self.work / "mlflow-profile.db"
+            db.unlink(missing_ok=True)
+            trace = self.work / "runcontext-trace2.txt"
+            trace.unlink(missing_ok=True)
+            env = {
+                **self.env,
+                "JPY_SESSION_NAME": str(path),
+                "MLFLOW_TRACKING_URI": f"sqlite:///{db}",
+                "BENCH_REPS": "1",
+                "BENCH_PROFILE": "1",
+                "GIT_TRACE2_PERF": str(trace),
+            }
+            proc = timed([sys.executable, str(probe)], path.parent, env)
+            found = json.loads(proc.stdout.strip().splitlines()[-1])
+            profiles["first mlflow.start_run() + end_run() with the provider"] = {
+                "seconds": found["seconds"],
+                "top": {"cumulative": found["cumulative"].rstrip()},
+                "git_commands": git_trace_summary(trace),
+            }
+            self.drop_hidden_refs(repo)
+        first_added = statistics.median(r["first_enabled"] - r["disabled"]["median"] for r in runs)
+        warm_added = statistics.median(
+            r["enabled"]["median"] - r["disabled"]["median"] for r in runs
+        )
+        outside = statistics.median(
+            r["no_session"]["median"] - r["disabled"]["median"] for r in runs
+        )
+        self.sections["runcontext"] = {
+            "repo": repo.name,
+            "notebook": rel,
+            "processes": runs,
+            "added_first_start_run_seconds": first_added,
+            "added_warm_start_run_seconds": warm_added,
+            "added_outside_notebook_seconds": outside,
+            "profiles": profiles,
+        }
+        self.budgets.append(
+            Budget(
+                "runcontext.start_run",
+                "Added to the first mlflow.start_run() in a kernel, dirty notebook, "
+                f"{self._large_label()} (seconds)",
+                first_added,
+                None,
+                0.150,
+                unit="seconds",
+                note=f"later start_runs {warm_added * 1000:+.0f} ms; "
+                f"outside a notebook {outside * 1000:+.0f} ms; "
+                f"tags() {statistics.median(r['tags']['median'] for r in runs) * 1000:.0f} ms",
+            )
+        )
+
+    # -- bookkeeping ------------------------------------------------------
+
+    def _skip(self, section: str, why: str) -> None:
+        log(f"{section}: skipped: {why}")
+        self.sections[section] = {"skipped": why}
+        self.notes.append(f"{section}: skipped — {why}")
+
+    def machine(self) -> dict[str, Any]:
+        def version(dist: str) -> str | None:
+            try:
+                return importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                return None
+
+        cpu_model = ""
+        with contextlib.suppress(OSError):
+            for line in Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    cpu_model = line.split(":", 1)[1].strip()
+                    break
+        mem = 0
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            mem = int(Path("/proc/meminfo").read_text().split()[1]) * 1024
+        return {
+            "host": socket.gethostname(),
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "cpus_usable": len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else None,
+            "cpu_model": cpu_model,
+            "memory_bytes": mem,
+            "python": platform.python_version(),
+            "git": git(PROJECT, self.env, "--version"),
+            "packages": {
+                d: version(d)
+                for d in (
+                    "jupyterlab-repro",
+                    "jupyter_server",
+                    "nbformat",
+                    "nbconvert",
+                    "nbstripout",
+                    "mlflow-skinny",
+                )
+            },
+        }
+
+
+RUNCONTEXT_PROBE = textwrap.dedent(
+    '''
+    """Probe run by bench/run.py in a "kernel" (JPY_SESSION_NAME = the notebook)."""
+    import json
+    import logging
+    import os
+    import statistics
+    import time
+
+    logging.disable(logging.WARNING)
+    reps = int(os.environ["BENCH_REPS"])
+    session = os.environ["JPY_SESSION_NAME"]
+    start = time.perf_counter()
+    import mlflow
+    from jupyterlab_repro.run_context import ReproRunContext
+
+    import ipykernel  # noqa: F401 - the provider reads JPY_SESSION_NAME only in a kernel
+
+    import_seconds = time.perf_counter() - start
+    mlflow.set_experiment("bench")
+
+
+    def start_run(mode):
+        os.environ["JPY_SESSION_NAME"] = session
+        os.environ.pop("REPRO_RUN_CONTEXT", None)
+        if mode == "disabled":
+            os.environ["REPRO_RUN_CONTEXT"] = "0"
+        elif mode == "no_session":
+            del os.environ["JPY_SESSION_NAME"]
+        begin = time.perf_counter()
+        run = mlflow.start_run()
+        seconds = time.perf_counter() - begin
+        tags = dict(run.data.tags)
+        mlflow.end_run()
+        return seconds, tags
+
+
+    # Warm up the store (database schema, experiment) with the provider off.
+    start_run("disabled")
+    start_run("disabled")
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import io
+        import pstats
+
+        profiler = cProfile.Profile()
+        begin = time.perf_counter()
+        profiler.enable()
+        start_run("enabled")
+        profiler.disable()
+        seconds = time.perf_counter() - begin
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(14)
+        text = out.getvalue()
+        print(json.dumps({"seconds": seconds, "cumulative": text[text.find("   ncalls"):]}))
+        raise SystemExit(0)
+    first, first_tags = start_run("enabled")
+    samples = {"disabled": [], "enabled": [], "no_session": []}
+    for i in range(reps):
+        for mode in ("disabled", "enabled", "no_session"):
+            samples[mode].append(start_run(mode)[0])
+    os.environ["JPY_SESSION_NAME"] = session
+    os.environ.pop("REPRO_RUN_CONTEXT", None)
+    provider = ReproRunContext()
+    direct = {"in_context": [], "tags": []}
+    for i in range(reps):
+        begin = time.perf_counter()
+        provider.in_context()
+        direct["in_context"].append(time.perf_counter() - begin)
+        begin = time.perf_counter()
+        provider.tags()
+        direct["tags"].append(time.perf_counter() - begin)
+
+
+    def stats(values):
+        return {"median": statistics.median(values), "min": min(values), "n": len(values)}
+
+
+    print(json.dumps({
+        "import_seconds": import_seconds,
+        "first_enabled": first,
+        "first_tags": sorted(k for k in first_tags if k.startswith(("repro.", "mlflow.source"))),
+        "dirty": first_tags.get("repro.git.dirty"),
+        **{mode: stats(values) for mode, values in samples.items()},
+        **{name: stats(values) for name, values in direct.items()},
+    }))
+    '''
+)
+
+
+# --------------------------------------------------------------------------
+# report
+
+
+def fmt_seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f} s" if value >= 0.1 else f"{value * 1000:.1f} ms"
+
+
+def markdown(data: dict[str, Any]) -> str:
+    m = data["machine"]
+    lines = [
+        "# jupyterlab-repro benchmarks",
+        "",
+        f"`{data['command']}` — {data['mode']} run, seed {data['seed']}, "
+        f"{data['duration_seconds']:.0f} s.",
+        "",
+        f"Machine: {m['cpu_count']} CPUs ({m['cpu_model'] or 'unknown model'}), "
+        f"{m['memory_bytes'] / 2**30:.1f} GiB, {m['platform']}, Python {m['python']}, "
+        f"{m['git']}; load average {data['load_before'][0]:.2f} before, "
+        f"{data['load_after'][0]:.2f} after.",
+        "",
+        "Ratios are medians of interleaved repetitions: ours / the tool users run instead "
+        "(lower is better).",
+        "",
+        "| Budget | Measured | Limit | Result |",
+        "|---|---|---|---|",
+    ]
+    for b in data["budgets"]:
+        value = b["value"]
+        if b["unit"] == "ratio":
+            measured = (
+                f"{value:.3f}× ({fmt_seconds(b['ours'])} vs {fmt_seconds(b['baseline'])})"
+                if value is not None
+                else "–"
+            )
+            limit = f"≤ {b['limit']:g}×"
+        elif b["unit"] == "seconds":
+            measured = fmt_seconds(value)
+            limit = f"≤ {b['limit'] * 1000:g} ms"
+        else:
+            measured = f"{value:.2f}× file size" if value is not None else "–"
+            limit = f"≤ {b['limit']:g}×"
+        note = f" — {b['note']}" if b["note"] else ""
+        lines.append(f"| {b['description']}{note} | {measured} | {limit} | **{b['result']}** |")
+    sections = data["sections"]
+    snap = sections.get("snapshot", {})
+    if snap.get("cases"):
+        lines += [
+            "",
+            "## Snapshot (median seconds; n per tool)",
+            "",
+            "| Case | REST | CLI | nbstripout+add+commit | nbconvert+add+commit | floor "
+            "| server peak RSS +idle | CLI peak RSS | git status before → after a snapshot |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for c in snap["cases"]:
+            s, r = c["seconds"], c["peak_rss_bytes"]
+            cells = [
+                f"{fmt_seconds(s[t]['median'])} (n={s[t]['n']})"
+                for t in ("rest", "cli", "nbstripout", "nbconvert", "floor")
+            ]
+            lines.append(
+                f"| {c['name']} ({c['file_bytes'] / MB:.1f} MB) | "
+                + " | ".join(cells)
+                + f" | {r['server_increase'] / MB:.0f} MB | {r['cli'] / MB:.0f} MB | "
+                + f"{fmt_seconds(c['git_status_seconds_before_snapshot']['median'])} → "
+                + f"{fmt_seconds(c['git_status_seconds_after_snapshot']['median'])} |"
+            )
+        lines.append("")
+        lines.append(
+            "Committed blob bytes per tool (all commit the notebook without outputs): "
+            + "; ".join(
+                f"{c['name']}: "
+                + ", ".join(f"{t} {n:,}" for t, n in c["committed_blob_bytes"].items())
+                for c in snap["cases"][:1]
+            )
+        )
+    status = sections.get("status", {})
+    if status.get("seconds"):
+        s = status["seconds"]
+        lines += [
+            "",
+            f"## Status ({status['repo']})",
+            "",
+            "| git status --porcelain | GET status | GET changes (warm) | GET changes (first) "
+            "| GET /api/status (HTTP floor) |",
+            "|---|---|---|---|---|",
+            f"| {fmt_seconds(s['git_status']['median'])} | "
+            f"{fmt_seconds(s['rest_status']['median'])} | "
+            f"{fmt_seconds(s['rest_changes']['median'])} | "
+            f"{fmt_seconds(status['changes_first_call_seconds'])} | "
+            f"{fmt_seconds(s['jupyter_api_status']['median'])} |",
+            "",
+            "Classes: "
+            + ", ".join(f"`{k}` {v}" for k, v in sorted(status["classifications"].items())),
+        ]
+    export = sections.get("export", {})
+    if export.get("cases"):
+        lines += [
+            "",
+            "## Export (median seconds)",
+            "",
+            "| Size | ours in-process | ours CLI | nbconvert CLI | nbconvert in-process |",
+            "|---|---|---|---|---|",
+        ]
+        for c in export["cases"]:
+            s = c["seconds"]
+            cells = [
+                fmt_seconds(s[t]["median"]) if t in s else "–"
+                for t in ("ours_inprocess", "ours_cli", "nbconvert_cli", "nbconvert_inprocess")
+            ]
+            lines.append(f"| {c['file_bytes'] / MB:.1f} MB | " + " | ".join(cells) + " |")
+        if not export.get("cli_available"):
+            lines += ["", f"Our export CLI was not measured: {export.get('cli_note')}."]
+    rc = sections.get("runcontext", {})
+    if rc.get("processes"):
+        first = rc["processes"][0]
+        lines += [
+            "",
+            f"## Run context ({rc['repo']}, dirty `{rc['notebook']}`)",
+            "",
+            "| start_run, provider off | on (first) | on (later) | on, no notebook "
+            "| tags() | in_context() |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in rc["processes"]:
+            lines.append(
+                f"| {fmt_seconds(r['disabled']['median'])} | {fmt_seconds(r['first_enabled'])} | "
+                f"{fmt_seconds(r['enabled']['median'])} | {fmt_seconds(r['no_session']['median'])}"
+                f" | {fmt_seconds(r['tags']['median'])} | {fmt_seconds(r['in_context']['median'])}"
+                " |"
+            )
+        lines += [
+            "",
+            f"Tags on the first run: {', '.join(first['first_tags'])} (dirty: {first['dirty']}).",
+        ]
+    for name in SECTIONS:
+        for label, p in sections.get(name, {}).get("profiles", {}).items():
+            extra = ""
+            if "tracemalloc_peak_bytes" in p:
+                extra = (
+                    f"; tracemalloc peak {p['tracemalloc_peak_bytes'] / MB:.0f} MB = "
+                    f"{p['tracemalloc_peak_bytes'] / p['file_bytes']:.2f}x the file"
+                )
+            lines += [
+                "",
+                f"### cProfile: {label} ({p['seconds']:.3f} s under the profiler{extra})",
+                "",
+                "Top entries by cumulative time:",
+                "",
+                "```",
+                p["top"]["cumulative"],
+                "```",
+            ]
+            if p.get("git_commands"):
+                lines += [
+                    "",
+                    "git commands (GIT_TRACE2_PERF): "
+                    + ", ".join(
+                        f"`{g['command']}` {g['runs']}× {fmt_seconds(g['seconds'])}"
+                        for g in p["git_commands"]
+                    ),
+                ]
+            if name in ("snapshot", "export"):
+                lines += ["", "By own time:", "", "```", p["top"]["tottime"], "```"]
+    if data["notes"]:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in data["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------
+# main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="jupyterlab-repro benchmarks (see bench/README.md)."
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: no 200 MB notebooks, a 1k-commit/2k-file repository, fewer repetitions",
+    )
+    parser.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)}")
+    parser.add_argument("--reps", type=int, help="repetitions per measurement (default: per case)")
+    parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
+    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile run")
+    parser.add_argument(
+        "--work", type=Path, default=generate.WORK, help="inputs cache (default bench/work)"
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="results folder (default: bench/results for a full run, else bench/work/results)",
+    )
+    args = parser.parse_args(argv)
+    args.sections = list(SECTIONS)
+    if args.only:
+        args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
+        unknown = sorted(set(args.sections) - set(SECTIONS))
+        if unknown:
+            parser.error(f"unknown section(s) {', '.join(unknown)}; use {', '.join(SECTIONS)}")
+    if args.reps is not None and args.reps < 1:
+        parser.error("--reps must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    full = not args.quick and not args.only and args.reps is None
+    results_dir = args.results or (HERE / "results" if full else args.work / "results")
+    bench = Bench(args)
+    if args.quick:
+        bench.notes.append(
+            "quick run: no 200 MB cases, a 1,000-commit/2,000-file repository instead of "
+            "10,000/20,000 and fewer repetitions — the status and run-context ratios are not "
+            "the DESIGN budgets' conditions (fixed per-call costs weigh more on a small repo)."
+        )
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    failed: list[str] = []
+    try:
+        for name in args.sections:
+            try:
+                getattr(bench, f"bench_{name}")()
+            except Exception as exc:
+                traceback.print_exc()
+                failed.append(name)
+                bench.notes.append(f"{name}: FAILED — {type(exc).__name__}: {exc}"[:600])
+                bench.sections.setdefault(name, {"error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        bench.stop_servers()
+    data = {
+        "command": " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])]),
+        "mode": "quick" if args.quick else "full",
+        "sections_run": args.sections,
+        "seed": args.seed,
+        "duration_seconds": time.perf_counter() - started,
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
+        "machine": bench.machine(),
+        "budgets": [b.as_dict() for b in bench.budgets],
+        "sections": bench.sections,
+        "notes": bench.notes,
+    }
+    results_dir.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=2, sort_keys=False) + "\n"
+    (results_dir / "latest.json").write_text(text)
+    (results_dir / "latest.md").write_text(markdown(data))
+    if full:
+        host = "".join(c if c.isalnum() or c in "-_." else "_" for c in socket.gethostname())
+        (results_dir / f"host-{host}.json").write_text(text)
+    log(f"results: {results_dir / 'latest.md'}")
+    print(markdown(data))
+    misses = [b.id for b in bench.budgets if b.result == "MISS"]
+    if misses:
+        log(f"budgets missed: {', '.join(misses)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
