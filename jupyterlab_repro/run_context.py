@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -78,6 +79,10 @@ class ReproRunContextMixin:
         except OSError:
             self._start_dir = None
         self._missing_warned: set[str] = set()
+        if self.in_context():
+            # Package versions, nvidia-smi and the snapshot code cost ~100 ms
+            # once: pay them now, beside `import mlflow`, not in the first start_run.
+            threading.Thread(target=_prewarm, name="repro-prewarm", daemon=True).start()
 
     def in_context(self) -> bool:
         """True in a kernel whose notebook file is known (no git call)."""
@@ -110,6 +115,14 @@ class ReproRunContextMixin:
         except Exception as exc:
             log.warning("jupyterlab_repro: run tags not recorded: %s", exc, exc_info=True)
             return {}
+
+
+def _prewarm() -> None:
+    try:
+        environment_tags()
+        from . import snapshots  # noqa: F401
+    except Exception:  # the real call will report it
+        log.debug("jupyterlab_repro: pre-warming failed", exc_info=True)
 
 
 def _collect_tags(start_dir: str | None) -> dict[str, str]:
