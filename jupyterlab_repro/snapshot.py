@@ -17,7 +17,9 @@ it does, HEAD is moved back.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import hashlib
 import logging
 import os
 import re
@@ -39,6 +41,7 @@ from .errors import (
     IdentityMissing,
     InvalidRequest,
     NotARepository,
+    NotebookInvalid,
 )
 from .fileio import atomic_write
 from .notebook_clean import clean_text
@@ -220,11 +223,12 @@ def _snapshot_locked(
 
     # 1. Clean the notebooks and write their blobs (no file is written).
     cleaned: dict[str, bytes] = {}
-    originals: dict[str, bytes] = {}
+    originals: dict[str, str] = {}  # content digests, to notice a save during the snapshot
     results: list[NotebookResult] = []
     for rel in nb_rels:
-        raw = originals[rel] = (root / rel).read_bytes()
+        raw, originals[rel] = _read_text(root / rel)
         clean, report = clean_text(raw, config.clean)
+        del raw
         data = clean.encode("utf-8")
         max_bytes = config.max_file_mb * 1024 * 1024
         if config.max_file_mb > 0 and len(data) > max_bytes:
@@ -373,7 +377,7 @@ def _snapshot_locked(
 def _clear_working_copy(
     root: Path,
     cleaned: dict[str, bytes],
-    originals: dict[str, bytes],
+    originals: dict[str, str],
     results: list[NotebookResult],
 ) -> list[str]:
     """Write the cleaned text over notebooks the user did not change meanwhile."""
@@ -382,17 +386,56 @@ def _clear_working_copy(
     for rel, data in cleaned.items():
         path = root / rel
         try:
-            current = path.read_bytes()
+            current = _digest(path)
         except OSError:
             current = None
         if current != originals[rel]:
             # Saved again since it was read: never overwrite newer work.
             warnings[rel].append("changed while snapshotting: outputs were not cleared")
             continue
-        if current != data:
+        if current != hashlib.sha256(data).hexdigest():
             atomic_write(path, data)
         cleared.append(rel)
     return cleared
+
+
+_CHUNK = 8 * 1024 * 1024
+
+
+def _read_text(path: Path) -> tuple[str, str]:
+    """A notebook's text and the SHA-256 of its bytes, never holding all the bytes.
+
+    Decoding chunk by chunk keeps the peak memory of a snapshot near the text
+    plus its parsed form (about 2x the file) instead of bytes + text + parse.
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    parts: list[str] = []
+    offset = 0
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            digest.update(chunk)
+            try:
+                parts.append(decoder.decode(chunk, final=not chunk))
+            except UnicodeDecodeError as exc:
+                raise NotebookInvalid(
+                    f"not a notebook: not valid UTF-8 (byte {offset + exc.start}: {exc.reason})"
+                ) from None
+            if not chunk:
+                break
+            offset += len(chunk)
+    text = "".join(parts)
+    del parts
+    return text, digest.hexdigest()
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _sync_real_index(
