@@ -2,6 +2,7 @@ import { Notification, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { ExportTargets } from '../exportModel';
 import {
   Classification,
   COMMIT_TYPES,
@@ -17,6 +18,14 @@ export interface ISnapshotViewProps {
   trans: TranslationBundle;
   /** Runs the snapshot command (the form never commits by itself). */
   onCommit: () => void;
+  /** "Re-export to <module>" for a notebook that remembers its module. */
+  reexport?: IReexportProps;
+}
+
+export interface IReexportProps {
+  targets: ExportTargets;
+  /** Runs the re-export command for the followed notebook. */
+  onReexport: () => void;
 }
 
 /**
@@ -45,6 +54,13 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
       aria-busy={model.busy}
       aria-label={trans.__('Snapshot and commit')}
     >
+      {props.reexport && (
+        <Reexport
+          notebook={model.notebookPath}
+          trans={trans}
+          {...props.reexport}
+        />
+      )}
       {state === 'idle' && (
         <div className="jp-Repro-Snapshot-note">
           {trans.__('Open a notebook in a git repository to snapshot it.')}
@@ -88,6 +104,45 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
         </>
       )}
     </section>
+  );
+}
+
+/**
+ * "Re-export to <module>", shown while the followed notebook remembers one.
+ */
+function Reexport(
+  props: IReexportProps & {
+    notebook: string | null;
+    trans: TranslationBundle;
+  }
+): JSX.Element | null {
+  const { targets, notebook, trans } = props;
+  const [, setTick] = React.useState(0);
+  React.useEffect(() => {
+    const onChange = () => setTick(tick => tick + 1);
+    targets.changed.connect(onChange);
+    return () => {
+      targets.changed.disconnect(onChange);
+    };
+  }, [targets]);
+  const target = targets.get(notebook);
+  if (target === null) {
+    return null;
+  }
+  return (
+    <div className="jp-Repro-Export-reexportRow">
+      <button
+        type="button"
+        className="jp-Repro-Export-reexport jp-mod-styled"
+        title={trans.__(
+          'Export the same cells of the notebook to %1 again',
+          target
+        )}
+        onClick={() => props.onReexport()}
+      >
+        {trans.__('Re-export to %1', target.split('/').pop() ?? target)}
+      </button>
+    </div>
   );
 }
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -107,15 +107,6 @@ class Kernel:
         )
         assert reply["content"]["status"] == "ok", "".join(err)
         return "".join(out), "".join(err)
-
-
-@pytest.fixture
-def clients() -> Iterator[list[Any]]:
-    """Kernel clients opened by a test; their ZMQ channels are closed afterwards."""
-    opened: list[Any] = []
-    yield opened
-    for client in opened:
-        client.stop_channels()
 
 
 async def start_kernel(

@@ -1,0 +1,699 @@
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ReproRequestError, Requester } from './api';
+
+/** The tag that marks cells for export (the server's default selection). */
+export const EXPORT_TAG = 'export';
+/** Cells tagged so form the module's `main()`; tag selectors pick them too. */
+export const MAIN_TAG = 'main';
+
+/**
+ * What the notebook remembers in `metadata.jupyterlab_repro.export`.
+ */
+export interface IExportSettings {
+  /** The module, relative to the notebook's folder. */
+  module: string;
+  /** The cell selector. */
+  cells: string;
+}
+
+/**
+ * `POST /jupyterlab-repro/export` body.
+ */
+export interface IExportRequest {
+  path: string;
+  output?: string;
+  cells?: string;
+  dry_run?: boolean;
+  force?: boolean;
+}
+
+/**
+ * `POST /jupyterlab-repro/export` reply.
+ */
+export interface IExportReply {
+  path: string;
+  /** The module, relative to the server root. */
+  output: string;
+  text: string;
+  /** Unified diff against the existing file; empty when unchanged. */
+  diff: string;
+  selector: string;
+  cells: number[];
+  main_cells: number[];
+  names: string[];
+  written: boolean;
+  changed: boolean;
+  out_of_date: boolean;
+  /** An existing file not written by export is in the way. */
+  foreign: boolean;
+  warnings: string[];
+  settings: IExportSettings;
+  source: {
+    notebook: string;
+    commit: string | null;
+    dirty: boolean;
+    state: string | null;
+  };
+}
+
+/**
+ * Which cells the dialog exports.
+ */
+export type ExportSelection = 'export' | 'selected' | 'all' | 'remembered';
+
+/**
+ * A cell of the open notebook, as the dialog needs it.
+ */
+export interface ICellInfo {
+  type: string;
+  /** The nbformat cell id; null when the notebook format has none. */
+  id: string | null;
+  tags: readonly string[];
+  /** Selected, or the active cell. */
+  selected: boolean;
+}
+
+/**
+ * What the dialog knows about the notebook when it opens.
+ */
+export interface INotebookInfo {
+  /** Server path of the notebook. */
+  path: string;
+  cells: readonly ICellInfo[];
+  /** `metadata.jupyterlab_repro.export`, if it is there. */
+  remembered: IExportSettings | null;
+}
+
+/**
+ * A failed export or preview, with what the server said.
+ */
+export interface IExportError {
+  message: string;
+  reason: string | null;
+  status: number;
+}
+
+const CELL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The selector for the selected code cells: `id:a,id:b` when every one has
+ * an id, else their 1-based numbers counted over all cells (`1,3-5`).
+ * Null when no code cell is selected.
+ */
+export function selectedCellsSelector(
+  cells: readonly ICellInfo[]
+): string | null {
+  const chosen = cells
+    .map((cell, index) => ({ cell, number: index + 1 }))
+    .filter(({ cell }) => cell.selected && cell.type === 'code');
+  if (chosen.length === 0) {
+    return null;
+  }
+  if (chosen.every(({ cell }) => cell.id !== null && CELL_ID.test(cell.id))) {
+    return chosen.map(({ cell }) => `id:${cell.id}`).join(',');
+  }
+  return compressNumbers(chosen.map(({ number }) => number));
+}
+
+/**
+ * `[1, 3, 4, 5]` → `1,3-5`.
+ */
+export function compressNumbers(numbers: readonly number[]): string {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 1; i <= sorted.length; i++) {
+    if (i < sorted.length && sorted[i] === sorted[i - 1] + 1) {
+      continue;
+    }
+    const first = sorted[start];
+    const last = sorted[i - 1];
+    parts.push(first === last ? `${first}` : `${first}-${last}`);
+    start = i;
+  }
+  return parts.join(',');
+}
+
+/**
+ * How many code cells the `export` selector picks (tagged `export` or `main`).
+ */
+export function countTagged(cells: readonly ICellInfo[]): number {
+  return cells.filter(
+    cell =>
+      cell.type === 'code' &&
+      (cell.tags.includes(EXPORT_TAG) || cell.tags.includes(MAIN_TAG))
+  ).length;
+}
+
+const PYTHON_KEYWORDS = new Set(
+  (
+    'False None True and as assert async await break class continue def del ' +
+    'elif else except finally for from global if import in is lambda nonlocal ' +
+    'not or pass raise return try while with yield'
+  ).split(' ')
+);
+
+/**
+ * A valid, importable module name from any file stem: `Train Model-v2` →
+ * `train_model_v2`; never empty, never a keyword, never starting with a digit.
+ */
+export function moduleName(stem: string): string {
+  let name = stem
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (name === '') {
+    name = 'module';
+  }
+  if (/^[0-9]/.test(name)) {
+    name = `nb_${name}`;
+  }
+  if (PYTHON_KEYWORDS.has(name) || PYTHON_KEYWORDS.has(stem)) {
+    name = `${name}_`;
+  }
+  return name;
+}
+
+function dirname(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * The default module beside the notebook: `a/Train v2.ipynb` → `a/train_v2.py`.
+ */
+export function defaultModulePath(notebook: string): string {
+  const folder = dirname(notebook);
+  const stem = basename(notebook).replace(/\.ipynb$/i, '');
+  const file = `${moduleName(stem)}.py`;
+  return folder === '' ? file : `${folder}/${file}`;
+}
+
+/**
+ * A path relative to the notebook's folder (the metadata's `module`) as a
+ * server path; null when it leaves the server root or is absolute.
+ */
+export function resolveModule(notebook: string, module: string): string | null {
+  if (module === '' || module.startsWith('/') || module.includes('\\')) {
+    return null;
+  }
+  const parts = dirname(notebook).split('/').filter(Boolean);
+  for (const part of module.split('/')) {
+    if (part === '' || part === '.') {
+      continue;
+    }
+    if (part === '..') {
+      if (parts.length === 0) {
+        return null;
+      }
+      parts.pop();
+    } else {
+      parts.push(part);
+    }
+  }
+  return parts.length === 0 ? null : parts.join('/');
+}
+
+/**
+ * `metadata.jupyterlab_repro.export` from a notebook's `jupyterlab_repro`
+ * metadata, when it has the expected shape.
+ */
+export function readSettings(metadata: unknown): IExportSettings | null {
+  if (!isObject(metadata) || !isObject(metadata['export'])) {
+    return null;
+  }
+  const { module, cells } = metadata['export'];
+  if (typeof module !== 'string' || module === '') {
+    return null;
+  }
+  return { module, cells: typeof cells === 'string' ? cells : EXPORT_TAG };
+}
+
+/**
+ * The `jupyterlab_repro` metadata with `export` set to `settings`, other
+ * keys kept.
+ */
+export function withSettings(
+  metadata: unknown,
+  settings: IExportSettings
+): Record<string, unknown> {
+  const base = isObject(metadata) ? metadata : {};
+  return {
+    ...base,
+    export: { module: settings.module, cells: settings.cells }
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function toExportError(error: unknown): IExportError {
+  if (error instanceof ReproRequestError) {
+    return {
+      message: error.message,
+      reason: error.reason,
+      status: error.status
+    };
+  }
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    reason: null,
+    status: 0
+  };
+}
+
+/**
+ * Export with what the notebook remembers (module and cells), no dialog.
+ */
+export async function reexport(
+  requester: Requester,
+  path: string,
+  options: {
+    saveFirst?: (path: string) => Promise<void>;
+    remember?: (path: string, settings: IExportSettings) => Promise<void>;
+  } = {}
+): Promise<IExportReply> {
+  await options.saveFirst?.(path);
+  const reply = await requester<IExportReply>('export', {
+    method: 'POST',
+    body: JSON.stringify({ path } as IExportRequest)
+  });
+  await options.remember?.(path, reply.settings);
+  return reply;
+}
+
+/**
+ * Options to build an {@link ExportModel}.
+ */
+export interface IExportModelOptions {
+  requester: Requester;
+  notebook: INotebookInfo;
+  /** The selection to start with; else the remembered one, else `export`. */
+  selection?: ExportSelection;
+  /** Save the open notebook if it has unsaved changes (the server reads the file). */
+  saveFirst?: (path: string) => Promise<void>;
+  /** Store the settings of a successful export in the notebook's metadata. */
+  remember?: (path: string, settings: IExportSettings) => Promise<void>;
+  /** Milliseconds between the last change and the preview request (300). */
+  debounce?: number;
+}
+
+/**
+ * The "Export cells to module" dialog's state: which cells, which file,
+ * the dry-run preview (module text, diff, warnings) and the write. No DOM.
+ */
+export class ExportModel implements IDisposable {
+  constructor(options: IExportModelOptions) {
+    this._requester = options.requester;
+    this._notebook = options.notebook;
+    this._saveFirst = options.saveFirst ?? (async () => undefined);
+    this._remember = options.remember ?? (async () => undefined);
+    this._debounce = options.debounce ?? 300;
+    this._selectedSelector = selectedCellsSelector(options.notebook.cells);
+    this._taggedCount = countTagged(options.notebook.cells);
+
+    const remembered = options.notebook.remembered;
+    const path = options.notebook.path;
+    this._output =
+      (remembered && resolveModule(path, remembered.module)) ??
+      defaultModulePath(path);
+    let selection: ExportSelection = EXPORT_TAG;
+    const cells = remembered?.cells.trim() ?? '';
+    if (cells.toLowerCase() === 'all') {
+      selection = 'all';
+    } else if (cells !== '' && cells.toLowerCase() !== EXPORT_TAG) {
+      this._rememberedSelector = cells;
+      selection = 'remembered';
+    }
+    if (options.selection && this.isAvailable(options.selection)) {
+      selection = options.selection;
+    }
+    this._selection = selection;
+  }
+
+  get notebookPath(): string {
+    return this._notebook.path;
+  }
+
+  get selection(): ExportSelection {
+    return this._selection;
+  }
+
+  /** Server path of the module to write. */
+  get output(): string {
+    return this._output;
+  }
+
+  get force(): boolean {
+    return this._force;
+  }
+
+  /** Code cells tagged `export` (or `main`) in the open notebook. */
+  get taggedCount(): number {
+    return this._taggedCount;
+  }
+
+  /** The selector of the notebook's selected code cells, if any. */
+  get selectedSelector(): string | null {
+    return this._selectedSelector;
+  }
+
+  /** A remembered selector other than `export` and `all`, if any. */
+  get rememberedSelector(): string | null {
+    return this._rememberedSelector;
+  }
+
+  /** The selector string the request sends. */
+  get selector(): string {
+    switch (this._selection) {
+      case 'all':
+        return 'all';
+      case 'selected':
+        return this._selectedSelector ?? EXPORT_TAG;
+      case 'remembered':
+        return this._rememberedSelector ?? EXPORT_TAG;
+      default:
+        return EXPORT_TAG;
+    }
+  }
+
+  /** The last dry run for the current choices; null while it is loading. */
+  get preview(): IExportReply | null {
+    return this._preview;
+  }
+
+  /** Why the preview failed (e.g. a cell is not Python). */
+  get previewError(): IExportError | null {
+    return this._previewError;
+  }
+
+  get previewLoading(): boolean {
+    return this._previewLoading;
+  }
+
+  /** Why the last export failed; cleared by the next change or try. */
+  get error(): IExportError | null {
+    return this._error;
+  }
+
+  get busy(): boolean {
+    return this._busy;
+  }
+
+  get lastResult(): IExportReply | null {
+    return this._lastResult;
+  }
+
+  /** The target is an existing file that export did not write. */
+  get foreign(): boolean {
+    return this._preview?.foreign === true;
+  }
+
+  /**
+   * The Export button may write now: a preview without errors, not busy,
+   * and a foreign file only with "Overwrite" ticked.
+   */
+  get canExport(): boolean {
+    return (
+      !this._busy &&
+      !this._previewLoading &&
+      this._preview !== null &&
+      this._previewError === null &&
+      this._output.trim() !== '' &&
+      (!this._preview.foreign || this._force)
+    );
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  get stateChanged(): ISignal<ExportModel, void> {
+    return this._stateChanged;
+  }
+
+  /** Whether a selection can be chosen for this notebook. */
+  isAvailable(selection: ExportSelection): boolean {
+    switch (selection) {
+      case 'selected':
+        return this._selectedSelector !== null;
+      case 'remembered':
+        return this._rememberedSelector !== null;
+      default:
+        return true;
+    }
+  }
+
+  setSelection(selection: ExportSelection): void {
+    if (!this.isAvailable(selection) || selection === this._selection) {
+      return;
+    }
+    this._selection = selection;
+    this._changed();
+  }
+
+  setOutput(output: string): void {
+    if (output === this._output) {
+      return;
+    }
+    this._output = output;
+    this._force = false;
+    this._changed();
+  }
+
+  setForce(force: boolean): void {
+    this._force = force;
+    this._error = null;
+    this._stateChanged.emit();
+  }
+
+  /**
+   * The request for the current choices.
+   */
+  request(dryRun: boolean): IExportRequest {
+    const request: IExportRequest = {
+      path: this._notebook.path,
+      output: this._output.trim().replace(/^\/+/, ''),
+      cells: this.selector
+    };
+    if (dryRun) {
+      request.dry_run = true;
+    } else if (this._force) {
+      request.force = true;
+    }
+    return request;
+  }
+
+  /**
+   * Save the notebook if needed, then preview (the dialog calls this once
+   * it opens; later changes preview after the debounce).
+   */
+  async start(): Promise<void> {
+    try {
+      await this._saveFirst(this._notebook.path);
+    } catch (error) {
+      this._previewError = toExportError(error);
+      this._stateChanged.emit();
+      return;
+    }
+    await this.refreshPreview();
+  }
+
+  /**
+   * Ask the server for a dry run now; replies to superseded requests are
+   * dropped.
+   */
+  async refreshPreview(): Promise<void> {
+    this._clearTimer();
+    if (this._isDisposed) {
+      return;
+    }
+    const sequence = ++this._sequence;
+    const request = this.request(true);
+    this._previewLoading = true;
+    this._stateChanged.emit();
+    let preview: IExportReply | null = null;
+    let error: IExportError | null = null;
+    if (request.output === '') {
+      error = {
+        message: 'Choose the module file to write.',
+        reason: 'invalid-request',
+        status: 0
+      };
+    } else {
+      try {
+        preview = await this._requester<IExportReply>('export', {
+          method: 'POST',
+          body: JSON.stringify(request)
+        });
+      } catch (caught) {
+        error = toExportError(caught);
+      }
+    }
+    if (sequence !== this._sequence || this._isDisposed) {
+      return;
+    }
+    this._preview = preview;
+    this._previewError = error;
+    this._previewLoading = false;
+    this._stateChanged.emit();
+  }
+
+  /**
+   * Save the notebook if needed, write the module, remember the settings in
+   * the notebook. Throws {@link ReproRequestError} on a refusal; {@link error}
+   * keeps it for the view.
+   */
+  async export(): Promise<IExportReply> {
+    if (this._busy) {
+      throw new Error('An export is already running.');
+    }
+    const request = this.request(false);
+    this._busy = true;
+    this._error = null;
+    this._stateChanged.emit();
+    try {
+      await this._saveFirst(request.path);
+      const reply = await this._requester<IExportReply>('export', {
+        method: 'POST',
+        body: JSON.stringify(request)
+      });
+      this._lastResult = reply;
+      await this._remember(request.path, reply.settings);
+      return reply;
+    } catch (caught) {
+      this._error = toExportError(caught);
+      if (this._error.reason === 'foreign-file') {
+        // The file appeared since the preview: show the overwrite choice.
+        void this.refreshPreview();
+      }
+      throw caught;
+    } finally {
+      this._busy = false;
+      if (!this._isDisposed) {
+        this._stateChanged.emit();
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._clearTimer();
+    this._sequence++;
+    Signal.clearData(this);
+  }
+
+  private _changed(): void {
+    this._error = null;
+    this._preview = null;
+    this._previewError = null;
+    this._previewLoading = true;
+    this._sequence++;
+    this._stateChanged.emit();
+    this._clearTimer();
+    if (this._debounce <= 0) {
+      void this.refreshPreview();
+      return;
+    }
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      void this.refreshPreview();
+    }, this._debounce);
+  }
+
+  private _clearTimer(): void {
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+    }
+  }
+
+  private _requester: Requester;
+  private _notebook: INotebookInfo;
+  private _saveFirst: (path: string) => Promise<void>;
+  private _remember: (path: string, settings: IExportSettings) => Promise<void>;
+  private _debounce: number;
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _sequence = 0;
+  private _selection: ExportSelection;
+  private _selectedSelector: string | null;
+  private _rememberedSelector: string | null = null;
+  private _taggedCount: number;
+  private _output: string;
+  private _force = false;
+  private _preview: IExportReply | null = null;
+  private _previewError: IExportError | null = null;
+  private _previewLoading = false;
+  private _error: IExportError | null = null;
+  private _busy = false;
+  private _lastResult: IExportReply | null = null;
+  private _isDisposed = false;
+  private _stateChanged = new Signal<ExportModel, void>(this);
+}
+
+/**
+ * The module each open notebook remembers (server paths), for the sidebar's
+ * "Re-export" action. The app keeps it up to date from the notebooks'
+ * metadata; views listen to {@link changed}.
+ */
+export class ExportTargets implements IDisposable {
+  /** The remembered module of the notebook at `path`, as a server path. */
+  get(path: string | null): string | null {
+    return path === null ? null : (this._targets.get(path) ?? null);
+  }
+
+  /**
+   * Record what the notebook at `path` remembers (`jupyterlab_repro`
+   * metadata); null or no `export` entry forgets it.
+   */
+  update(path: string, metadata: unknown): void {
+    const settings = readSettings(metadata);
+    const target = settings ? resolveModule(path, settings.module) : null;
+    if (this.get(path) === target) {
+      return;
+    }
+    if (target === null) {
+      this._targets.delete(path);
+    } else {
+      this._targets.set(path, target);
+    }
+    this._changed.emit();
+  }
+
+  forget(path: string): void {
+    if (this._targets.delete(path)) {
+      this._changed.emit();
+    }
+  }
+
+  get changed(): ISignal<ExportTargets, void> {
+    return this._changed;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    Signal.clearData(this);
+  }
+
+  private _targets = new Map<string, string>();
+  private _isDisposed = false;
+  private _changed = new Signal<ExportTargets, void>(this);
+}
