@@ -14,9 +14,12 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { makeRequester } from './api';
-import { addCommands, CommandIDs } from './commands';
+import { addCommands, addExportCommands, CommandIDs } from './commands';
+import { createRunsSection } from './components/RunsView';
 import { createSnapshotSection } from './components/SnapshotView';
+import { ExportTargets } from './exportModel';
 import { ReproModel } from './model';
+import { openNotebookAt, RunsModel } from './runsModel';
 import { ReproSidebar } from './sidebar';
 import { CommitType, SnapshotModel } from './snapshotModel';
 import { IReproModel } from './tokens';
@@ -75,15 +78,16 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       );
       return panel?.context ?? null;
     };
+    const saveFirst = async (path: string) => {
+      const context = contextOf(path);
+      if (context?.model.dirty) {
+        await context.save();
+      }
+    };
     const snapshot = new SnapshotModel({
       requester,
       repro: model,
-      saveFirst: async path => {
-        const context = contextOf(path);
-        if (context?.model.dirty) {
-          await context.save();
-        }
-      },
+      saveFirst,
       revert: async path => {
         await contextOf(path)?.revert();
       }
@@ -114,6 +118,7 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     window.addEventListener('focus', () => void model.refresh());
     void app.restored.then(follow);
 
+    const exportTargets = new ExportTargets();
     const sidebar = new ReproSidebar({
       model,
       trans,
@@ -124,10 +129,24 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         model: snapshot,
         trans,
         onCommit: () =>
-          void app.commands.execute(CommandIDs.snapshot, { source: 'sidebar' })
+          void app.commands.execute(CommandIDs.snapshot, { source: 'sidebar' }),
+        reexport: {
+          targets: exportTargets,
+          onReexport: () => void app.commands.execute(CommandIDs.reexport)
+        }
       }),
       3
     );
+    // Runs of the followed notebook, grouped by commit (MLflow).
+    const runs = new RunsModel({ requester, repro: model });
+    sidebar.addSection(
+      createRunsSection(runs, trans, async ref => {
+        const path = await openNotebookAt(requester, ref);
+        await app.commands.execute('docmanager:open', { path });
+      }),
+      2
+    );
+    sidebar.disposed.connect(() => runs.dispose());
     addCommands(app, model, trans, {
       snapshot,
       currentNotebook: () => {
@@ -146,6 +165,18 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       focusMessage: () =>
         sidebar.focusInSection('input.jp-Repro-Snapshot-message')
     });
+    if (notebooks) {
+      addExportCommands(app, trans, {
+        requester,
+        notebooks,
+        localPath: path => contents.localPath(path),
+        saveFirst,
+        targets: exportTargets,
+        followedNotebook: () => snapshot.notebookPath
+      });
+      palette?.addItem({ command: CommandIDs.exportCells, category: 'Repro' });
+      palette?.addItem({ command: CommandIDs.reexport, category: 'Repro' });
+    }
     app.shell.add(sidebar, 'left', { rank: 250 });
     restorer?.add(sidebar, sidebar.id);
 
@@ -167,6 +198,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
             .composite as boolean,
           maxDiffLines: settings.get('maxDiffLines').composite as number
         });
+        runs.setMetricColumns(
+          settings.get('runsMetricColumns').composite as string[]
+        );
         follow();
       };
       settingRegistry

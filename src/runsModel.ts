@@ -1,0 +1,578 @@
+import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ReproRequestError, Requester } from './api';
+import { IReproModel } from './tokens';
+
+/**
+ * Where the runs section stands.
+ *
+ * `idle`: no notebook followed; `empty`: the notebook has no runs;
+ * `unavailable`: the tracking store cannot be reached (503), retried on the
+ * next refresh.
+ */
+export type RunsState =
+  'idle' | 'loading' | 'ready' | 'empty' | 'unavailable' | 'error';
+
+export type RunStatus =
+  'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED' | 'SCHEDULED';
+
+/**
+ * One MLflow run, as `GET /jupyterlab-repro/runs` lists it.
+ */
+export interface IRun {
+  run_id: string;
+  run_name: string | null;
+  experiment_id: string;
+  experiment_name: string | null;
+  status: RunStatus;
+  /** Milliseconds since the epoch. */
+  start_time: number | null;
+  end_time: number | null;
+  /** Seconds; null while running. */
+  duration: number | null;
+  user: string | null;
+  params: Record<string, string>;
+  /** Latest values; null for NaN/infinite. */
+  metrics: Record<string, number | null>;
+  /** The `repro.*` tags. */
+  tags: Record<string, string>;
+  dirty: boolean;
+  /** The run in the MLflow UI, when the server knows its address. */
+  url: string | null;
+}
+
+/**
+ * The runs of one commit (or of one hidden snapshot of uncommitted changes).
+ */
+export interface IRunGroup {
+  key: string | null;
+  commit: string | null;
+  short_sha: string | null;
+  subject: string | null;
+  committed_at: string | null;
+  /** Whether git knows the commit. */
+  known: boolean;
+  /** A hidden snapshot of uncommitted changes on top of `parent`. */
+  snapshot: boolean;
+  parent: string | null;
+  parent_short_sha: string | null;
+  parent_subject: string | null;
+  branch: string | null;
+  runs: IRun[];
+}
+
+export interface ITrackingInfo {
+  uri_kind: string;
+  uri: string;
+  ui_url: string | null;
+}
+
+/**
+ * `GET /jupyterlab-repro/runs` reply.
+ */
+export interface IRunsReply {
+  path: string;
+  notebook: string;
+  commit: string | null;
+  tracking: ITrackingInfo;
+  groups: IRunGroup[];
+  next_page_token: string | null;
+}
+
+/**
+ * A run (or a whole group) whose notebook the user wants to see as it was.
+ */
+export interface IRunRef {
+  /** The followed notebook (server path). */
+  path: string;
+  group: IRunGroup;
+  /** Null for the group's own button. */
+  run: IRun | null;
+}
+
+/**
+ * Options to build a {@link RunsModel}.
+ */
+export interface IRunsModelOptions {
+  requester: Requester;
+  /** Follow the sidebar's path (only notebooks are listed). */
+  repro?: IReproModel | null;
+  /** Metric columns to show; empty: the most common metrics. */
+  metricColumns?: string[];
+  /** Runs per page (default 50). */
+  pageSize?: number;
+  /** Seconds between polls while a run is live (default 5). */
+  activeInterval?: number;
+  /** Seconds between polls otherwise (default 60). */
+  idleInterval?: number;
+  /** Start polling at once (default true; tests turn it off). */
+  autoStart?: boolean;
+}
+
+/** Statuses that change soon, so the list is polled often. */
+const LIVE_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>([
+  'RUNNING',
+  'SCHEDULED'
+]);
+
+/** Most runs one request may ask for (the server's limit). */
+const MAX_PAGE = 1000;
+
+/** Metric columns chosen when none are configured. */
+const AUTO_METRIC_COLUMNS = 3;
+
+/**
+ * The MLflow runs of the followed notebook, grouped by the commit that ran.
+ *
+ * Pages are appended with {@link loadMore} (groups continuing on the next
+ * page are merged by key); a poll refreshes the loaded runs every few seconds
+ * while one of them is live, else every minute, and stands by while the page
+ * is hidden.
+ */
+export class RunsModel implements IDisposable {
+  constructor(options: IRunsModelOptions) {
+    this._requester = options.requester;
+    this._configuredColumns = cleanColumns(options.metricColumns ?? []);
+    this._pageSize = Math.min(MAX_PAGE, Math.max(1, options.pageSize ?? 50));
+    this._activeInterval = seconds(options.activeInterval ?? 5);
+    this._idleInterval = seconds(options.idleInterval ?? 60);
+    this._poll = new Poll({
+      factory: () => this._tick(),
+      frequency: frequency(this._idleInterval),
+      name: 'jupyterlab-repro:runs',
+      standby: 'when-hidden',
+      auto: false
+    });
+    this._repro = options.repro ?? null;
+    if (this._repro) {
+      this._repro.stateChanged.connect(this._followRepro, this);
+    }
+    if (options.autoStart ?? true) {
+      void this._poll.start();
+    }
+    if (this._repro) {
+      this._followRepro();
+    }
+  }
+
+  get state(): RunsState {
+    return this._state;
+  }
+
+  /** The followed notebook (server path), or null. */
+  get path(): string | null {
+    return this._path;
+  }
+
+  /** Every loaded group, newest first. */
+  get groups(): readonly IRunGroup[] {
+    return this._groups;
+  }
+
+  /** The loaded groups narrowed by {@link filter} (groups without a match dropped). */
+  get visibleGroups(): readonly IRunGroup[] {
+    const terms = this._filter.toLowerCase().split(/\s+/).filter(Boolean);
+    if (terms.length === 0) {
+      return this._groups;
+    }
+    const result: IRunGroup[] = [];
+    for (const group of this._groups) {
+      const head = groupText(group);
+      const runs = group.runs.filter(run => {
+        const text = head + '\n' + runText(run);
+        return terms.every(term => text.includes(term));
+      });
+      if (runs.length > 0) {
+        result.push({ ...group, runs });
+      }
+    }
+    return result;
+  }
+
+  get runCount(): number {
+    return this._groups.reduce((n, g) => n + g.runs.length, 0);
+  }
+
+  get tracking(): ITrackingInfo | null {
+    return this._tracking;
+  }
+
+  get hasMore(): boolean {
+    return this._nextPageToken !== null;
+  }
+
+  /** The error or unavailability message of the last request. */
+  get message(): string | null {
+    return this._message;
+  }
+
+  get busy(): boolean {
+    return this._pending > 0;
+  }
+
+  get filter(): string {
+    return this._filter;
+  }
+
+  /** Whether a loaded run is running or scheduled. */
+  get hasLiveRuns(): boolean {
+    return this._groups.some(g =>
+      g.runs.some(r => LIVE_STATUSES.has(r.status))
+    );
+  }
+
+  /** Milliseconds between polls right now. */
+  get pollInterval(): number {
+    return this._poll.frequency.interval;
+  }
+
+  /**
+   * The metric columns: the configured ones, else the up-to-three metric
+   * keys most runs report (ties alphabetical).
+   */
+  get metricColumns(): string[] {
+    if (this._configuredColumns.length > 0) {
+      return [...this._configuredColumns];
+    }
+    const counts = new Map<string, number>();
+    for (const group of this._groups) {
+      for (const run of group.runs) {
+        for (const key of Object.keys(run.metrics)) {
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+      }
+    }
+    return [...counts.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, AUTO_METRIC_COLUMNS)
+      .map(([key]) => key);
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  get stateChanged(): ISignal<RunsModel, void> {
+    return this._stateChanged;
+  }
+
+  /**
+   * Follow a notebook (server path). Anything but a `.ipynb` path, or null,
+   * leaves the section idle.
+   */
+  setPath(path: string | null): void {
+    const next = path !== null && /\.ipynb$/i.test(path) ? path : null;
+    if (next === this._path) {
+      return;
+    }
+    this._path = next;
+    this._sequence++;
+    this._groups = [];
+    this._nextPageToken = null;
+    this._tracking = null;
+    this._message = null;
+    this._state = next === null ? 'idle' : 'loading';
+    this._updateFrequency();
+    this._stateChanged.emit();
+    if (next !== null) {
+      void this.refresh();
+    }
+  }
+
+  /**
+   * Narrow the shown runs to those whose name, id, experiment, parameters,
+   * metric names or commit (sha, subject, branch) contain every word.
+   */
+  setFilter(text: string): void {
+    if (text === this._filter) {
+      return;
+    }
+    this._filter = text;
+    this._stateChanged.emit();
+  }
+
+  /** Configure the metric columns (empty: choose automatically). */
+  setMetricColumns(columns: string[]): void {
+    this._configuredColumns = cleanColumns(columns);
+    this._stateChanged.emit();
+  }
+
+  /**
+   * Read the followed notebook's runs again: as many as are loaded (at
+   * least one page). Replies to superseded requests are dropped.
+   */
+  async refresh(): Promise<void> {
+    if (this._isDisposed || this._path === null) {
+      return;
+    }
+    const count = Math.min(MAX_PAGE, Math.max(this._pageSize, this.runCount));
+    const request = ++this._sequence;
+    const path = this._path;
+    if (this._state !== 'ready' && this._state !== 'empty') {
+      this._state = 'loading';
+    }
+    await this._request(request, path, count, null, reply => {
+      this._groups = reply.groups.map(copyGroup);
+    });
+  }
+
+  /**
+   * Append the next page, merging a group that continues into it.
+   */
+  async loadMore(): Promise<void> {
+    const token = this._nextPageToken;
+    if (this._isDisposed || this._path === null || token === null) {
+      return;
+    }
+    if (this.busy) {
+      return;
+    }
+    const request = ++this._sequence;
+    await this._request(request, this._path, this._pageSize, token, reply => {
+      this._groups = mergeGroups(this._groups, reply.groups);
+    });
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._poll.dispose();
+    if (this._repro) {
+      this._repro.stateChanged.disconnect(this._followRepro, this);
+    }
+    Signal.clearData(this);
+  }
+
+  private async _request(
+    request: number,
+    path: string,
+    count: number,
+    token: string | null,
+    apply: (reply: IRunsReply) => void
+  ): Promise<void> {
+    let query = `runs?path=${encodeURIComponent(path)}&max_results=${count}`;
+    if (token !== null) {
+      query += `&page_token=${encodeURIComponent(token)}`;
+    }
+    this._pending++;
+    this._stateChanged.emit();
+    try {
+      const reply = await this._requester<IRunsReply>(query);
+      if (request === this._sequence && !this._isDisposed) {
+        apply(reply);
+        this._tracking = reply.tracking ?? null;
+        this._nextPageToken = reply.next_page_token || null;
+        this._message = null;
+        this._state = this._groups.length > 0 ? 'ready' : 'empty';
+      }
+    } catch (error) {
+      if (request === this._sequence && !this._isDisposed) {
+        this._applyError(error);
+      }
+    } finally {
+      this._pending--;
+      if (!this._isDisposed) {
+        this._updateFrequency();
+        this._stateChanged.emit();
+      }
+    }
+  }
+
+  private _applyError(error: unknown): void {
+    const status = error instanceof ReproRequestError ? error.status : -1;
+    const message =
+      error instanceof Error ? error.message : 'Unknown error reading runs.';
+    if (status === 503) {
+      // Keep what was loaded: the store may come back on the next refresh.
+      this._state = 'unavailable';
+      this._message = message;
+      return;
+    }
+    this._state = 'error';
+    this._message = message;
+    this._groups = [];
+    this._nextPageToken = null;
+  }
+
+  private _updateFrequency(): void {
+    // A store that failed is asked again at the slow pace only.
+    const live = this._state === 'ready' && this.hasLiveRuns;
+    const interval = live ? this._activeInterval : this._idleInterval;
+    if (interval === this._poll.frequency.interval) {
+      return;
+    }
+    this._poll.frequency = frequency(interval);
+    const phase = this._poll.state.phase;
+    if (
+      phase !== 'constructed' &&
+      phase !== 'stopped' &&
+      phase !== 'disposed'
+    ) {
+      // The next tick was timed with the old interval: time it anew.
+      void this._poll.schedule({ interval, phase: 'resolved' });
+    }
+  }
+
+  private async _tick(): Promise<void> {
+    if (this._path !== null && !this.busy) {
+      await this.refresh();
+    }
+  }
+
+  private _followRepro(): void {
+    if (this._repro) {
+      this.setPath(this._repro.path);
+    }
+  }
+
+  private _requester: Requester;
+  private _repro: IReproModel | null;
+  private _configuredColumns: string[];
+  private _pageSize: number;
+  private _activeInterval: number;
+  private _idleInterval: number;
+  private _poll: Poll;
+  private _path: string | null = null;
+  private _state: RunsState = 'idle';
+  private _groups: IRunGroup[] = [];
+  private _tracking: ITrackingInfo | null = null;
+  private _nextPageToken: string | null = null;
+  private _message: string | null = null;
+  private _filter = '';
+  private _sequence = 0;
+  private _pending = 0;
+  private _isDisposed = false;
+  private _stateChanged = new Signal<RunsModel, void>(this);
+}
+
+/**
+ * The commit whose notebook a run used: its hidden snapshot when it ran on
+ * uncommitted changes, else its group's commit.
+ */
+export function commitOf(ref: IRunRef): string | null {
+  return ref.run?.tags['repro.snapshot'] || ref.group.commit || null;
+}
+
+/**
+ * Ask the server for a read-only copy of the notebook as it was at a run's
+ * commit; resolves to the copy's server path.
+ *
+ * Throws {@link ReproRequestError}; when the server has no such route the
+ * message says the feature is not available in this version.
+ */
+export async function openNotebookAt(
+  requester: Requester,
+  ref: IRunRef
+): Promise<string> {
+  const commit = commitOf(ref);
+  if (commit === null) {
+    throw new ReproRequestError(
+      'This run recorded no commit: its notebook cannot be restored.',
+      400,
+      'no-commit'
+    );
+  }
+  let reply: { path: string };
+  try {
+    reply = await requester<{ path: string }>('runs/notebook', {
+      method: 'POST',
+      body: JSON.stringify({ path: ref.path, commit })
+    });
+  } catch (error) {
+    if (
+      error instanceof ReproRequestError &&
+      error.status === 404 &&
+      error.reason === null
+    ) {
+      throw new ReproRequestError(
+        'Opening the notebook as it was for a run is not available in this version of the jupyterlab_repro server extension.',
+        404,
+        'not-available'
+      );
+    }
+    throw error;
+  }
+  if (!reply || typeof reply.path !== 'string' || reply.path === '') {
+    throw new ReproRequestError(
+      'The server did not say where it wrote the notebook.',
+      500,
+      'bad-reply'
+    );
+  }
+  return reply.path;
+}
+
+function mergeGroups(
+  groups: IRunGroup[],
+  page: readonly IRunGroup[]
+): IRunGroup[] {
+  const merged = groups.map(copyGroup);
+  const byKey = new Map(merged.map(g => [g.key, g]));
+  for (const group of page) {
+    const existing = byKey.get(group.key);
+    if (existing) {
+      const seen = new Set(existing.runs.map(r => r.run_id));
+      existing.runs.push(...group.runs.filter(r => !seen.has(r.run_id)));
+    } else {
+      const copy = copyGroup(group);
+      merged.push(copy);
+      byKey.set(copy.key, copy);
+    }
+  }
+  return merged;
+}
+
+function copyGroup(group: IRunGroup): IRunGroup {
+  return { ...group, runs: [...(group.runs ?? [])] };
+}
+
+function groupText(group: IRunGroup): string {
+  return [
+    group.commit,
+    group.subject,
+    group.branch,
+    group.parent,
+    group.parent_subject
+  ]
+    .filter(Boolean)
+    .join('\n')
+    .toLowerCase();
+}
+
+function runText(run: IRun): string {
+  const parts: (string | null)[] = [
+    run.run_name,
+    run.run_id,
+    run.experiment_name,
+    run.user,
+    run.status
+  ];
+  for (const [key, value] of Object.entries(run.params ?? {})) {
+    parts.push(`${key}=${value}`);
+  }
+  parts.push(...Object.keys(run.metrics ?? {}));
+  return parts.filter(Boolean).join('\n').toLowerCase();
+}
+
+function cleanColumns(columns: string[]): string[] {
+  const result: string[] = [];
+  for (const column of columns) {
+    const key = typeof column === 'string' ? column.trim() : '';
+    if (key && !result.includes(key)) {
+      result.push(key);
+    }
+  }
+  return result;
+}
+
+function seconds(value: number): number {
+  return Math.max(1, value) * 1000;
+}
+
+function frequency(interval: number) {
+  return { interval, backoff: true, max: Math.max(interval, 300 * 1000) };
+}
