@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -209,13 +210,24 @@ class ChangesHandler(ReproHandler):
     async def get(self) -> None:
         target = self.resolve(self.get_query_argument("path", "", strip=False))
         report = await self.run(list_changes, target, cache=self.repro["classifications"])
-        lfs = await self.run(guardrails.lfs_available, report.root)
+        lfs = await self._lfs_available(report.root)
         data = report.as_dict()
         data["root"] = self._server_path(report.root)
         for item in data["files"]:
             item["server_path"] = self._server_path(report.root / item["path"])
         data["lfs_available"] = lfs
         self.write_json(data)
+
+    async def _lfs_available(self, root: Path) -> bool:
+        """Whether ``git lfs`` is installed; asked at most once a minute (a process start)."""
+        cached = self.repro.get("lfs_available")
+        now = time.monotonic()
+        if cached is None or now - cached[0] > 60:
+            cached = self.repro["lfs_available"] = (
+                now,
+                await self.run(guardrails.lfs_available, root),
+            )
+        return cached[1]
 
     def _server_path(self, path: Path) -> str | None:
         real_root = Path(self.root_dir)
