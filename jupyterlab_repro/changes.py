@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from . import guardrails
-from .errors import InvalidRequest, NotARepository, ReproError
+from .errors import InvalidRequest, ReproError
 from .fileio import atomic_write
 from .nbdiff import classify
 from .repo_config import RepoConfig, load_repo_config
-from .vcs import find_repository, parse_porcelain_v2, run_git
+from .vcs import parse_porcelain_v2, require_repository, run_git
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +95,7 @@ def list_changes(
 
     Untracked folders are expanded to their files (ignored files stay out).
     """
-    root = find_repository(path)
-    if root is None:
-        raise NotARepository(f"{Path(path).name or path} is not inside a git repository.")
+    root = require_repository(path)
     config = load_repo_config(root)
     proc = run_git(
         ["status", "--porcelain=v2", "-z", "--untracked-files=all"],
@@ -220,9 +218,7 @@ def diff_notebook(
     from .nbdiff import diff_texts
 
     target = Path(os.path.abspath(path))
-    root = find_repository(target.parent)
-    if root is None:
-        raise NotARepository(f"{target.name} is not inside a git repository.")
+    root = require_repository(target.parent, target.name)
     try:
         rel = Path(os.path.realpath(target)).relative_to(root).as_posix()
     except ValueError:  # a symlink that leads out of the repository
@@ -276,9 +272,7 @@ def notebook_at_commit(path: str | os.PathLike[str], commit: str, *, timeout: fl
     ``commit`` may be a hidden snapshot (``refs/repro/snapshots/…``).
     """
     target = Path(os.path.abspath(path))
-    root = find_repository(target.parent)
-    if root is None:
-        raise NotARepository(f"{target.name} is not inside a git repository.")
+    root = require_repository(target.parent, target.name)
     if not commit or commit.startswith("-") or not all(c.isalnum() or c in "/._-" for c in commit):
         raise InvalidRequest(f"Invalid commit {commit!r}.")
     rel = Path(os.path.realpath(target)).relative_to(root).as_posix()

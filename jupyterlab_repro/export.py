@@ -71,8 +71,6 @@ import keyword
 import logging
 import os
 import re
-import secrets
-import stat
 import sys
 import threading
 import tokenize
@@ -94,6 +92,7 @@ from .errors import (
     PathNotFound,
     PathOutsideRoot,
 )
+from .fileio import atomic_write
 from .notebook_clean import parse_notebook, source_text
 from .vcs import find_repository, run_git
 
@@ -1010,10 +1009,9 @@ def write_module(text: str, target: str | os.PathLike[str], *, force: bool = Fal
 def _write_compiled(text: str, path: Path, *, force: bool) -> bool:
     data = text.encode("utf-8")
     try:
-        old = path.read_bytes()
-        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+        old: bytes | None = path.read_bytes()
     except FileNotFoundError:
-        old, mode = None, None
+        old = None
     except IsADirectoryError:
         raise InvalidRequest(f"The output {path.name} is a folder.") from None
     if old is not None:
@@ -1024,30 +1022,9 @@ def _write_compiled(text: str, path: Path, *, force: bool) -> bool:
                 f"{path.name} exists and was not written by export; "
                 "it is left alone (overwrite it with force)."
             )
-    _atomic_write(path, data, mode)
+    atomic_write(path, data)
     log.info("exported module written: %s", path)
     return True
-
-
-def _atomic_write(path: Path, data: bytes, mode: int | None) -> None:
-    while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.repro-tmp")
-        try:  # 0o666 through the umask, as a plain open() would create it
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------

@@ -290,7 +290,7 @@ class GuardrailFixHandler(ReproHandler):
         rules = _string_list(body, "rules")
         if any(not r.strip() or "\n" in r or "\r" in r or r.startswith("!") for r in rules):
             raise bad_request("Each rule must be one non-empty pattern line (no '!').")
-        root = await self.run(_repository_root, target)
+        root = await self.run(vcs.require_repository, target)
         if action == "gitignore":
             added = await self.run(guardrails.add_gitignore_rules, root, rules)
             self.write_json({"added": added})
@@ -369,13 +369,6 @@ class NotebookAtCommitHandler(ReproHandler):
             raise bad_request("'commit' must be a string.")
         copy = await self.run(notebook_at_commit, notebook, commit)
         self.write_json({"path": relative_to_root(self.root_dir, copy)}, status=201)
-
-
-def _repository_root(path: Path) -> Path:
-    root = vcs.find_repository(path)
-    if root is None:
-        raise errors.NotARepository(f"{path.name or path} is not inside a git repository.")
-    return root
 
 
 def setup_handlers(server_app: Any) -> None:

@@ -40,13 +40,12 @@ from .errors import (
     HookRejected,
     IdentityMissing,
     InvalidRequest,
-    NotARepository,
     NotebookInvalid,
 )
 from .fileio import atomic_write
 from .notebook_clean import clean_text
 from .repo_config import load_repo_config
-from .vcs import find_repository, get_identity, run_git
+from .vcs import get_identity, require_repository, run_git
 
 try:  # POSIX; on other systems the in-process lock alone serializes
     import fcntl
@@ -137,9 +136,7 @@ def snapshot(
     start = paths[0].parent
     while not start.is_dir() and start != start.parent:  # a deleted file's deleted folder
         start = start.parent
-    root = find_repository(start)
-    if root is None:
-        raise NotARepository(f"{paths[0].name} is not inside a git repository.")
+    root = require_repository(start, paths[0].name)
     nb_rels = [_relative(root, Path(os.path.abspath(p))) for p in notebooks]
     file_rels = [_relative(root, Path(os.path.abspath(p))) for p in files]
     # A notebook passed among the other files is cleaned too: outputs never reach

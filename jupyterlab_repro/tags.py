@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from .errors import InvalidRequest, NotARepository, ReproError
-from .vcs import find_repository, run_git
+from .errors import InvalidRequest, ReproError
+from .vcs import require_repository, run_git
 
 _FIELDS = (
     "%(refname:short)",
@@ -37,16 +36,9 @@ class Tag:
         return asdict(self)
 
 
-def _root(path: str | os.PathLike[str]) -> Path:
-    root = find_repository(path)
-    if root is None:
-        raise NotARepository(f"{Path(path).name or path} is not inside a git repository.")
-    return root
-
-
 def list_tags(path: str | os.PathLike[str], *, timeout: float = 30.0) -> list[Tag]:
     """Tags, newest first, like ``git tag -l --sort=-creatordate --format=…``."""
-    root = _root(path)
+    root = require_repository(path)
     fmt = "%00".join(_FIELDS) + "%00%00"
     out = run_git(
         ["for-each-ref", "--sort=-creatordate", f"--format={fmt}", "refs/tags"],
@@ -86,7 +78,7 @@ def create_tag(
     timeout: float = 30.0,
 ) -> Tag:
     """Create the annotated tag ``name`` on ``rev`` (refuses an existing name)."""
-    root = _root(path)
+    root = require_repository(path)
     if not name or name.startswith("-"):
         raise InvalidRequest(f"Invalid tag name {name!r}.")
     if not message or not message.strip():

@@ -153,6 +153,15 @@ def find_repository(path: str | os.PathLike[str]) -> Path | None:
     return Path(os.path.realpath(top)) if top else None
 
 
+def require_repository(path: str | os.PathLike[str], name: str | None = None) -> Path:
+    """Like :func:`find_repository`, but :class:`NotARepository` (naming ``name``) instead of None."""
+    root = find_repository(path)
+    if root is None:
+        label = name or Path(path).name or os.fspath(path)
+        raise NotARepository(f"{label} is not inside a git repository.")
+    return root
+
+
 @dataclass
 class Identity:
     """The author git would use for a commit in a given place."""
