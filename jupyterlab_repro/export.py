@@ -63,7 +63,6 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures
-import contextlib
 import dataclasses
 import difflib
 import io
@@ -72,11 +71,9 @@ import logging
 import os
 import re
 import sys
-import threading
 import tokenize
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -93,6 +90,16 @@ from .errors import (
     PathOutsideRoot,
 )
 from .fileio import atomic_write
+from .ipysyntax import (
+    CellCode,
+    compile_cell,
+    normalize_newlines,
+    quiet,
+    safe_comment,
+    split_lines,
+    transform_cell,  # noqa: F401  (public: part of the export API)
+    translate_cell,
+)
 from .notebook_clean import parse_notebook, source_text
 from .vcs import find_repository, run_git
 
@@ -106,14 +113,13 @@ EXPORT_TAG = "export"
 MAIN_TAG = "main"
 METADATA_KEY = "jupyterlab_repro"
 #: Cell magics whose body runs in the user's namespace: the body is kept.
-KEPT_CELL_MAGICS = frozenset({"time", "capture", "prun"})
 SHA_LENGTH = 12
 
 _CELL_ID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _TAG_RE = re.compile(r"^[^\s,]{1,100}$")
 _CONSTANT_RE = re.compile(r"^[A-Z][A-Z0-9_]+$")
-_INDENT_RE = re.compile(r"^[ \t]*")
-_UNSAFE_CHARS_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+#: Statement fields holding nested blocks that still run at module level.
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
 _HEADER_LINES = 5
 _GIT_TIMEOUT = 10.0
 
@@ -167,7 +173,7 @@ def load_notebook(data: bytes | str) -> Notebook:
             Cell(
                 number=number,
                 cell_type=ctype if isinstance(ctype, str) else "",
-                source=_normalize_newlines(source_text(cell, major)),
+                source=normalize_newlines(source_text(cell, major)),
                 id=cid if isinstance(cid, str) and _CELL_ID_RE.match(cid) else None,
                 tags=tuple(tags) if isinstance(tags, list) else (),
             )
@@ -187,10 +193,6 @@ def read_notebook(path: str | os.PathLike[str]) -> Notebook:
     except OSError as exc:
         raise NotebookInvalid(f"Cannot read {p.name}: {exc.strerror}") from None
     return load_notebook(data)
-
-
-def _normalize_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # --------------------------------------------------------------------------
@@ -331,297 +333,6 @@ def select_cells(notebook: Notebook, selection: Selection) -> SelectedCells:
 
 
 # --------------------------------------------------------------------------
-# IPython syntax → comments
-
-
-@dataclass
-class CellCode:
-    """A cell's source after :func:`transform_cell`."""
-
-    code: str
-    notes: list[str] = field(default_factory=list)
-    #: Why the whole cell was left out (a non-Python cell magic), else ``None``.
-    left_out: str | None = None
-    #: ``from __future__`` imports removed from the cell (for the module's top).
-    futures: list[str] = field(default_factory=list)
-    #: The parsed ``code``.
-    tree: ast.Module = field(default_factory=lambda: ast.Module(body=[], type_ignores=[]))
-
-
-def transform_cell(source: str, *, in_function: bool = False) -> CellCode:
-    """Turn one cell's IPython source into plain Python (see the module docs).
-
-    The result has as many lines as ``source`` (so line numbers in errors
-    match the notebook) and is compiled (at module level, or as the body of a
-    function when ``in_function``); :class:`SyntaxError` (``lineno``
-    relative to ``source``) when it is not valid Python.
-    """
-    with _quiet():
-        result = _transform_cell(_normalize_newlines(source))
-        _compile_cell(result.tree, in_function)
-    return result
-
-
-#: ``catch_warnings`` swaps process-wide state: exports in worker threads take turns.
-_WARNINGS_LOCK = threading.RLock()
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Compiling user code must not print (or, under pytest, raise) its SyntaxWarnings."""
-    with _WARNINGS_LOCK, warnings.catch_warnings():
-        warnings.simplefilter("ignore", SyntaxWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        yield
-
-
-def _transform_cell(text: str) -> CellCode:
-    notes: list[str] = []
-    try:
-        tree = ast.parse(text)  # plain Python (most cells): kept byte for byte
-    except SyntaxError:
-        lines = _split_lines(text)
-        # Leading blank lines stay (line numbers); the rest is cleaned like IPython does.
-        skip = 0
-        while skip < len(lines) and not lines[skip].strip():
-            skip += 1
-        body = _cleanup(lines[skip:])
-        if body and body[0].startswith("%%") and not re.match(r"%%\w+\?", body[0]):
-            magic = body[0].strip()
-            name = magic[2:].split(None, 1)[0] if len(magic) > 2 else ""
-            if name not in KEPT_CELL_MAGICS:
-                reason = f"{magic.split(None, 1)[0]} cell magic (not Python)"
-                code = f"# [repro] cell left out: {_safe(magic)}\n"
-                return CellCode(code=code, left_out=reason)
-            body = [f"# [repro] cell magic: {_safe(magic)}\n", *_cleanup(body[1:])]
-            captured = [a for a in magic.split()[1:] if not a.startswith("-")]
-            if name == "capture" and captured:
-                notes.append(
-                    f"{captured[0]} (the %%capture output) will be undefined in the module"
-                )
-        lines = lines[:skip] + body
-        if not _parses(lines):
-            lines = _rewrite_special_syntax(lines, notes)
-        text = "".join(lines)
-        tree = ast.parse(text)
-    futures: list[str] = []
-    if "get_ipython" in text or "__future__" in text:
-        new_text = _comment_statements(text, tree, notes, futures)
-        if new_text != text:
-            text, tree = new_text, ast.parse(new_text)
-    return CellCode(code=text, notes=notes, futures=futures, tree=tree)
-
-
-def _compile_cell(tree: ast.Module, in_function: bool) -> None:
-    """Compile a cell on its own (module level, or as the body of ``main()``)."""
-    if in_function:
-        wrapper = ast.parse("def main() -> None:\n    pass\n")
-        fn = wrapper.body[0]
-        assert isinstance(fn, ast.FunctionDef)
-        fn.body = list(tree.body) or fn.body
-        compile(wrapper, "<cell>", "exec", dont_inherit=True)
-    else:
-        compile(tree, "<cell>", "exec", dont_inherit=True)
-
-
-def _cleanup(lines: list[str]) -> list[str]:
-    """IPython's cleanup (common indent, ``>>>`` / ``In [1]:`` prompts), line count kept."""
-    if not lines:
-        return lines
-    from IPython.core import inputtransformer2 as it2
-
-    out = lines
-    for fn in it2.TransformerManager().cleanup_transforms:
-        if fn is it2.leading_empty_lines:
-            continue
-        new = fn(out)
-        if len(new) == len(out):
-            out = [line if line.endswith("\n") else line + "\n" for line in new]
-    return out
-
-
-def _split_lines(text: str) -> list[str]:
-    """Lines split the way Python counts them (``\\n`` only), each ending in ``\\n``."""
-    if not text:
-        return []
-    lines = [line + "\n" for line in text.split("\n")]
-    if lines[-1] == "\n":
-        lines.pop()
-    return lines
-
-
-def _parses(lines: list[str]) -> bool:
-    try:
-        ast.parse("".join(lines))
-    except SyntaxError:
-        return False
-    return True
-
-
-_LOOP_LIMIT = 1000
-
-
-def _rewrite_special_syntax(lines: list[str], notes: list[str]) -> list[str]:
-    """Comment out IPython escapes one at a time, earliest first (as IPython finds them)."""
-    from IPython.core import inputtransformer2 as it2
-
-    finders = (it2.MagicAssign, it2.SystemAssign, it2.EscapedCommand, it2.HelpEnd)
-    for _ in range(_LOOP_LIMIT):
-        tokens = it2.make_tokens_by_line(lines)
-        found = [t for t in (cls.find(tokens) for cls in finders) if t is not None]
-        if not found:
-            return lines
-        found.sort(key=lambda t: t.sortby())
-        lines = _rewrite_one(found[0], lines, notes, it2)
-    raise SyntaxError("too much IPython syntax to rewrite")
-
-
-def _rewrite_one(t: Any, lines: list[str], notes: list[str], it2: Any) -> list[str]:
-    start, col = t.start_line, t.start_col
-    if isinstance(t, it2.HelpEnd):
-        end = min(t.q_line, len(lines) - 1)
-        return _replace(lines, start, end, "help", notes)
-    end = min(it2.find_end_of_continued_line(lines, start), len(lines) - 1)
-    assembled = it2.assemble_continued_line(lines, (start, col), end)
-    if isinstance(t, (it2.MagicAssign, it2.SystemAssign)):
-        kind = "magic" if isinstance(t, it2.MagicAssign) else "shell"
-        targets = lines[start][:col].strip().rstrip("=").strip()
-        names = [n.strip() for n in targets.split(",") if n.strip().isidentifier()]
-        if names:
-            notes.append(
-                f"line {start + 1}: {', '.join(names)} assigned from IPython "
-                f"({_safe(assembled)}) will be undefined in the module"
-            )
-        return _replace(lines, start, end, kind, notes)
-    escape = assembled[:1]
-    if escape in ",;/":
-        try:  # autocall syntax: IPython's own rewrite is plain Python
-            return list(t.transform(lines))
-        except SyntaxError:
-            return _replace(lines, start, end, "autocall", notes)
-    if escape == "%":
-        name, _, args = assembled[1:].partition(" ")
-        stmt = args.strip()
-        if name == "time" and stmt and _statement_compiles(stmt):
-            return _replace(lines, start, end, "magic", notes, keep=stmt)
-        return _replace(lines, start, end, "magic", notes)
-    return _replace(lines, start, end, "shell" if escape == "!" else "help", notes)
-
-
-def _statement_compiles(stmt: str) -> bool:
-    try:
-        ast.parse(stmt + "\n")
-    except SyntaxError:
-        return False
-    return True
-
-
-def _replace(
-    lines: list[str],
-    start: int,
-    end: int,
-    kind: str,
-    notes: list[str],
-    *,
-    keep: str | None = None,
-) -> list[str]:
-    """Comment out ``lines[start:end + 1]``, keeping the line count and a non-empty block."""
-    first = lines[start]
-    indent = _INDENT_RE.match(first).group(0)  # type: ignore[union-attr]
-    original = first[len(indent) :].rstrip("\n")
-    if keep is not None:
-        new = [f"{indent}{keep}  # [repro] {kind}: {_safe(original)} (statement kept)\n"]
-    elif indent:
-        new = [f"{indent}pass  # [repro] {kind}: {_safe(original)}\n"]
-    else:
-        new = [f"# [repro] {kind}: {_safe(original)}\n"]
-    for line in lines[start + 1 : end + 1]:
-        new.append(f"{indent}# [repro]   {_safe(line.strip())}\n")
-    return lines[:start] + new + lines[end + 1 :]
-
-
-def _comment_statements(text: str, tree: ast.Module, notes: list[str], futures: list[str]) -> str:
-    """Comment ``get_ipython()`` statements; move ``from __future__`` imports out."""
-    spans: list[tuple[ast.stmt, str]] = []
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-            spans.append((node, "moved to the top"))
-            futures.append(ast.unparse(node))
-    spans.extend((node, "ipython") for node in _ipython_statements(tree.body))
-    if not spans:
-        return text
-    lines = _split_lines(text)
-    for node, kind in sorted(spans, key=lambda s: s[0].lineno, reverse=True):
-        start, end = node.lineno - 1, (node.end_lineno or node.lineno) - 1
-        if kind == "ipython":
-            assigned = [
-                n.id
-                for n in ast.walk(node)
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-            ]
-            if assigned:
-                notes.append(
-                    f"line {node.lineno}: {', '.join(dict.fromkeys(assigned))} (assigned in a "
-                    "statement that calls get_ipython()) will be undefined in the module"
-                )
-        if not _shares_lines(lines, node):
-            lines = _replace(lines, start, end, kind, notes)
-        elif start == end:  # `x = 1; get_ipython()…`: only the statement becomes `pass`
-            raw = lines[start].rstrip("\n").encode("utf-8")
-            before = raw[: node.col_offset].decode("utf-8")
-            stmt = raw[node.col_offset : node.end_col_offset].decode("utf-8")
-            after = raw[node.end_col_offset :].decode("utf-8")
-            lines[start] = f"{before}pass{after}  # [repro] {kind}: {_safe(stmt)}\n"
-        else:
-            notes.append(f"line {node.lineno}: other statements on its lines were commented too")
-            lines = _replace(lines, start, end, kind, notes)
-    return "".join(lines)
-
-
-def _shares_lines(lines: list[str], node: ast.stmt) -> bool:
-    """Whether code other than ``node`` (and comments) is on its first or last line."""
-    raw = lines[node.lineno - 1].encode("utf-8")
-    before = raw[: node.col_offset].decode("utf-8", "replace")
-    raw = lines[(node.end_lineno or node.lineno) - 1].encode("utf-8")
-    after = raw[node.end_col_offset or 0 :].decode("utf-8", "replace").strip()
-    return bool(before.strip()) or bool(after and not after.startswith("#"))
-
-
-_BLOCK_FIELDS = ("body", "orelse", "finalbody")
-
-
-def _ipython_statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
-    """Statements whose own code (not nested blocks) calls ``get_ipython``."""
-    for node in body:
-        own: list[ast.AST] = []
-        blocks: list[Sequence[ast.stmt]] = []
-        for name, value in ast.iter_fields(node):
-            if name in _BLOCK_FIELDS and isinstance(value, list):
-                blocks.append(value)
-            elif name == "handlers":
-                blocks.extend(h.body for h in value)
-                own.extend(h.type for h in value if h.type is not None)
-            elif name == "cases":
-                blocks.extend(c.body for c in value)
-            elif isinstance(value, ast.AST):
-                own.append(value)
-            elif isinstance(value, list):
-                own.extend(v for v in value if isinstance(v, ast.AST))
-        if any(_calls_get_ipython(n) for n in own):
-            yield node
-        else:
-            for block in blocks:
-                yield from _ipython_statements(block)
-
-
-def _calls_get_ipython(node: ast.AST) -> bool:
-    return any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "get_ipython"
-        for n in ast.walk(node)
-    )
-
-
-# --------------------------------------------------------------------------
 # module text
 
 
@@ -684,8 +395,8 @@ def _build_body(notebook: Notebook, selection: Selection) -> ModuleText:
     defines_main: Cell | None = None
     for cell in selected.all:
         try:
-            with _quiet():
-                result = _transform_cell(cell.source)
+            with quiet():
+                result = translate_cell(cell.source)
         except SyntaxError as exc:
             raise _cell_error(cell, exc) from None
         warns.extend(f"{cell.label}: {note}" for note in result.notes)
@@ -731,14 +442,14 @@ def _build_body(notebook: Notebook, selection: Selection) -> ModuleText:
         text += "\n\ndef main() -> None:\n" + body_text
         text += '\n\nif __name__ == "__main__":\n    main()\n'
     try:
-        with _quiet():
+        with quiet():
             compile(text, "<module>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         # Find the cell to blame; compiling them one by one only on this rare path.
         for cell, result in [*top, *main]:
             try:
-                with _quiet():
-                    _compile_cell(result.tree, MAIN_TAG in cell.tags)
+                with quiet():
+                    compile_cell(result.tree, MAIN_TAG in cell.tags)
             except SyntaxError as cell_exc:
                 raise _cell_error(cell, cell_exc) from None
         raise ExportError(
@@ -783,7 +494,7 @@ def _cell_error(cell: Cell, exc: SyntaxError) -> CellSyntaxError:
         if 1 <= line <= len(src):
             code = src[line - 1].strip()
     where = f"line {line}" if line else "somewhere"
-    shown = f": {_safe(code)[:120]}" if code else ""
+    shown = f": {safe_comment(code)[:120]}" if code else ""
     return CellSyntaxError(
         f"Cannot export {cell.label}: {where} is not valid Python ({exc.msg}){shown}",
         cell=cell.number,
@@ -798,9 +509,9 @@ def _cell_marker(cell: Cell) -> str:
 
 def _header(provenance: Provenance, selection: Selection) -> str:
     return (
-        f"{MARKER} from {_safe(provenance.notebook)}; edit the notebook, not this file.\n"
+        f"{MARKER} from {safe_comment(provenance.notebook)}; edit the notebook, not this file.\n"
         f"{provenance.commit_line}\n"
-        f"# Cells: {_safe(str(selection))}\n"
+        f"# Cells: {safe_comment(str(selection))}\n"
         "\n"
     )
 
@@ -865,7 +576,7 @@ def _assigns(node: ast.stmt, name: str) -> bool:
 
 def _indent(text: str) -> str:
     """Indent by four spaces, except lines that continue a multi-line string."""
-    lines = _split_lines(text)
+    lines = split_lines(text)
     inside: set[int] = set()
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
@@ -876,16 +587,6 @@ def _indent(text: str) -> str:
     return "".join(
         line if (i in inside or not line.strip()) else "    " + line
         for i, line in enumerate(lines, start=1)
-    )
-
-
-def _safe(text: str) -> str:
-    """Text for a one-line comment: control characters and line breaks escaped."""
-    return _UNSAFE_CHARS_RE.sub(
-        lambda m: (
-            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
-        ),
-        text,
     )
 
 
@@ -975,7 +676,7 @@ def check_module(text: str, target: str | os.PathLike[str]) -> bool:
         existing = Path(target).read_bytes().decode("utf-8", "replace")
     except FileNotFoundError:
         return True
-    return _code_part(_normalize_newlines(existing)) != _code_part(text)
+    return _code_part(normalize_newlines(existing)) != _code_part(text)
 
 
 def module_diff(old: str | None, new: str, name: str) -> str:
@@ -999,7 +700,7 @@ def write_module(text: str, target: str | os.PathLike[str], *, force: bool = Fal
     """
     path = Path(os.path.realpath(target))
     try:
-        with _quiet():
+        with quiet():
             compile(text, path.name, "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise ExportError(f"Refusing to write {path.name}: line {exc.lineno}: {exc.msg}") from None
@@ -1214,7 +915,7 @@ def export_notebook(
     changed = old != module.text
     foreign = old is not None and not is_generated(old)
     if old is not None:
-        old = _normalize_newlines(old)
+        old = normalize_newlines(old)
     out_of_date = old is None or _code_part(old) != _code_part(module.text)
     written = False
     if not dry_run and changed:

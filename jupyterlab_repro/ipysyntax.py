@@ -1,0 +1,340 @@
+"""IPython cell syntax → plain Python, for :mod:`jupyterlab_repro.export`.
+
+IPython's own token finders (``IPython.core.inputtransformer2``) locate the
+special syntax; instead of calling IPython it becomes comments marked
+``# [repro] <kind>: <original>`` (see the export module's docs for the rules).
+Every result keeps the cell's line count, so errors name the line the user
+sees.
+
+Two shortcuts keep the common cases cheap, and each gives exactly what the
+IPython path gives (``tests/core/test_ipysyntax.py`` checks this with
+generated cells):
+
+* a cell that is plain Python is parsed once and kept byte for byte;
+* a cell whose only IPython syntax is ``%magic`` / ``!cmd`` lines at the start
+  of a statement is rewritten line by line without IPython's tokenizer; the
+  lines are known to start statements because the cell still parses with a
+  ``pass`` in each of their places (inside brackets ``pass`` is a syntax
+  error, inside a string it is no statement at all).
+
+IPython is imported only when a cell needs its tokenizer or its prompt and
+indentation cleanup.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import re
+import threading
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Cell magics whose body is Python and is kept (the magic line is commented).
+KEPT_CELL_MAGICS = frozenset({"time", "capture", "prun"})
+
+_INDENT_RE = re.compile(r"^[ \t]*")
+_UNSAFE_CHARS_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+@dataclass
+class CellCode:
+    """A cell's source after :func:`transform_cell`."""
+
+    code: str
+    notes: list[str] = field(default_factory=list)
+    #: Why the whole cell was left out (a non-Python cell magic), else ``None``.
+    left_out: str | None = None
+    #: ``from __future__`` imports removed from the cell (for the module's top).
+    futures: list[str] = field(default_factory=list)
+    #: The parsed ``code``.
+    tree: ast.Module = field(default_factory=lambda: ast.Module(body=[], type_ignores=[]))
+
+
+def transform_cell(source: str, *, in_function: bool = False) -> CellCode:
+    """Turn one cell's IPython source into plain Python (see the module docs).
+
+    The result has as many lines as ``source`` (so line numbers in errors
+    match the notebook) and is compiled (at module level, or as the body of a
+    function when ``in_function``); :class:`SyntaxError` (``lineno``
+    relative to ``source``) when it is not valid Python.
+    """
+    with quiet():
+        result = translate_cell(normalize_newlines(source))
+        compile_cell(result.tree, in_function)
+    return result
+
+
+#: ``catch_warnings`` swaps process-wide state: exports in worker threads take turns.
+_WARNINGS_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Compiling user code must not print (or, under pytest, raise) its SyntaxWarnings."""
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
+def translate_cell(text: str) -> CellCode:
+    notes: list[str] = []
+    try:
+        tree = ast.parse(text)  # plain Python (most cells): kept byte for byte
+    except SyntaxError:
+        lines = split_lines(text)
+        # Leading blank lines stay (line numbers); the rest is cleaned like IPython does.
+        skip = 0
+        while skip < len(lines) and not lines[skip].strip():
+            skip += 1
+        body = _cleanup(lines[skip:])
+        if body and body[0].startswith("%%") and not re.match(r"%%\w+\?", body[0]):
+            magic = body[0].strip()
+            name = magic[2:].split(None, 1)[0] if len(magic) > 2 else ""
+            if name not in KEPT_CELL_MAGICS:
+                reason = f"{magic.split(None, 1)[0]} cell magic (not Python)"
+                code = f"# [repro] cell left out: {safe_comment(magic)}\n"
+                return CellCode(code=code, left_out=reason)
+            body = [f"# [repro] cell magic: {safe_comment(magic)}\n", *_cleanup(body[1:])]
+            captured = [a for a in magic.split()[1:] if not a.startswith("-")]
+            if name == "capture" and captured:
+                notes.append(
+                    f"{captured[0]} (the %%capture output) will be undefined in the module"
+                )
+        lines = lines[:skip] + body
+        if not _parses(lines):
+            lines = _rewrite_special_syntax(lines, notes)
+        text = "".join(lines)
+        tree = ast.parse(text)
+    futures: list[str] = []
+    if "get_ipython" in text or "__future__" in text:
+        new_text = _comment_statements(text, tree, notes, futures)
+        if new_text != text:
+            text, tree = new_text, ast.parse(new_text)
+    return CellCode(code=text, notes=notes, futures=futures, tree=tree)
+
+
+def compile_cell(tree: ast.Module, in_function: bool) -> None:
+    """Compile a cell on its own (module level, or as the body of ``main()``)."""
+    if in_function:
+        wrapper = ast.parse("def main() -> None:\n    pass\n")
+        fn = wrapper.body[0]
+        assert isinstance(fn, ast.FunctionDef)
+        fn.body = list(tree.body) or fn.body
+        compile(wrapper, "<cell>", "exec", dont_inherit=True)
+    else:
+        compile(tree, "<cell>", "exec", dont_inherit=True)
+
+
+def _cleanup(lines: list[str]) -> list[str]:
+    """IPython's cleanup (common indent, ``>>>`` / ``In [1]:`` prompts), line count kept."""
+    if not lines:
+        return lines
+    from IPython.core import inputtransformer2 as it2
+
+    out = lines
+    for fn in it2.TransformerManager().cleanup_transforms:
+        if fn is it2.leading_empty_lines:
+            continue
+        new = fn(out)
+        if len(new) == len(out):
+            out = [line if line.endswith("\n") else line + "\n" for line in new]
+    return out
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines split the way Python counts them (``\\n`` only), each ending in ``\\n``."""
+    if not text:
+        return []
+    lines = [line + "\n" for line in text.split("\n")]
+    if lines[-1] == "\n":
+        lines.pop()
+    return lines
+
+
+def _parses(lines: list[str]) -> bool:
+    try:
+        ast.parse("".join(lines))
+    except SyntaxError:
+        return False
+    return True
+
+
+_LOOP_LIMIT = 1000
+
+
+def _rewrite_special_syntax(lines: list[str], notes: list[str]) -> list[str]:
+    """Comment out IPython escapes one at a time, earliest first (as IPython finds them)."""
+    from IPython.core import inputtransformer2 as it2
+
+    finders = (it2.MagicAssign, it2.SystemAssign, it2.EscapedCommand, it2.HelpEnd)
+    for _ in range(_LOOP_LIMIT):
+        tokens = it2.make_tokens_by_line(lines)
+        found = [t for t in (cls.find(tokens) for cls in finders) if t is not None]
+        if not found:
+            return lines
+        found.sort(key=lambda t: t.sortby())
+        lines = _rewrite_one(found[0], lines, notes, it2)
+    raise SyntaxError("too much IPython syntax to rewrite")
+
+
+def _rewrite_one(t: Any, lines: list[str], notes: list[str], it2: Any) -> list[str]:
+    start, col = t.start_line, t.start_col
+    if isinstance(t, it2.HelpEnd):
+        end = min(t.q_line, len(lines) - 1)
+        return _replace(lines, start, end, "help", notes)
+    end = min(it2.find_end_of_continued_line(lines, start), len(lines) - 1)
+    assembled = it2.assemble_continued_line(lines, (start, col), end)
+    if isinstance(t, (it2.MagicAssign, it2.SystemAssign)):
+        kind = "magic" if isinstance(t, it2.MagicAssign) else "shell"
+        targets = lines[start][:col].strip().rstrip("=").strip()
+        names = [n.strip() for n in targets.split(",") if n.strip().isidentifier()]
+        if names:
+            notes.append(
+                f"line {start + 1}: {', '.join(names)} assigned from IPython "
+                f"({safe_comment(assembled)}) will be undefined in the module"
+            )
+        return _replace(lines, start, end, kind, notes)
+    escape = assembled[:1]
+    if escape in ",;/":
+        try:  # autocall syntax: IPython's own rewrite is plain Python
+            return list(t.transform(lines))
+        except SyntaxError:
+            return _replace(lines, start, end, "autocall", notes)
+    if escape == "%":
+        name, _, args = assembled[1:].partition(" ")
+        stmt = args.strip()
+        if name == "time" and stmt and _statement_compiles(stmt):
+            return _replace(lines, start, end, "magic", notes, keep=stmt)
+        return _replace(lines, start, end, "magic", notes)
+    return _replace(lines, start, end, "shell" if escape == "!" else "help", notes)
+
+
+def _statement_compiles(stmt: str) -> bool:
+    try:
+        ast.parse(stmt + "\n")
+    except SyntaxError:
+        return False
+    return True
+
+
+def _replace(
+    lines: list[str],
+    start: int,
+    end: int,
+    kind: str,
+    notes: list[str],
+    *,
+    keep: str | None = None,
+) -> list[str]:
+    """Comment out ``lines[start:end + 1]``, keeping the line count and a non-empty block."""
+    first = lines[start]
+    indent = _INDENT_RE.match(first).group(0)  # type: ignore[union-attr]
+    original = first[len(indent) :].rstrip("\n")
+    if keep is not None:
+        new = [f"{indent}{keep}  # [repro] {kind}: {safe_comment(original)} (statement kept)\n"]
+    elif indent:
+        new = [f"{indent}pass  # [repro] {kind}: {safe_comment(original)}\n"]
+    else:
+        new = [f"# [repro] {kind}: {safe_comment(original)}\n"]
+    for line in lines[start + 1 : end + 1]:
+        new.append(f"{indent}# [repro]   {safe_comment(line.strip())}\n")
+    return lines[:start] + new + lines[end + 1 :]
+
+
+def _comment_statements(text: str, tree: ast.Module, notes: list[str], futures: list[str]) -> str:
+    """Comment ``get_ipython()`` statements; move ``from __future__`` imports out."""
+    spans: list[tuple[ast.stmt, str]] = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            spans.append((node, "moved to the top"))
+            futures.append(ast.unparse(node))
+    spans.extend((node, "ipython") for node in _ipython_statements(tree.body))
+    if not spans:
+        return text
+    lines = split_lines(text)
+    for node, kind in sorted(spans, key=lambda s: s[0].lineno, reverse=True):
+        start, end = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+        if kind == "ipython":
+            assigned = [
+                n.id
+                for n in ast.walk(node)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            ]
+            if assigned:
+                notes.append(
+                    f"line {node.lineno}: {', '.join(dict.fromkeys(assigned))} (assigned in a "
+                    "statement that calls get_ipython()) will be undefined in the module"
+                )
+        if not _shares_lines(lines, node):
+            lines = _replace(lines, start, end, kind, notes)
+        elif start == end:  # `x = 1; get_ipython()…`: only the statement becomes `pass`
+            raw = lines[start].rstrip("\n").encode("utf-8")
+            before = raw[: node.col_offset].decode("utf-8")
+            stmt = raw[node.col_offset : node.end_col_offset].decode("utf-8")
+            after = raw[node.end_col_offset :].decode("utf-8")
+            lines[start] = f"{before}pass{after}  # [repro] {kind}: {safe_comment(stmt)}\n"
+        else:
+            notes.append(f"line {node.lineno}: other statements on its lines were commented too")
+            lines = _replace(lines, start, end, kind, notes)
+    return "".join(lines)
+
+
+def _shares_lines(lines: list[str], node: ast.stmt) -> bool:
+    """Whether code other than ``node`` (and comments) is on its first or last line."""
+    raw = lines[node.lineno - 1].encode("utf-8")
+    before = raw[: node.col_offset].decode("utf-8", "replace")
+    raw = lines[(node.end_lineno or node.lineno) - 1].encode("utf-8")
+    after = raw[node.end_col_offset or 0 :].decode("utf-8", "replace").strip()
+    return bool(before.strip()) or bool(after and not after.startswith("#"))
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
+
+
+def _ipython_statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements whose own code (not nested blocks) calls ``get_ipython``."""
+    for node in body:
+        own: list[ast.AST] = []
+        blocks: list[Sequence[ast.stmt]] = []
+        for name, value in ast.iter_fields(node):
+            if name in _BLOCK_FIELDS and isinstance(value, list):
+                blocks.append(value)
+            elif name == "handlers":
+                blocks.extend(h.body for h in value)
+                own.extend(h.type for h in value if h.type is not None)
+            elif name == "cases":
+                blocks.extend(c.body for c in value)
+            elif isinstance(value, ast.AST):
+                own.append(value)
+            elif isinstance(value, list):
+                own.extend(v for v in value if isinstance(v, ast.AST))
+        if any(_calls_get_ipython(n) for n in own):
+            yield node
+        else:
+            for block in blocks:
+                yield from _ipython_statements(block)
+
+
+def _calls_get_ipython(node: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "get_ipython"
+        for n in ast.walk(node)
+    )
+
+
+def normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def safe_comment(text: str) -> str:
+    """Text for a one-line comment: control characters and line breaks escaped."""
+    return _UNSAFE_CHARS_RE.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
