@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import re
 import threading
 import warnings
@@ -61,23 +62,37 @@ def transform_cell(source: str, *, in_function: bool = False) -> CellCode:
     function when ``in_function``); :class:`SyntaxError` (``lineno``
     relative to ``source``) when it is not valid Python.
     """
-    with quiet():
+    with compiling():
         result = translate_cell(normalize_newlines(source))
         compile_cell(result.tree, in_function)
     return result
 
 
-#: ``catch_warnings`` swaps process-wide state: exports in worker threads take turns.
-_WARNINGS_LOCK = threading.RLock()
+#: ``catch_warnings`` and the GC switch are process-wide state: compiles in worker threads
+#: take turns (they hold the GIL anyway).
+_COMPILING_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """Compiling user code must not print (or, under pytest, raise) its SyntaxWarnings."""
-    with _WARNINGS_LOCK, warnings.catch_warnings():
+def compiling() -> Iterator[None]:
+    """The setting for parsing and compiling user code.
+
+    Its SyntaxWarnings are not printed (under pytest: not raised), and the
+    cyclic garbage collector pauses: parsing allocates hundreds of thousands
+    of AST nodes, none of them in a reference cycle, and the collections they
+    trigger would each walk the whole heap (at 50 MB of notebook that was
+    two thirds of the parse time).
+    """
+    with _COMPILING_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        yield
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if gc_was_enabled:
+                gc.enable()
 
 
 def translate_cell(text: str) -> CellCode:
@@ -104,10 +119,12 @@ def translate_cell(text: str) -> CellCode:
                 notes.append(
                     f"{captured[0]} (the %%capture output) will be undefined in the module"
                 )
-        lines = lines[:skip] + body
-        if not _parses(lines):
-            lines = _rewrite_special_syntax(lines, notes)
-        text = "".join(lines)
+        cleaned = lines[:skip] + body
+        # Unchanged lines failed to parse already (as ``text`` above).
+        if cleaned == lines or not _parses(cleaned):
+            fast = _rewrite_line_escapes(cleaned)
+            cleaned = fast if fast is not None else _rewrite_special_syntax(cleaned, notes)
+        text = "".join(cleaned)
         tree = ast.parse(text)
     futures: list[str] = []
     if "get_ipython" in text or "__future__" in text:
@@ -131,7 +148,7 @@ def compile_cell(tree: ast.Module, in_function: bool) -> None:
 
 def _cleanup(lines: list[str]) -> list[str]:
     """IPython's cleanup (common indent, ``>>>`` / ``In [1]:`` prompts), line count kept."""
-    if not lines:
+    if not lines or not _may_need_cleanup(lines):
         return lines
     from IPython.core import inputtransformer2 as it2
 
@@ -143,6 +160,24 @@ def _cleanup(lines: list[str]) -> list[str]:
         if len(new) == len(out):
             out = [line if line.endswith("\n") else line + "\n" for line in new]
     return out
+
+
+#: Lines IPython's prompt strippers could act on (any IPython version).
+_PROMPT_RE = re.compile(r"^[ \t]*(?:>>>|\.\.\.|In \[|\[nav\]|\[ins\])", re.MULTILINE)
+
+
+def _may_need_cleanup(lines: list[str]) -> bool:
+    """False when IPython's cleanup leaves ``lines`` as they are (then IPython is not imported).
+
+    That holds when the first line is not indented (nothing to dedent), no
+    line is whitespace-only (``textwrap.dedent`` would empty it) and no line
+    starts like a ``>>>``, ``...`` or ``In [1]:`` prompt.
+    """
+    if lines[0][:1] in (" ", "\t"):
+        return True
+    if any(line != "\n" and not line.strip() for line in lines):
+        return True
+    return _PROMPT_RE.search("".join(lines)) is not None
 
 
 def split_lines(text: str) -> list[str]:
@@ -166,6 +201,69 @@ def _parses(lines: list[str]) -> bool:
 _LOOP_LIMIT = 1000
 
 
+#: A line that starts (after indentation) with a line magic or a shell escape.
+_ESCAPE_LINE_RE = re.compile(r"[ \t]*(?:%(?!%)|!)")
+#: ``x = %magic`` / ``x = !cmd``: left to IPython's finders.
+_ESCAPE_ASSIGN_RE = re.compile(r"=[ \t]*[%!]")
+
+
+def _rewrite_line_escapes(lines: list[str]) -> list[str] | None:
+    """The common case without IPython's tokenizer, or ``None`` to take the IPython path.
+
+    Applies when the only IPython syntax is ``%magic`` / ``!cmd`` lines that
+    start a statement: each is replaced by ``pass`` and the cell must then
+    parse with a :class:`ast.Pass` at exactly that line and column. Inside
+    brackets ``pass`` does not parse; inside a string there is no ``Pass``
+    node; help (``?``), assignments from IPython, cell magics and backslash
+    continuations (where IPython joins lines) are left to the IPython path.
+    The result is what :func:`_rewrite_special_syntax` returns for the same
+    lines (``tests/core/test_ipysyntax.py`` checks it).
+    """
+    candidates = [i for i, line in enumerate(lines) if _ESCAPE_LINE_RE.match(line)]
+    if not candidates or any(line.endswith("\\\n") for line in lines):
+        return None
+    probe = list(lines)
+    expected = set()
+    for i in candidates:
+        line = lines[i]
+        if line.rstrip().endswith("?") or _ESCAPE_ASSIGN_RE.search(line):
+            return None
+        indent = _INDENT_RE.match(line).group(0)  # type: ignore[union-attr]
+        probe[i] = f"{indent}pass\n"
+        expected.add((i + 1, len(indent)))
+    try:
+        tree = ast.parse("".join(probe))
+    except SyntaxError:
+        return None
+    if not expected <= set(_pass_positions(tree.body)):
+        return None
+    for i in candidates:
+        lines = _rewrite_escape(lines, i, i, lines[i].strip())
+    return lines
+
+
+def _pass_positions(body: Sequence[ast.stmt]) -> Iterator[tuple[int, int]]:
+    """(line, column) of every ``pass`` statement, nested blocks included."""
+    for node in body:
+        if isinstance(node, ast.Pass):
+            yield node.lineno, node.col_offset
+            continue
+        for block in statement_blocks(node):
+            yield from _pass_positions(block)
+
+
+def statement_blocks(node: ast.stmt) -> Iterator[Sequence[ast.stmt]]:
+    """The statement lists nested in ``node`` (bodies, else/finally, handlers, cases)."""
+    for name in _BLOCK_FIELDS:
+        block = getattr(node, name, None)
+        if isinstance(block, list):
+            yield block
+    for clause in getattr(node, "handlers", None) or ():
+        yield clause.body
+    for case in getattr(node, "cases", None) or ():
+        yield case.body
+
+
 def _rewrite_special_syntax(lines: list[str], notes: list[str]) -> list[str]:
     """Comment out IPython escapes one at a time, earliest first (as IPython finds them)."""
     from IPython.core import inputtransformer2 as it2
@@ -185,7 +283,7 @@ def _rewrite_one(t: Any, lines: list[str], notes: list[str], it2: Any) -> list[s
     start, col = t.start_line, t.start_col
     if isinstance(t, it2.HelpEnd):
         end = min(t.q_line, len(lines) - 1)
-        return _replace(lines, start, end, "help", notes)
+        return _replace(lines, start, end, "help")
     end = min(it2.find_end_of_continued_line(lines, start), len(lines) - 1)
     assembled = it2.assemble_continued_line(lines, (start, col), end)
     if isinstance(t, (it2.MagicAssign, it2.SystemAssign)):
@@ -197,20 +295,25 @@ def _rewrite_one(t: Any, lines: list[str], notes: list[str], it2: Any) -> list[s
                 f"line {start + 1}: {', '.join(names)} assigned from IPython "
                 f"({safe_comment(assembled)}) will be undefined in the module"
             )
-        return _replace(lines, start, end, kind, notes)
-    escape = assembled[:1]
-    if escape in ",;/":
+        return _replace(lines, start, end, kind)
+    if assembled[:1] in ",;/":
         try:  # autocall syntax: IPython's own rewrite is plain Python
             return list(t.transform(lines))
         except SyntaxError:
-            return _replace(lines, start, end, "autocall", notes)
+            return _replace(lines, start, end, "autocall")
+    return _rewrite_escape(lines, start, end, assembled)
+
+
+def _rewrite_escape(lines: list[str], start: int, end: int, assembled: str) -> list[str]:
+    """Comment a ``%magic`` / ``!cmd`` / ``?help`` line; ``%time STATEMENT`` keeps the statement."""
+    escape = assembled[:1]
     if escape == "%":
         name, _, args = assembled[1:].partition(" ")
         stmt = args.strip()
         if name == "time" and stmt and _statement_compiles(stmt):
-            return _replace(lines, start, end, "magic", notes, keep=stmt)
-        return _replace(lines, start, end, "magic", notes)
-    return _replace(lines, start, end, "shell" if escape == "!" else "help", notes)
+            return _replace(lines, start, end, "magic", keep=stmt)
+        return _replace(lines, start, end, "magic")
+    return _replace(lines, start, end, "shell" if escape == "!" else "help")
 
 
 def _statement_compiles(stmt: str) -> bool:
@@ -226,7 +329,6 @@ def _replace(
     start: int,
     end: int,
     kind: str,
-    notes: list[str],
     *,
     keep: str | None = None,
 ) -> list[str]:
@@ -270,7 +372,7 @@ def _comment_statements(text: str, tree: ast.Module, notes: list[str], futures: 
                     "statement that calls get_ipython()) will be undefined in the module"
                 )
         if not _shares_lines(lines, node):
-            lines = _replace(lines, start, end, kind, notes)
+            lines = _replace(lines, start, end, kind)
         elif start == end:  # `x = 1; get_ipython()…`: only the statement becomes `pass`
             raw = lines[start].rstrip("\n").encode("utf-8")
             before = raw[: node.col_offset].decode("utf-8")
@@ -279,7 +381,7 @@ def _comment_statements(text: str, tree: ast.Module, notes: list[str], futures: 
             lines[start] = f"{before}pass{after}  # [repro] {kind}: {safe_comment(stmt)}\n"
         else:
             notes.append(f"line {node.lineno}: other statements on its lines were commented too")
-            lines = _replace(lines, start, end, kind, notes)
+            lines = _replace(lines, start, end, kind)
     return "".join(lines)
 
 

@@ -455,6 +455,44 @@ def test_code_that_only_compiling_rejects_is_caught(tmp_path: Path) -> None:
     assert info.value.line == 2
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "words"),
+    [
+        ("x = 1", "global x", "assigned to before global declaration"),
+        ("print(y)", "if True:\n    global y", "used prior to global declaration"),
+        ("z: int = 1", "global z", "annotated name 'z' can't be global"),
+    ],
+)
+def test_rules_that_span_cells_are_checked_on_the_whole_module(
+    tmp_path: Path, first: str, second: str, words: str
+) -> None:
+    # Each cell compiles on its own; only the module as a whole is invalid.
+    out = tmp_path / "mod.py"
+    nb = write_nb(tmp_path / "nb.ipynb", [code(first), code(second)])
+    with pytest.raises(ExportError, match=words):
+        export_notebook(nb, out, "all")
+    assert not out.exists()
+
+
+def test_a_global_statement_that_is_fine_in_the_module_exports(tmp_path: Path) -> None:
+    nb = write_nb(tmp_path / "nb.ipynb", [code("global COUNT\nCOUNT = 0"), code("COUNT += 1")])
+    result = export_notebook(nb, tmp_path / "mod.py", "all")
+    assert result.names == ["COUNT"]
+    assert run_py(tmp_path, "-c", "import mod; print(mod.COUNT)").stdout == "1\n"
+
+
+def test_many_cells_keep_the_first_position_of_each_name(tmp_path: Path) -> None:
+    cells = [code(f"def f{i % 50}():\n    return {i}\n\nC{i % 7}X = {i}") for i in range(400)]
+    result = export_notebook(write_nb(tmp_path / "nb.ipynb", cells), tmp_path / "mod.py", "all")
+    expected: list[str] = []
+    for i in range(400):
+        for name in (f"f{i % 50}", f"C{i % 7}X"):
+            if name not in expected:
+                expected.append(name)
+    assert result.names == expected
+    assert run_py(tmp_path, "-c", "import mod; print(mod.f3(), mod.C2X)").stdout == "353 394\n"
+
+
 def test_syntax_warnings_in_cells_do_not_escape(tmp_path: Path) -> None:
     # pytest turns warnings into errors: an invalid escape must not break the export.
     nb = write_nb(tmp_path / "nb.ipynb", [code('PATTERN = "\\d+"')])
