@@ -12,7 +12,10 @@ notebook path relative to its repository; absolute outside one),
 ``mlflow.source.type`` = ``NOTEBOOK``, ``mlflow.source.git.commit`` /
 ``.branch`` / ``.repoURL`` (``origin``, credentials removed),
 ``repro.git.dirty``, ``repro.snapshot`` (hidden snapshot commit when dirty,
-see :mod:`jupyterlab_repro.snapshots`), ``repro.image`` and ``repro.env.*``
+see :mod:`jupyterlab_repro.snapshots`), ``repro.repo`` (the repository's root
+commit, :func:`~jupyterlab_repro.vcs.repository_id`: tells apart notebooks of
+the same path in different repositories that log to one tracking server),
+``repro.image`` and ``repro.env.*``
 (:mod:`jupyterlab_repro.environment`), and ``repro.seed`` once
 :func:`jupyterlab_repro.set_seed` was called in this process.
 
@@ -42,7 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .environment import environment_tags, truncate
 from .errors import GitError, ReproError
-from .vcs import run_git
+from .vcs import repository_id, run_git
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,7 @@ GIT_REPO_URL = "mlflow.source.git.repoURL"
 REPRO_NOTEBOOK = "repro.notebook"
 REPRO_DIRTY = "repro.git.dirty"
 REPRO_SNAPSHOT = "repro.snapshot"
+REPRO_REPO = "repro.repo"
 REPRO_SEED = "repro.seed"
 
 
@@ -80,9 +84,12 @@ class ReproRunContextMixin:
             self._start_dir = None
         self._missing_warned: set[str] = set()
         if self.in_context():
-            # Package versions, nvidia-smi and the snapshot code cost ~100 ms
-            # once: pay them now, beside `import mlflow`, not in the first start_run.
-            threading.Thread(target=_prewarm, name="repro-prewarm", daemon=True).start()
+            # Package versions, nvidia-smi, the snapshot code and the repository's
+            # root commit cost ~150 ms once: pay them now, beside `import mlflow`,
+            # not in the first start_run.
+            threading.Thread(
+                target=_prewarm, args=(self._start_dir,), name="repro-prewarm", daemon=True
+            ).start()
 
     def in_context(self) -> bool:
         """True in a kernel whose notebook file is known (no git call)."""
@@ -117,10 +124,15 @@ class ReproRunContextMixin:
             return {}
 
 
-def _prewarm() -> None:
+def _prewarm(start_dir: str | None) -> None:
     try:
         environment_tags()
         from . import snapshots  # noqa: F401
+
+        notebook = notebook_path(start_dir=start_dir)
+        root = _repository_root(notebook) if notebook is not None else None
+        if root is not None:
+            repository_id(root, timeout=GIT_TIMEOUT)
     except Exception:  # the real call will report it
         log.debug("jupyterlab_repro: pre-warming failed", exc_info=True)
 
@@ -164,6 +176,9 @@ def _collect_tags(start_dir: str | None) -> dict[str, str]:
 
     if snap.branch:
         tags[GIT_BRANCH] = snap.branch
+    repo_id = repository_id(root, timeout=GIT_TIMEOUT)
+    if repo_id:
+        tags[REPRO_REPO] = repo_id
     url = _git_line(root, ["config", "--get", "remote.origin.url"])
     if url:
         tags[GIT_REPO_URL] = strip_credentials(url)

@@ -42,7 +42,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from .errors import GitError, GitTimeout, InvalidRequest, TrackingUnavailable
-from .vcs import run_git
+from .vcs import repository_id, run_git
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ T = TypeVar("T")
 REPRO_NOTEBOOK = "repro.notebook"
 REPRO_SNAPSHOT = "repro.snapshot"
 REPRO_DIRTY = "repro.git.dirty"
+REPRO_REPO = "repro.repo"
 GIT_COMMIT = "mlflow.source.git.commit"
 GIT_BRANCH = "mlflow.source.git.branch"
 MLFLOW_USER = "mlflow.user"
@@ -68,6 +69,8 @@ BREAKER_SECONDS = 5.0
 EXPERIMENTS_TTL = 2.0
 #: Seconds each git call may take.
 GIT_TIMEOUT = 10.0
+#: Seconds a repository's root commit (its identity) is reused before git is asked again.
+REPOSITORY_ID_TTL = 60.0
 #: Commit subjects remembered (commits never change).
 SUBJECT_CACHE_SIZE = 4096
 
@@ -329,9 +332,24 @@ class TrackingService:
         names = self._names_for(runs, names)
         if recheck:
             runs = [r for r in runs if r.data.tags.get(REPRO_NOTEBOOK) == notebook_rel]
+        runs = self._same_repository(repo_root, runs)
         result["groups"] = self._group(repo_root, [self._run_dict(r, names) for r in runs])
         result["next_page_token"] = token or None
         return result
+
+    def _same_repository(self, repo_root: Path | None, runs: list[Any]) -> list[Any]:
+        """Drop runs of a same-named notebook in another repository (another ``repro.repo``).
+
+        Runs without the tag (older versions, or logged before the first
+        commit) stay. Filtered here rather than in the MLflow query, which has
+        no "tag missing or equal"; a page may then hold fewer runs than asked.
+        """
+        if repo_root is None:
+            return runs
+        ours = repository_id(repo_root, max_age=REPOSITORY_ID_TTL, timeout=GIT_TIMEOUT)
+        if ours is None:
+            return runs
+        return [r for r in runs if r.data.tags.get(REPRO_REPO, ours) == ours]
 
     def metric_histories(
         self, run_ids: Sequence[str], keys: Sequence[str] | None = None

@@ -354,6 +354,31 @@ def test_other_notebooks_are_excluded(service: TrackingService, store: Store) ->
     assert sum(len(g["runs"]) for g in other) == 3
 
 
+def test_same_notebook_path_in_another_repository_is_excluded(tmp_path: Path) -> None:
+    from mlflow.tracking import MlflowClient
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "--quiet", "--initial-branch=main")
+    (repo / "train.ipynb").write_text("{}\n", encoding="utf-8")
+    _git(repo, "add", "--all")
+    _git(repo, "commit", "--quiet", "-m", "feat: first")
+    root = _git(repo, "rev-parse", "HEAD")
+    uri = "sqlite:///" + (tmp_path / "mlflow.db").as_posix()
+    client = MlflowClient(uri)
+    ids = {}
+    for label, repo_tag in (("ours", root), ("older", None), ("theirs", "f" * 40)):
+        tags = {"repro.notebook": "train.ipynb", "mlflow.source.git.commit": root}
+        if repo_tag:
+            tags["repro.repo"] = repo_tag
+        ids[label] = client.create_run("0", tags=tags).info.run_id
+    page = TrackingService(uri, timeout=30.0).runs_for_notebook(repo, "train.ipynb")
+    listed = {r["run_id"] for g in page["groups"] for r in g["runs"]}
+    # Another repository's train.ipynb logging to the same store is not ours;
+    # runs from before the tag existed still are.
+    assert listed == {ids["ours"], ids["older"]}
+
+
 def test_notebook_without_runs(service: TrackingService, store: Store) -> None:
     page = service.runs_for_notebook(store.repo, "nb/never-run.ipynb")
     assert page["groups"] == [] and page["next_page_token"] is None

@@ -242,6 +242,56 @@ def test_no_commits(make_repo: Callable[..., Path]) -> None:
     assert st.changes.untracked == 1
 
 
+def test_repository_id_is_the_root_commit_in_every_clone(
+    make_repo: Callable[..., Path], run_git_cmd: Git, tmp_path: Path
+) -> None:
+    repo = make_repo()
+    root = run_git_cmd(repo, "rev-parse", "HEAD")
+    (repo / "more.txt").write_text("x\n", encoding="utf-8")
+    run_git_cmd(repo, "add", "more.txt")
+    run_git_cmd(repo, "commit", "--quiet", "-m", "feat: more")
+    assert vcs.repository_id(repo, max_age=0) == root
+    clone = tmp_path / "clone dir"
+    run_git_cmd(tmp_path, "clone", "--quiet", str(repo), str(clone))
+    assert vcs.repository_id(clone, max_age=0) == root
+
+
+def test_repository_id_with_two_roots_is_the_smaller(
+    make_repo: Callable[..., Path], run_git_cmd: Git
+) -> None:
+    repo = make_repo()
+    other = make_repo("other", files={"b.txt": "b\n"})
+    roots = {run_git_cmd(repo, "rev-parse", "HEAD"), run_git_cmd(other, "rev-parse", "HEAD")}
+    run_git_cmd(repo, "fetch", "--quiet", str(other), "main")
+    run_git_cmd(
+        repo, "merge", "--quiet", "--allow-unrelated-histories", "-m", "chore: join", "FETCH_HEAD"
+    )
+    assert vcs.repository_id(repo, max_age=0) == min(roots)
+
+
+def test_repository_id_before_the_first_commit_is_asked_again(
+    make_repo: Callable[..., Path], run_git_cmd: Git
+) -> None:
+    repo = make_repo(commit=False)
+    assert vcs.repository_id(repo) is None
+    run_git_cmd(repo, "add", "--all")
+    run_git_cmd(repo, "commit", "--quiet", "-m", "feat: first")
+    assert vcs.repository_id(repo) == run_git_cmd(repo, "rev-parse", "HEAD")
+
+
+def test_repository_id_is_remembered_for_max_age(
+    make_repo: Callable[..., Path], run_git_cmd: Git
+) -> None:
+    repo = make_repo()
+    first = vcs.repository_id(repo)
+    # A rewritten history with a new root: the remembered answer stands …
+    run_git_cmd(repo, "checkout", "--quiet", "--orphan", "fresh")
+    run_git_cmd(repo, "commit", "--quiet", "-m", "feat: new root")
+    assert vcs.repository_id(repo) == first
+    # … until it is older than the caller allows.
+    assert vcs.repository_id(repo, max_age=0) == run_git_cmd(repo, "rev-parse", "HEAD")
+
+
 def test_not_a_repository(tmp_path: Path) -> None:
     (tmp_path / "plain").mkdir()
     with pytest.raises(NotARepository):

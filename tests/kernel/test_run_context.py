@@ -215,6 +215,7 @@ async def test_runs_from_a_notebook_in_a_repository_know_their_code(
     assert "mlflow.source.git.repoURL" not in tags  # no remote
     assert tags["repro.git.dirty"] == "false"
     assert "repro.snapshot" not in tags
+    assert tags["repro.repo"] == head  # the root commit: the only commit here
     assert tags["repro.env.python"]
     assert "jupyterlab_repro" not in err
 
