@@ -126,13 +126,12 @@ class ReproRunContextMixin:
 
 def _prewarm(start_dir: str | None) -> None:
     try:
-        environment_tags()
-        from . import snapshots  # noqa: F401
-
         notebook = notebook_path(start_dir=start_dir)
         root = _repository_root(notebook) if notebook is not None else None
         if root is not None:
             repository_id(root, timeout=GIT_TIMEOUT)
+        environment_tags()
+        from . import snapshots  # noqa: F401
     except Exception:  # the real call will report it
         log.debug("jupyterlab_repro: pre-warming failed", exc_info=True)
 
@@ -161,13 +160,16 @@ def _collect_tags(start_dir: str | None) -> dict[str, str]:
 
     from .snapshots import snapshot_worktree  # only in a notebook: keeps `import mlflow` cheap
 
+    # The root commit walks the history (~50 ms at 10,000 commits, once per
+    # kernel): let git do that beside the snapshot's git calls.
+    finder = _RepositoryIdFinder(root)
     try:
         snap = snapshot_worktree(root, rel, timeout=GIT_TIMEOUT)
     except Exception as exc:  # a ReproError, or a bug: the notebook tags still go out
         if not isinstance(exc, ReproError):
             log.debug("snapshot failed", exc_info=True)
         log.warning("jupyterlab_repro: the run is not tied to a commit: %s", exc)
-        return _finish(tags)
+        return _finish(finder.add_to(tags))
     if snap.head is not None:
         tags[GIT_COMMIT] = snap.head
     tags[REPRO_DIRTY] = "true" if snap.dirty else "false"
@@ -176,17 +178,38 @@ def _collect_tags(start_dir: str | None) -> dict[str, str]:
 
     if snap.branch:
         tags[GIT_BRANCH] = snap.branch
-    repo_id = repository_id(root, timeout=GIT_TIMEOUT)
-    if repo_id:
-        tags[REPRO_REPO] = repo_id
     url = _git_line(root, ["config", "--get", "remote.origin.url"])
     if url:
         tags[GIT_REPO_URL] = strip_credentials(url)
-    return _finish(tags)
+    return _finish(finder.add_to(tags))
 
 
 def _finish(tags: dict[str, str]) -> dict[str, str]:
     return {key: truncate(value) for key, value in tags.items()}
+
+
+class _RepositoryIdFinder:
+    """:func:`~jupyterlab_repro.vcs.repository_id` in a thread of its own."""
+
+    def __init__(self, root: Path) -> None:
+        self._found: str | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(root,), name="repro-repository-id", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, root: Path) -> None:
+        try:
+            self._found = repository_id(root, timeout=GIT_TIMEOUT)
+        except Exception as exc:  # e.g. git vanished: fewer tags, never a traceback
+            log.warning("jupyterlab_repro: the repository's root commit is unknown: %s", exc)
+
+    def add_to(self, tags: dict[str, str]) -> dict[str, str]:
+        """``tags`` with ``repro.repo`` once the answer is in (within git's timeout)."""
+        self._thread.join(GIT_TIMEOUT)
+        if self._found:
+            tags[REPRO_REPO] = self._found
+        return tags
 
 
 def notebook_path(
