@@ -25,7 +25,7 @@ from msgspec import UNSET, Raw, UnsetType
 
 from .notebook_clean import check_notebook, parse_notebook
 
-__all__ = ["parse_notebook_skeleton"]
+__all__ = ["is_utf8", "parse_notebook_skeleton"]
 
 _CHUNK = 1 << 18  # UTF-8 check: at most this much is copied at a time
 
@@ -92,7 +92,7 @@ def _reduce_cell(cell: dict[str, Any]) -> dict[str, Any]:
 def _decode(data: bytes | str) -> dict[str, Any] | None:
     source: bytes | bytearray | memoryview | str = data
     if isinstance(data, (bytes, bytearray)):
-        if not _is_utf8(data):
+        if not is_utf8(data):
             return None
         if data.startswith(codecs.BOM_UTF8):
             source = memoryview(data)[len(codecs.BOM_UTF8) :]
@@ -130,7 +130,7 @@ def _cell_dict(cell: _Cell) -> dict[str, Any]:
     return out
 
 
-def _is_utf8(data: bytes | bytearray) -> bool:
+def is_utf8(data: bytes | bytearray) -> bool:
     """Whether ``data`` is valid UTF-8 (msgspec does not check strings it skips).
 
     ASCII stretches (base64 payloads) are checked at memory speed; only chunks

@@ -17,6 +17,7 @@ from nbformat.validator import isvalid
 from jupyterlab_repro.errors import NotebookInvalid, UnsupportedNotebook
 from jupyterlab_repro.notebook_clean import (
     CleanConfig,
+    _clean_text_full,
     check_notebook,
     clean_notebook,
     clean_text,
@@ -598,3 +599,20 @@ def test_property_idempotent_and_sources_untouched(nb: dict[str, Any], indent: i
     assert report.outputs_removed == sum(
         len(c.get("outputs", [])) for c in nb["cells"] if not _kept(c)
     )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    nb=_notebooks(),
+    indent=st.sampled_from([None, 1, 2]),
+    limit=st.sampled_from([None, 0, 60, 1_000_000]),
+    as_bytes=st.booleans(),
+)
+def test_property_lazy_parse_same_as_full_parse(
+    nb: dict[str, Any], indent: int | None, limit: int | None, as_bytes: bool
+) -> None:
+    """clean_text skips dropped outputs; the result must be the full parse's."""
+    raw = json.dumps(nb, indent=indent, ensure_ascii=bool(indent))
+    data = raw.encode("utf-8") if as_bytes else raw
+    config = CleanConfig(max_output_bytes=limit)
+    assert clean_text(data, config) == _clean_text_full(data, config)
