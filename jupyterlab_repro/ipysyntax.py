@@ -169,11 +169,13 @@ _PROMPT_RE = re.compile(r"^[ \t]*(?:>>>|\.\.\.|In \[|\[nav\]|\[ins\])", re.MULTI
 def _may_need_cleanup(lines: list[str]) -> bool:
     """False when IPython's cleanup leaves ``lines`` as they are (then IPython is not imported).
 
-    That holds when the first line is not indented (nothing to dedent), no
-    line is whitespace-only (``textwrap.dedent`` would empty it) and no line
-    starts like a ``>>>``, ``...`` or ``In [1]:`` prompt.
+    That holds when neither the first line nor the first non-blank one is
+    indented (nothing to dedent), no line is whitespace-only
+    (``textwrap.dedent`` would empty it) and no line starts like a ``>>>``,
+    ``...`` or ``In [1]:`` prompt.
     """
-    if lines[0][:1] in (" ", "\t"):
+    first = next((line for line in lines if line.strip()), "")
+    if lines[0][:1] in (" ", "\t") or first[:1] in (" ", "\t"):
         return True
     if any(line != "\n" and not line.strip() for line in lines):
         return True

@@ -17,7 +17,6 @@ it does, HEAD is moved back.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import hashlib
 import logging
@@ -40,7 +39,6 @@ from .errors import (
     HookRejected,
     IdentityMissing,
     InvalidRequest,
-    NotebookInvalid,
 )
 from .fileio import atomic_write
 from .notebook_clean import clean_text
@@ -223,7 +221,7 @@ def _snapshot_locked(
     originals: dict[str, str] = {}  # content digests, to notice a save during the snapshot
     results: list[NotebookResult] = []
     for rel in nb_rels:
-        raw, originals[rel] = _read_text(root / rel)
+        raw, originals[rel] = _read_notebook(root / rel)
         clean, report = clean_text(raw, config.clean)
         del raw
         data = clean.encode("utf-8")
@@ -399,32 +397,15 @@ def _clear_working_copy(
 _CHUNK = 8 * 1024 * 1024
 
 
-def _read_text(path: Path) -> tuple[str, str]:
-    """A notebook's text and the SHA-256 of its bytes, never holding all the bytes.
+def _read_notebook(path: Path) -> tuple[bytes, str]:
+    """A notebook's bytes and their SHA-256.
 
-    Decoding chunk by chunk keeps the peak memory of a snapshot near the text
-    plus its parsed form (about 2x the file) instead of bytes + text + parse.
+    The bytes go to :func:`clean_text` as they are: it checks UTF-8 itself
+    and never decodes the output payloads it drops, so a snapshot holds about
+    the file once (decoding it here first doubled that).
     """
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    parts: list[str] = []
-    offset = 0
-    with open(path, "rb") as handle:
-        while True:
-            chunk = handle.read(_CHUNK)
-            digest.update(chunk)
-            try:
-                parts.append(decoder.decode(chunk, final=not chunk))
-            except UnicodeDecodeError as exc:
-                raise NotebookInvalid(
-                    f"not a notebook: not valid UTF-8 (byte {offset + exc.start}: {exc.reason})"
-                ) from None
-            if not chunk:
-                break
-            offset += len(chunk)
-    text = "".join(parts)
-    del parts
-    return text, digest.hexdigest()
+    data = path.read_bytes()
+    return data, hashlib.sha256(data).hexdigest()
 
 
 def _digest(path: Path) -> str:
