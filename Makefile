@@ -50,6 +50,9 @@ $(STAMPS)/venv: pyproject.toml package.json yarn.lock | $(STAMPS)
 	$(VENV)/bin/pip install -q "hatchling>=1.5" "hatch-jupyter-builder>=0.5" \
 	    "hatch-nodejs-version>=0.3.2" editables "jupyterlab>=4.2,<5"
 	jlpm install --immutable
+	# A production build leaves install.json in the labextension folder, which
+	# pyproject.toml also maps on its own: hatchling refuses the duplicate.
+	rm -f jupyterlab_repro/labextension/install.json
 	$(VENV)/bin/pip install -q --no-build-isolation -e ".[test,demo]"
 	jupyter labextension develop --overwrite . >/dev/null
 	touch $@
@@ -115,7 +118,9 @@ wheel-venv: wheel
 	    test "$$want" = "$$got" || { echo "wheel: version $$got, package.json $$want" >&2; exit 1; }
 	@test ! -L $(WHEEL_VENV)/share/jupyter/labextensions/jupyterlab-repro \
 	    || { echo "labextension is a develop-mode link, not the wheel's copy" >&2; exit 1; }
-	# The editable dev install needs its dev build back (wheel removed it).
+	# The editable dev install needs its dev build back (wheel replaced it
+	# with a production build, which also leaves an install.json there).
+	rm -rf jupyterlab_repro/labextension
 	jlpm build >/dev/null
 	touch $(STAMPS)/frontend
 
