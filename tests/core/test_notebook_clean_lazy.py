@@ -8,6 +8,7 @@ and message.
 from __future__ import annotations
 
 import codecs
+import importlib.util
 import json
 import tracemalloc
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from jupyterlab_repro.errors import NotebookInvalid
 from jupyterlab_repro.lazyclean import _parse_skeleton
 from jupyterlab_repro.notebook_clean import CleanConfig, _clean_text_full, clean_text
 
-_BENCH_NOTEBOOKS = Path(__file__).resolve().parents[2] / "bench" / "work" / "notebooks"
+_BENCH = Path(__file__).resolve().parents[2] / "bench"
 _CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
 #: Corpus files the lazy parse hands to the full parser (nbformat 3, not JSON, no nbformat).
@@ -52,10 +53,6 @@ def _corpus_names() -> list[str]:
         for p in sorted(_CORPUS.glob(pattern))
     ]
     return names or ["<corpus absent>"]
-
-
-def _bench_names() -> list[str]:
-    return sorted(p.name for p in _BENCH_NOTEBOOKS.glob("nb-1mb-*.ipynb")) or ["<absent>"]
 
 
 def _outcome(
@@ -134,19 +131,28 @@ def test_corpus_same_as_full_parse(corpus_dir: Path, name: str, config_name: str
         assert_same(tagged, config)
 
 
+def _bench_notebook(kind: str) -> bytes:
+    """The bench's seeded 1 MB training notebook (bench/generate.py), built here."""
+    spec = importlib.util.spec_from_file_location("bench_generate", _BENCH / "generate.py")
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    nb = generate.edited(generate.make_notebook(1_000_000))
+    if kind == "base":
+        nb = generate.stripped(nb)
+    return generate.dumps(nb).encode("utf-8")
+
+
 @pytest.mark.parametrize("config_name", ["default", "small-limit", "no-limit"])
-@pytest.mark.parametrize("name", _bench_names())
-def test_bench_notebook_same_as_full_parse(name: str, config_name: str) -> None:
-    path = _BENCH_NOTEBOOKS / name
-    if not path.is_file():
-        pytest.skip(f"bench notebooks not generated ({_BENCH_NOTEBOOKS}); see bench/README.md")
-    raw = path.read_bytes()
+@pytest.mark.parametrize("kind", ["edited", "base"])
+def test_bench_notebook_same_as_full_parse(kind: str, config_name: str) -> None:
+    raw = _bench_notebook(kind)
     config = CONFIGS[config_name]
     assert_same(raw, config)
     tagged = _with_keep_tags(raw)
     assert tagged is not None
     _, report = assert_same(tagged, config)
-    if name.endswith("-edited.ipynb"):  # -base is the stripped version
+    if kind == "edited":  # base is the stripped version
         assert report.outputs_kept + len(report.kept_outputs_over_limit) > 0
 
 
