@@ -17,6 +17,12 @@ Sections (``--only`` takes a comma-separated subset):
     ``jupyter nbconvert --to script``.
 ``runcontext``
     Time the MLflow run-context provider adds to ``mlflow.start_run()``.
+``runs``
+    The runs panel on a store of 10,000 runs / 1,000 commits: ``GET
+    /jupyterlab-repro/runs`` (warm, and the first query after a fresh server
+    answers) vs a warm ``MlflowClient.search_runs`` with the same filter;
+    ``GET runs/metrics`` for 20 runs vs ``get_metric_history`` per run per
+    key; ``jupyter-repro runs --json`` for information.
 
 Every measurement is repeated (tools interleaved round by round, so machine
 load hits all of them alike) and the median is compared. Results go to
@@ -53,7 +59,7 @@ import time
 import traceback
 import urllib.parse
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,8 +70,10 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
 
-SECTIONS = ("snapshot", "status", "export", "runcontext")
+SECTIONS = ("snapshot", "status", "export", "runcontext", "runs")
 MB = 1_000_000
+#: Runs per page the runs panel asks for (``pageSize`` in src/runsModel.ts).
+RUNS_PAGE_SIZE = 50
 
 
 def log(message: str) -> None:
@@ -150,7 +158,14 @@ def free_port() -> int:
 class Server:
     """A real ``jupyter server`` on 127.0.0.1 (the extension loads as installed)."""
 
-    def __init__(self, root_dir: Path, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self,
+        root_dir: Path,
+        env: dict[str, str],
+        log_dir: Path,
+        extra_args: list[str] | None = None,
+        poll: float = 0.2,
+    ) -> None:
         self.root_dir = root_dir
         self.token = secrets.token_hex(16)
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -168,8 +183,10 @@ class Server:
                 f"--ServerApp.root_dir={root_dir}",
                 "--ServerApp.open_browser=False",
                 "--allow-root",
+                *(extra_args or []),
             ]
             self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+            self.started_at = time.time()  # wall clock: compared with the server's log
             self.proc = subprocess.Popen(
                 argv,
                 cwd=root_dir,
@@ -179,13 +196,14 @@ class Server:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-            if self._wait_ready(90.0):
+            if self._wait_ready(90.0, poll):
+                self.ready_at = time.time()
                 return
             last_error = self.log_path.read_text(errors="replace")[-3000:]
             self.stop()
         raise RuntimeError(f"jupyter server did not start:\n{last_error}")
 
-    def _wait_ready(self, limit: float) -> bool:
+    def _wait_ready(self, limit: float, poll: float) -> bool:
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -196,7 +214,7 @@ class Server:
                     return True
             except OSError:
                 pass
-            time.sleep(0.2)
+            time.sleep(poll)
         return False
 
     def request(
@@ -264,6 +282,34 @@ def summary(samples: list[float]) -> dict[str, Any]:
         "n": len(samples),
         "samples": [round(s, 4) for s in samples],
     }
+
+
+#: Opens JupyterLab in Chromium when told the URL (a line on stdin) and prints
+#: "started <ms>" once the lab has started: its splash screen is gone, which
+#: JupyterLab does after every plugin activated and the layout was restored.
+LAB_PROBE_JS = r"""
+const { chromium } = require(process.argv[2]);
+const readline = require('readline');
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: process.argv[3],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage();
+  console.log('ready');
+  const lines = readline.createInterface({ input: process.stdin });
+  for await (const url of lines) {
+    const begin = Date.now();
+    await page.goto(url);
+    await page.waitForSelector('#jp-main-dock-panel', { timeout: 90000 });
+    await page.waitForSelector('#jupyterlab-splash', { state: 'detached', timeout: 90000 });
+    console.log('started ' + (Date.now() - begin));
+    break;
+  }
+  await browser.close();
+})().catch(error => { console.error(String(error)); process.exit(1); });
+"""
 
 
 @dataclass
@@ -458,8 +504,10 @@ class Bench:
         for ref in refs.split():
             git(repo, self.env, "update-ref", "-d", ref)
 
-    def server(self, root_dir: Path) -> Server:
-        server = Server(root_dir, self.env, self.work / "logs")
+    def server(
+        self, root_dir: Path, extra_args: list[str] | None = None, poll: float = 0.2
+    ) -> Server:
+        server = Server(root_dir, self.env, self.work / "logs", extra_args, poll)
         self._servers.append(server)
         return server
 
@@ -1025,6 +1073,371 @@ class Bench:
             )
         )
 
+    # -- runs panel -------------------------------------------------------
+
+    def runs_store(self) -> dict[str, Any]:
+        """The seeded repository + MLflow store (cached under bench/work, keyed by seed)."""
+        path = self.work / f"runs-store-c1000-r10-n2000-s{self.seed}"
+        start = time.perf_counter()
+        facts = generate.build_runs_store(
+            path, commits=1000, runs_per_commit=10, noise_runs=2000, seed=self.seed
+        )
+        took = time.perf_counter() - start
+        if took > 1:
+            log(f"seeded {path.name} in {took:.1f} s")
+        return {**facts, "folder": path.name, "seeded_this_run": took > 1}
+
+    def _runs_server(self, facts: dict[str, Any]) -> tuple[Server, Path]:
+        """A fresh server on the store's repository, its tracking module logging to a file.
+
+        The ``jupyterlab_repro.tracking`` debug lines (client ready, each
+        ``search_runs``) carry wall-clock times, to show when the start-up
+        warm-up got where.
+        """
+        logs = self.work / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        trace = logs / f"tracking-{time.strftime('%H%M%S')}-{secrets.token_hex(3)}.log"
+        config = self.work / "runs-server-config.py"
+        logging_config = {
+            "formatters": {"bench": {"format": "%(created).6f %(threadName)s %(message)s"}},
+            "handlers": {
+                "bench_tracking": {
+                    "class": "logging.FileHandler",
+                    "filename": str(trace),
+                    "formatter": "bench",
+                    "level": "DEBUG",
+                }
+            },
+            "loggers": {
+                "jupyterlab_repro.tracking": {
+                    "level": "DEBUG",
+                    "handlers": ["bench_tracking"],
+                    "propagate": False,
+                }
+            },
+        }
+        config.write_text(
+            f"c.Repro.tracking_uri = {facts['uri']!r}\n"
+            f"c.ServerApp.logging_config = {logging_config!r}\n"
+        )
+        # Poll readiness often: the first query is sent as soon as the server answers.
+        server = self.server(Path(facts["repo"]), [f"--config={config}"], poll=0.02)
+        return server, trace
+
+    def _first_queries_after_lab_start(
+        self, facts: dict[str, Any], get_runs: Callable[[Server], tuple[float, Any]]
+    ) -> list[dict[str, float]] | str:
+        """Per fresh server: JupyterLab's start in Chromium, then the first ``GET runs``.
+
+        Returns the samples, or why they could not be taken (no Chromium or
+        Playwright: ``make system-deps ui-deps``).
+        """
+        chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+        playwright = PROJECT / "ui-tests" / "node_modules" / "playwright-core"
+        node = shutil.which("node")
+        if not (Path(chromium).exists() and playwright.is_dir() and node):
+            return "needs Chromium, node and ui-tests' Playwright (make system-deps ui-deps)"
+        script = self.work / "lab_probe.js"
+        script.write_text(LAB_PROBE_JS)
+        samples = []
+        for _ in range(self.reps(2 if self.quick else 3)):
+            browser = subprocess.Popen(
+                [node, str(script), str(playwright), chromium],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                assert browser.stdin is not None and browser.stdout is not None
+                if browser.stdout.readline().strip() != "ready":
+                    return f"Chromium did not start: {browser.communicate(timeout=30)[1][-500:]}"
+                server, _trace = self._runs_server(facts)
+                try:
+                    browser.stdin.write(
+                        f"http://127.0.0.1:{server.port}/lab?token={server.token}\n"
+                    )
+                    browser.stdin.flush()
+                    answer = browser.stdout.readline().split()
+                    if answer[:1] != ["started"]:
+                        return (
+                            f"JupyterLab did not start: {browser.communicate(timeout=30)[1][-500:]}"
+                        )
+                    seconds, _ = get_runs(server)
+                finally:
+                    self.stop_servers()
+                lab = int(answer[1]) / 1000
+                samples.append({"lab_start": lab, "first_get_seconds": seconds})
+                log(f"runs: lab started in {lab:.2f} s, then the first GET took {seconds:.3f} s")
+            finally:
+                if browser.poll() is None:
+                    browser.kill()
+                browser.wait()
+        return samples
+
+    @staticmethod
+    def _tracking_timeline(server: Server, trace: Path) -> dict[str, Any]:
+        """Seconds after the server process started: our extension loaded (the server's
+        log, ms resolution), MLflow client ready, warm-up and first queries (``trace``)."""
+        started_at = server.started_at
+        found: dict[str, Any] = {}
+        with contextlib.suppress(OSError):
+            for line in server.log_path.read_text(errors="replace").splitlines():
+                if "jupyterlab_repro" in line and "server extension loaded" in line:
+                    stamp = line[3:26]  # "[I 2026-11-23 17:55:24.196 ServerApp] …"
+                    with contextlib.suppress(ValueError):
+                        at = time.mktime(time.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S"))
+                        found["extension_loaded"] = round(at + float(stamp[19:]) - started_at, 3)
+        with contextlib.suppress(OSError):
+            for line in trace.read_text(errors="replace").splitlines():
+                stamp, _, rest = line.partition(" ")
+                _, _, message = rest.partition(" ")
+                try:
+                    at = round(float(stamp) - started_at, 4)
+                except ValueError:
+                    continue
+                if message.startswith("MLflow client for"):
+                    found.setdefault("client_ready", at)
+                elif message.startswith("search_runs") and (
+                    message.endswith("= ''") or message.endswith("LIKE '%'")
+                ):
+                    found["warmup_last_query_started"] = at
+                elif message.startswith("search_runs"):
+                    found.setdefault("first_user_query_started", at)
+        return found
+
+    def bench_runs(self) -> None:
+        try:
+            from mlflow.tracking import MlflowClient
+
+            from jupyterlab_repro.tracking import TrackingService
+        except Exception as exc:
+            self._skip("runs", f"mlflow or jupyterlab_repro.tracking not importable: {exc!r}")
+            return
+        facts = self.runs_store()
+        repo, nb, uri = Path(facts["repo"]), facts["notebook"], facts["uri"]
+        run_ids, keys = facts["history_run_ids"], facts["metric_keys"]
+        label = (
+            f"{facts['notebook_runs']:,} runs of {nb} / {facts['commits']:,} commits "
+            f"(+{facts['runs_total'] - facts['notebook_runs']:,} other runs)"
+        )
+        log(f"runs: {label}; seeded in {facts['seconds']:.1f} s")
+        page = RUNS_PAGE_SIZE
+        query_string = f"tags.`repro.notebook` = '{nb}'"
+        metrics_route = "/jupyterlab-repro/runs/metrics?" + urllib.parse.urlencode(
+            [("run_id", r) for r in run_ids] + [("key", k) for k in keys]
+        )
+
+        def get_runs(server: Server) -> tuple[float, dict[str, Any]]:
+            status, body, seconds = server.request(
+                "GET", "/jupyterlab-repro/runs", query={"path": nb, "max_results": str(page)}
+            )
+            count = sum(len(g["runs"]) for g in body["groups"]) if status == 200 else -1
+            if count != page:
+                raise RuntimeError(f"GET runs answered {status} with {count} runs: {body}")
+            return seconds, body
+
+        # Budget 2: the first query, sent as soon as a fresh server answers /api/status.
+        starts = []
+        for _ in range(self.reps(2 if self.quick else 3)):
+            server, trace = self._runs_server(facts)
+            try:
+                seconds, _ = get_runs(server)
+                up = server.ready_at - server.started_at
+            finally:
+                self.stop_servers()
+            timeline = self._tracking_timeline(server, trace)
+            starts.append({"first_get_seconds": seconds, "server_up": up, **timeline})
+            log(f"runs: first GET {seconds:.3f} s, server up after {up:.2f} s, {timeline}")
+
+        # Budget 2 as DESIGN words it: the first query after *the lab* started,
+        # i.e. once JupyterLab is up in a browser that opened it as soon as the
+        # server answered (the server's MLflow warm-up runs meanwhile).
+        lab_starts = self._first_queries_after_lab_start(facts, get_runs)
+
+        server, trace = self._runs_server(facts)
+        try:
+            # The same first query once the start-up warm-up is surely over.
+            time.sleep(10.0)
+            late_first, first_body = get_runs(server)
+            rest_ids = [r["run_id"] for g in first_body["groups"] for r in g["runs"]]
+            client = MlflowClient(tracking_uri=uri)
+            experiment_ids = [e.experiment_id for e in client.search_experiments()]
+            service = TrackingService(uri)
+            service.warm()
+
+            def client_search() -> list[Any]:
+                return list(
+                    client.search_runs(experiment_ids, filter_string=query_string, max_results=page)
+                )
+
+            if [r.info.run_id for r in client_search()] != rest_ids:
+                raise RuntimeError("GET runs and MlflowClient.search_runs list other runs")
+            if rest_ids[: len(run_ids)] != run_ids:
+                raise RuntimeError("the newest runs are not the seeded history runs")
+
+            def client_loop() -> dict[tuple[str, str], Any]:
+                return {(r, k): client.get_metric_history(r, k) for r in run_ids for k in keys}
+
+            def check_metrics(body: dict[str, Any]) -> None:
+                for r in run_ids:
+                    for k in keys:
+                        steps = body["runs"][r][k]["steps"]
+                        if steps != list(range(generate.HISTORY_STEPS)):
+                            raise RuntimeError(f"runs/metrics {r} {k}: steps {steps}")
+
+            status, body, _ = server.request("GET", metrics_route)
+            if status != 200:
+                raise RuntimeError(f"GET runs/metrics answered {status}: {body}")
+            check_metrics(body)
+            check_metrics(service.metric_histories(run_ids, keys))
+            if any(len(h) != generate.HISTORY_STEPS for h in client_loop().values()):
+                raise RuntimeError("get_metric_history does not return the seeded histories")
+            for _ in range(2):  # warm every path before timing
+                client_search()
+                get_runs(server)
+                service.runs_for_notebook(repo, nb, max_results=page)
+
+            def clock(fn: Callable[[], Any]) -> Callable[[], float]:
+                def run() -> float:
+                    start = time.perf_counter()
+                    fn()
+                    return time.perf_counter() - start
+
+                return run
+
+            def rest_metrics() -> float:
+                status, body, seconds = server.request("GET", metrics_route)
+                if status != 200:
+                    raise RuntimeError(f"GET runs/metrics answered {status}: {body}")
+                return seconds
+
+            def api_status() -> float:
+                status, body, seconds = server.request("GET", "/api/status")
+                if status != 200:
+                    raise RuntimeError(f"/api/status answered {status}: {body}")
+                return seconds
+
+            def cli() -> float:
+                argv = [str(self.bin / "jupyter-repro"), "runs", nb, "--json"]
+                argv += ["--limit", str(page), "--tracking-uri", uri]
+                proc = timed(argv, repo, self.env)
+                data = json.loads(proc.stdout)
+                if sum(len(g["runs"]) for g in data["groups"]) != page:
+                    raise RuntimeError(f"jupyter-repro runs listed other runs: {proc.stdout[:500]}")
+                return proc.seconds
+
+            def client_process() -> float:
+                argv = [sys.executable, "-c", RUNS_CLIENT_SCRIPT, uri, query_string, str(page)]
+                proc = timed(argv, repo, self.env)
+                if proc.stdout.strip() != str(page):
+                    raise RuntimeError(f"the search_runs script printed {proc.stdout!r}")
+                return proc.seconds
+
+            tools: dict[str, Callable[[], float]] = {
+                "rest_runs": lambda: get_runs(server)[0],
+                "client_search_runs": clock(client_search),
+                "ours_inprocess": clock(
+                    lambda: service.runs_for_notebook(repo, nb, max_results=page)
+                ),
+                "jupyter_api_status": api_status,
+                "rest_metrics": rest_metrics,
+                "client_history_loop": clock(client_loop),
+                "ours_histories_inprocess": clock(lambda: service.metric_histories(run_ids, keys)),
+                "cli": cli,
+                "client_process": client_process,
+            }
+            # The processes take seconds each and are only informative: fewer repetitions.
+            few = 2 if self.quick else 3
+            once = None if self.args.reps else {"cli": few, "client_process": few}
+            samples = rounds(tools, self.reps(5 if self.quick else 9), once)
+            late_timeline = self._tracking_timeline(server, trace)
+        finally:
+            self.stop_servers()
+        stats = {tool: summary(s) for tool, s in samples.items()}
+        med = {tool: s["median"] for tool, s in stats.items()}
+        first = statistics.median(s["first_get_seconds"] for s in starts)
+        profiles = {}
+        if not self.args.no_profile:
+            with inline_tracking_calls():
+                profiles[f"runs_for_notebook() warm, {page} runs (in-process)"] = profile(
+                    lambda: service.runs_for_notebook(repo, nb, max_results=page)
+                )
+                profiles[f"metric_histories() {len(run_ids)} runs x {len(keys)} keys"] = profile(
+                    lambda: service.metric_histories(run_ids, keys)
+                )
+        self.sections["runs"] = {
+            # No absolute paths in the results (they are committed).
+            "store": {
+                k: v for k, v in facts.items() if k not in ("history_run_ids", "repo", "db", "uri")
+            },
+            "page_size": page,
+            "history_runs": len(run_ids),
+            "metric_keys": keys,
+            "filter": query_string,
+            "seconds": stats,
+            "starts": starts,
+            "lab_starts": lab_starts,
+            "first_get_after_warmup_seconds": late_first,
+            "late_server_timeline": late_timeline,
+            "profiles": profiles,
+        }
+        floor = med["jupyter_api_status"]
+        self.budgets.append(
+            Budget(
+                "runs.panel",
+                f"GET /jupyterlab-repro/runs (warm, first page of {page}), {label} / "
+                "MlflowClient.search_runs (warm, same filter)",
+                med["rest_runs"],
+                med["client_search_runs"],
+                1.2,
+                note=f"HTTP floor (GET /api/status) {floor * 1000:.1f} ms; in-process "
+                f"runs_for_notebook() {med['ours_inprocess'] / med['client_search_runs']:.2f}x",
+            )
+        )
+
+        def after_start(key: str, what: str) -> str:
+            found = [s[key] for s in starts if key in s]
+            return f", {what} {statistics.median(found):.2f} s" if found else ""
+
+        if isinstance(lab_starts, list):
+            lab_first: float | None = statistics.median(s["first_get_seconds"] for s in lab_starts)
+            lab_note = (
+                f"median of {len(lab_starts)} fresh servers; JupyterLab took "
+                f"{statistics.median(s['lab_start'] for s in lab_starts):.2f} s to start in "
+                "Chromium (opened as soon as the server answered)"
+            )
+        else:
+            lab_first, lab_note = None, f"not measured: {lab_starts}"
+        self.budgets.append(
+            Budget(
+                "runs.first_query",
+                f"First GET runs after the lab started, {label} (seconds)",
+                lab_first,
+                None,
+                0.3,
+                unit="seconds",
+                note=f"{lab_note}. A GET sent the moment the server answers /api/status waits "
+                f"for MLflow's import: {first:.2f} s (after the process started"
+                + after_start("extension_loaded", "our extension loaded")
+                + after_start("server_up", "/api/status answered")
+                + after_start("client_ready", "MLflow client ready (warm-up thread)")
+                + f"); 10 s after start the first GET takes {late_first * 1000:.0f} ms",
+            )
+        )
+        self.budgets.append(
+            Budget(
+                "runs.metrics",
+                f"GET runs/metrics, {len(run_ids)} runs x {len(keys)} keys / "
+                f"MlflowClient.get_metric_history loop ({len(run_ids) * len(keys)} calls)",
+                med["rest_metrics"],
+                med["client_history_loop"],
+                0.2,
+                note="in-process metric_histories() "
+                f"{med['ours_histories_inprocess'] / med['client_history_loop']:.3f}x",
+            )
+        )
+
     # -- bookkeeping ------------------------------------------------------
 
     def _skip(self, section: str, why: str) -> None:
@@ -1161,6 +1574,50 @@ RUNCONTEXT_PROBE = textwrap.dedent(
     }))
     '''
 )
+
+
+# A Python process doing what ``jupyter-repro runs --json`` does with MLflow's client
+# (argv: uri, filter, max_results): the CLI's counterpart, process start included.
+RUNS_CLIENT_SCRIPT = textwrap.dedent(
+    """
+    import sys
+
+    from mlflow.tracking import MlflowClient
+
+    uri, query, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    client = MlflowClient(tracking_uri=uri)
+    ids = [e.experiment_id for e in client.search_experiments()]
+    print(len(client.search_runs(ids, filter_string=query, max_results=count)))
+    """
+)
+
+
+@contextlib.contextmanager
+def inline_tracking_calls() -> Iterator[None]:
+    """Run the tracking service's MLflow calls in the calling thread, so cProfile sees them.
+
+    :class:`~jupyterlab_repro.tracking.TrackingService` runs each call in a
+    worker thread of its own (for its deadline); a profile of the caller
+    would only show the wait.
+    """
+    import concurrent.futures
+
+    from jupyterlab_repro import tracking
+
+    def inline(fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+    saved = tracking._submit
+    tracking._submit = inline
+    try:
+        yield
+    finally:
+        tracking._submit = saved
 
 
 # --------------------------------------------------------------------------
@@ -1301,6 +1758,90 @@ def markdown(data: dict[str, Any]) -> str:
             "",
             f"Tags on the first run: {', '.join(first['first_tags'])} (dirty: {first['dirty']}).",
         ]
+    runs = sections.get("runs", {})
+    if runs.get("seconds"):
+        s, st = runs["seconds"], runs["store"]
+        n_runs, n_keys = runs["history_runs"], len(runs["metric_keys"])
+        lines += [
+            "",
+            f"## Runs panel ({st['notebook_runs']:,} runs of `{st['notebook']}` over "
+            f"{st['commits']:,} commits, {st['snapshot_runs']:,} from hidden snapshots; "
+            f"{st['runs_total']:,} runs in all, {st['metric_rows']:,} metric points)",
+            "",
+            f"Filter `{runs['filter']}`, {runs['page_size']} runs per page (the panel's page). "
+            f"Store seeded in {st['seconds']:.1f} s (git {st['repo_seconds']:.1f} s, bulk "
+            f"insert {st['insert_seconds']:.1f} s, read back through MlflowClient "
+            f"{st['check_seconds']:.1f} s)"
+            + (" in this run." if st.get("seeded_this_run") else f", cached in `{st['folder']}`."),
+            "",
+            "| GET runs (warm) | runs_for_notebook() in-process | MlflowClient.search_runs "
+            "| GET /api/status (HTTP floor) | `jupyter-repro runs --json` | python + "
+            "search_runs (process) |",
+            "|---|---|---|---|---|---|",
+            "| "
+            + " | ".join(
+                f"{fmt_seconds(s[t]['median'])} (n={s[t]['n']})"
+                for t in (
+                    "rest_runs",
+                    "ours_inprocess",
+                    "client_search_runs",
+                    "jupyter_api_status",
+                    "cli",
+                    "client_process",
+                )
+            )
+            + " |",
+            "",
+            f"| GET runs/metrics ({n_runs} runs x {n_keys} keys) | metric_histories() "
+            f"in-process | get_metric_history loop ({n_runs * n_keys} calls) |",
+            "|---|---|---|",
+            "| "
+            + " | ".join(
+                fmt_seconds(s[t]["median"])
+                for t in ("rest_metrics", "ours_histories_inprocess", "client_history_loop")
+            )
+            + " |",
+            "",
+            "Fresh servers (seconds after the process started; the client-ready and "
+            "warm-up lines are the tracking module's debug log):",
+            "",
+            "| first GET runs | extension loaded | /api/status answered | MLflow client ready "
+            "| warm-up's last query started | first query started |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in runs["starts"]:
+            cells = [
+                f"{r[k]:.2f} s" if k in r else "–"
+                for k in (
+                    "extension_loaded",
+                    "server_up",
+                    "client_ready",
+                    "warmup_last_query_started",
+                    "first_user_query_started",
+                )
+            ]
+            lines.append(f"| {fmt_seconds(r['first_get_seconds'])} | " + " | ".join(cells) + " |")
+        lines += [
+            "",
+            "The same first GET 10 s after the server started (warm-up over): "
+            f"{fmt_seconds(runs['first_get_after_warmup_seconds'])}.",
+        ]
+        lab = runs.get("lab_starts")
+        if isinstance(lab, list):
+            lines += [
+                "",
+                "JupyterLab opened in Chromium as soon as the server answered, then the "
+                "first GET runs (the budget):",
+                "",
+                "| lab started after | first GET runs |",
+                "|---|---|",
+                *(
+                    f"| {fmt_seconds(s['lab_start'])} | {fmt_seconds(s['first_get_seconds'])} |"
+                    for s in lab
+                ),
+            ]
+        elif lab:
+            lines += ["", f"The first GET after the lab started was not measured: {lab}."]
     for name in SECTIONS:
         for label, p in sections.get(name, {}).get("profiles", {}).items():
             extra = ""
@@ -1328,7 +1869,7 @@ def markdown(data: dict[str, Any]) -> str:
                         for g in p["git_commands"]
                     ),
                 ]
-            if name in ("snapshot", "export"):
+            if name in ("snapshot", "export", "runs"):
                 lines += ["", "By own time:", "", "```", p["top"]["tottime"], "```"]
     if data["notes"]:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in data["notes"]]
@@ -1381,7 +1922,8 @@ def main(argv: list[str] | None = None) -> int:
         bench.notes.append(
             "quick run: no 200 MB cases, a 1,000-commit/2,000-file repository instead of "
             "10,000/20,000 and fewer repetitions — the status and run-context ratios are not "
-            "the DESIGN budgets' conditions (fixed per-call costs weigh more on a small repo)."
+            "the DESIGN budgets' conditions (fixed per-call costs weigh more on a small repo); "
+            "the runs section uses the same 10,000-run store in both modes."
         )
     started = time.perf_counter()
     load_before = os.getloadavg()
