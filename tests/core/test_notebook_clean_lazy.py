@@ -321,8 +321,8 @@ def test_outputs_of_the_wrong_shape(outputs: Any, kept: bool) -> None:
         b'{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": {}}',
         b'{"nbformat": 4, "nbformat_minor": 4, "metadata": [], "cells": [{"source": 1}]}',
         b'{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [], "x": '
-        + b"[" * 2000
-        + b"]" * 2000
+        + b"[" * 100_000
+        + b"]" * 100_000
         + b"}",
     ],
 )
