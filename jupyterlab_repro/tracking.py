@@ -763,16 +763,61 @@ def _client_metric_rows(
     if keys:
         pairs = [(r, k) for r in run_ids for k in keys]
     else:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-            for run in pool.map(client.get_run, run_ids):
+        for run in _parallel(lambda r: _run_or_none(client, r), run_ids):
+            if run is not None:  # unknown to the store: no metrics, as on the SQL path
                 pairs.extend((run.info.run_id, k) for k in sorted(run.data.metrics))
     rows: list[tuple[str, str, int, float, int]] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-        histories = pool.map(lambda p: (p, client.get_metric_history(*p)), pairs)
-        for (run_id, key), history in histories:
-            points = sorted(history, key=lambda m: (m.step, m.timestamp))
-            rows.extend((run_id, key, m.step, m.value, m.timestamp) for m in points)
+    histories = _parallel(lambda p: client.get_metric_history(*p), pairs)
+    for (run_id, key), history in zip(pairs, histories, strict=True):
+        points = sorted(history, key=lambda m: (m.step, m.timestamp))
+        rows.extend((run_id, key, m.step, m.value, m.timestamp) for m in points)
     return rows
+
+
+def _run_or_none(client: Any, run_id: str) -> Any:
+    """``client.get_run(run_id)``, or ``None`` for a run the store does not know."""
+    try:
+        return client.get_run(run_id)
+    except Exception as exc:
+        if getattr(exc, "error_code", None) == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        raise
+
+
+def _parallel(fn: Callable[[Any], T], items: Sequence[Any], workers: int = 8) -> list[T]:
+    """``[fn(x) for x in items]`` in at most ``workers`` daemon threads.
+
+    Not a ``ThreadPoolExecutor``: the interpreter joins its threads at exit,
+    so a call stuck on a hung MLflow server (minutes of HTTP retries) would
+    keep the Jupyter server from exiting (see :func:`_submit`).
+    """
+    results: list[Any] = [None] * len(items)
+    errors: list[BaseException] = []
+    todo = iter(enumerate(items))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while not errors:
+            with lock:
+                job = next(todo, None)
+            if job is None:
+                return
+            try:
+                results[job[0]] = fn(job[1])
+            except BaseException as exc:  # re-raised in the caller
+                errors.append(exc)
+
+    threads = [
+        threading.Thread(target=work, name="repro-mlflow", daemon=True)
+        for _ in range(min(workers, len(items)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def _finite(value: Any) -> float | None:
