@@ -15,6 +15,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 WHEEL_VENV := .venv-wheel
+MLFLOW_SERVER_VENV := .venv-mlflow-server
 STAMPS := .make
 BIN := $(CURDIR)/$(VENV)/bin
 DEMO_WORKSPACE := $(CURDIR)/demo-workspace
@@ -33,7 +34,8 @@ export YARN_NPM_REGISTRY_SERVER
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: help install build lab test lint pytest jest wheel wheel-venv system-deps ui-deps ui-test bench clean
+.PHONY: help install build lab test lint pytest jest wheel wheel-venv system-deps \
+	mlflow-server-venv ui-deps ui-test bench clean
 
 help:
 	@sed -n '3,7p' Makefile | sed 's/^# \{0,1\}//'
@@ -89,7 +91,7 @@ lint: install
 	ruff format --check .
 	jlpm lint:check
 
-pytest: install system-deps
+pytest: install system-deps mlflow-server-venv
 	pytest
 
 jest: install
@@ -125,10 +127,13 @@ wheel-venv: wheel
 	touch $(STAMPS)/frontend
 
 # System packages the tests need: Debian's chromium (Playwright drives it; no
-# browser download) and git-lfs (the guardrail's LFS path).
+# browser download), git-lfs (the guardrail's LFS path) and PostgreSQL (the
+# backend store of the live `mlflow server` test; the test starts its own
+# throwaway cluster, as the `postgres` user the package creates when run as root).
 SUDO := $(if $(filter 0,$(shell id -u)),,$(shell command -v sudo))
 APT_MISSING = $(if $(wildcard /usr/bin/chromium),,chromium) \
-	$(if $(shell command -v git-lfs 2>/dev/null),,git-lfs)
+	$(if $(shell command -v git-lfs 2>/dev/null),,git-lfs) \
+	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
 
 system-deps:
 	@if [ -n "$(strip $(APT_MISSING))" ]; then \
@@ -138,6 +143,27 @@ system-deps:
 	    || { echo "make test: cannot install '$(strip $(APT_MISSING))' with apt-get;" \
 	              "install them (Playwright uses /usr/bin/chromium) and re-run." >&2; exit 1; }; \
 	fi
+
+# The full `mlflow` package (server, UI, SQL stores) for the tests that run a
+# real `mlflow server` (tests/server/test_runs_live_mlflow.py), at the version
+# of the project's mlflow-skinny and with psycopg2 for PostgreSQL. A venv of
+# its own: in .venv the full package would hide what the skinny install lacks.
+# Reinstalled only when the mlflow-skinny version changes.
+MLFLOW_VERSION_OF = -c "import sys; from importlib.metadata import version; print(version(sys.argv[1]))"
+
+mlflow-server-venv: $(STAMPS)/mlflow-server-venv
+
+$(STAMPS)/mlflow-server-venv: $(STAMPS)/venv | $(STAMPS)
+	@want=$$($(VENV)/bin/python $(MLFLOW_VERSION_OF) mlflow-skinny); \
+	    have=$$($(MLFLOW_SERVER_VENV)/bin/python -c "import psycopg2" 2>/dev/null \
+	        && $(MLFLOW_SERVER_VENV)/bin/python $(MLFLOW_VERSION_OF) mlflow 2>/dev/null || true); \
+	    if [ "$$have" != "$$want" ]; then \
+	        echo "Installing mlflow==$$want into $(MLFLOW_SERVER_VENV) (the live mlflow server tests)…"; \
+	        rm -rf $(MLFLOW_SERVER_VENV); \
+	        $(PYTHON) -m venv $(MLFLOW_SERVER_VENV); \
+	        $(MLFLOW_SERVER_VENV)/bin/pip install -q "mlflow==$$want" psycopg2-binary; \
+	    fi
+	@touch $@
 
 ui-deps: system-deps
 	cd ui-tests && jlpm install --immutable

@@ -1,0 +1,617 @@
+"""The runs panel against a real ``mlflow server`` over HTTP (MLflow's REST store).
+
+DESIGN.md's team deployment: ``mlflow server`` with PostgreSQL as its backend
+store, reached at ``http://…``. Module-scoped fixtures start a throwaway
+PostgreSQL cluster (Debian's ``postgresql``, which ``make system-deps``
+installs; SQLite when it is not installed, or with
+``REPRO_LIVE_MLFLOW_BACKEND=sqlite``) and ``mlflow server`` from
+``.venv-mlflow-server`` (``make mlflow-server-venv``: the full ``mlflow`` at
+the version of the project's ``mlflow-skinny``), both on 127.0.0.1 and free
+ports. Runs are logged over HTTP with ``MlflowClient`` and the tags the
+run-context plugin writes; the tests read them through a real Jupyter server
+with ``c.Repro.tracking_uri = "http://127.0.0.1:<port>"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import pwd
+import shutil
+import signal
+import stat
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_runs_api import ODD, TRAIN, _free_port, _git, get, keys
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SERVER_VENV = PROJECT_ROOT / ".venv-mlflow-server"
+#: ``postgresql`` or ``sqlite``; unset: PostgreSQL when it is installed.
+BACKEND_ENV = "REPRO_LIVE_MLFLOW_BACKEND"
+#: Seconds ``mlflow server`` may take to answer ``/health`` (11–20 s measured).
+STARTUP_TIMEOUT = 180.0
+#: The tracking timeout of the "MLflow goes down" test, and the slack its 503 gets.
+DOWN_TIMEOUT = 2.0
+DOWN_MARGIN = 10.0
+
+#: Both quote characters: the query is a LIKE that the service re-checks.
+QUOTES = 'nb/say "hi" it\'s.ipynb'
+#: What that LIKE also matches (``_`` matches any one character): must not be listed.
+NEAR_QUOTES = "nb/say _hi_ it_s.ipynb"
+FOREIGN_REPO = "f" * 40
+T0 = 1_700_000_000_000
+
+
+def _notebook(source: str) -> str:
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "c1",
+        "metadata": {},
+        "outputs": [],
+        "source": [source],
+    }
+    doc = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(doc, indent=1) + "\n"
+
+
+# --- PostgreSQL --------------------------------------------------------------
+
+
+def _initdb() -> Path | None:
+    """Debian's newest ``initdb`` (``/usr/lib/postgresql/<ver>/bin``), else one on PATH."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    if found:
+        return found[-1]
+    which = shutil.which("initdb")
+    return Path(which) if which else None
+
+
+def _backend() -> str:
+    wanted = os.environ.get(BACKEND_ENV, "").strip().lower()
+    return wanted or ("postgresql" if _initdb() else "sqlite")
+
+
+def _postgres_cluster() -> Iterator[str]:
+    """A throwaway cluster on 127.0.0.1 and a free port; yields its ``mlflow`` database URI.
+
+    PostgreSQL refuses to run as root: as root, the cluster belongs to the
+    ``postgres`` user that Debian's package creates. Its data folder is a
+    fresh temp folder outside pytest's (whose folders only their owner may
+    enter), removed at the end.
+    """
+    initdb = _initdb()
+    if initdb is None:
+        pytest.fail(
+            "PostgreSQL is not installed (`make system-deps` installs Debian's postgresql); "
+            f"{BACKEND_ENV}=sqlite runs these tests against SQLite instead."
+        )
+    bindir = initdb.parent
+    base = Path(tempfile.mkdtemp(prefix="repro-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(base)
+            pytest.fail("running as root, and there is no 'postgres' user to run PostgreSQL as")
+        os.chown(base, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, log = base / "data", base / "postgres.log"
+    port = _free_port()
+
+    def run(*argv: str | Path, check: bool = True) -> None:
+        proc = subprocess.run(
+            [*as_user, *map(str, argv)],
+            cwd=base,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if check and proc.returncode != 0:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            pytest.fail(
+                f"{Path(argv[0]).name} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}{tail}"
+            )
+
+    started = False
+    try:
+        initdb_options = ["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"]
+        run(bindir / "initdb", "-D", data, *initdb_options)
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off"
+        started = True  # from here on, stop it (even half started)
+        run(bindir / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "-o", options, "start")
+        run(bindir / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "mlflow")
+        # SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3: name the driver installed
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/mlflow"
+    finally:
+        if started:
+            run(bindir / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop", check=False)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# --- mlflow server -----------------------------------------------------------
+
+
+@dataclass
+class MlflowServer:
+    uri: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def pause(self) -> None:
+        """SIGSTOP the server's process group: connections hang, nothing is refused."""
+        os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.killpg(self.process.pid, signal.SIGCONT)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
+    def stop(self) -> None:
+        """Terminate the process group, wait, then kill what is left."""
+        pid = self.process.pid
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGCONT)
+                os.killpg(pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+        # a uvicorn worker that outlived its parent
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def mlflow_executable() -> Path:
+    exe = SERVER_VENV / "bin" / "mlflow"
+    if not exe.is_file():
+        pytest.skip(
+            f"{SERVER_VENV.name} is missing: `make mlflow-server-venv` installs the "
+            "`mlflow server` these tests run (`make test` does)"
+        )
+    return exe
+
+
+@pytest.fixture(scope="module", params=[_backend()])
+def backend_store(
+    request: pytest.FixtureRequest,
+    mlflow_executable: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """The server's backend store URI: PostgreSQL (DESIGN's team deployment) or SQLite."""
+    if request.param == "postgresql":
+        yield from _postgres_cluster()
+    elif request.param == "sqlite":
+        yield "sqlite:///" + (tmp_path_factory.mktemp("mlflow-db") / "mlflow.db").as_posix()
+    else:
+        pytest.fail(f"{BACKEND_ENV}={request.param!r}: use 'postgresql' or 'sqlite'")
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(
+    mlflow_executable: Path,
+    backend_store: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[MlflowServer]:
+    """``mlflow server`` on 127.0.0.1 and a free port, healthy; stopped at the end."""
+    base = tmp_path_factory.mktemp("mlflow-server")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env |= {
+        "PATH": f"{SERVER_VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        "PYTHONUNBUFFERED": "1",
+        # The runs panel needs no server-side jobs; their runner loads the CPU.
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+    }
+    argv = [
+        str(mlflow_executable),
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--backend-store-uri",
+        backend_store,
+        "--artifacts-destination",
+        (base / "artifacts").as_uri(),
+    ]
+    log = base / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            argv, cwd=base, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = MlflowServer(f"http://127.0.0.1:{port}", process, log)
+    try:
+        _wait_healthy(server)
+        yield server
+    finally:
+        server.stop()
+
+
+def _wait_healthy(server: MlflowServer) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        code = server.process.poll()
+        if code is not None:
+            pytest.fail(
+                f"mlflow server exited ({code}) before it was healthy:\n{server.log_tail()}"
+            )
+        with contextlib.suppress(OSError):
+            with opener.open(f"{server.uri}/health", timeout=5) as response:
+                if response.status == 200:
+                    return
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"mlflow server at {server.uri} not healthy within {STARTUP_TIMEOUT:g} s:\n"
+                + server.log_tail()
+            )
+        time.sleep(0.25)
+
+
+# --- runs logged over HTTP ---------------------------------------------------
+
+
+@dataclass
+class Live:
+    server: MlflowServer
+    repo: Path
+    commits: dict[str, str]
+    #: ``"<notebook>@<label>"`` → run ids, newest first (what the panel must list)
+    runs: dict[str, list[str]] = field(default_factory=dict)
+    #: run id → metric key → [(step, value, timestamp)] as logged
+    histories: dict[str, dict[str, list[tuple[int, float, int]]]] = field(default_factory=dict)
+    params: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _make_repo(base: Path) -> tuple[Path, dict[str, str]]:
+    """Commits c1, c2, a hidden snapshot of uncommitted work on c2, then c3."""
+    repo = base / "repo"
+    (repo / "nb").mkdir(parents=True)
+    _git(repo, "init", "--quiet", "--initial-branch=main")
+    for rel in (ODD, QUOTES):
+        (repo / rel).write_text(_notebook("pass\n"), encoding="utf-8")
+    commits: dict[str, str] = {}
+    subjects = {
+        "c1": "exp: baseline",
+        "c2": "exp: wider layers",
+        "c3": "fix: seed the split — ünïcode",
+    }
+    for label in ("c1", "c2", "snap", "c3"):
+        (repo / TRAIN).write_text(_notebook(f"step = {label!r}\n"), encoding="utf-8")
+        if label == "snap":  # a commit only a hidden ref points at
+            _git(repo, "switch", "--quiet", "-c", "repro-tmp")
+            _git(repo, "commit", "--quiet", "-am", "repro snapshot")
+            commits[label] = _git(repo, "rev-parse", "HEAD")
+            tree = _git(repo, "rev-parse", "HEAD^{tree}")
+            _git(repo, "update-ref", f"refs/repro/snapshots/{commits['c2']}/{tree}", "HEAD")
+            _git(repo, "switch", "--quiet", "main")
+            _git(repo, "branch", "--quiet", "-D", "repro-tmp")
+            continue
+        _git(repo, "add", "--all")
+        _git(repo, "commit", "--quiet", "-m", subjects[label])
+        commits[label] = _git(repo, "rev-parse", "HEAD")
+    return repo, commits
+
+
+@pytest.fixture(scope="module")
+def live(mlflow_server: MlflowServer, tmp_path_factory: pytest.TempPathFactory) -> Live:
+    """A repository and its runs, logged to the server with ``MlflowClient("http://…")``."""
+    from mlflow.entities import Metric, Param
+    from mlflow.tracking import MlflowClient
+
+    repo, commits = _make_repo(tmp_path_factory.mktemp("live-mlflow"))
+    root = _git(repo, "rev-list", "--max-parents=0", "HEAD")
+    live = Live(server=mlflow_server, repo=repo, commits=commits)
+    client = MlflowClient(tracking_uri=mlflow_server.uri)
+    exp_a = client.create_experiment("repro live a")
+    exp_b = client.create_experiment("repro live b")
+    # (notebook, commit label, experiment, what else), in start-time order
+    plan = [
+        (TRAIN, "c1", exp_a, None),
+        (TRAIN, "c1", exp_a, None),
+        (TRAIN, "c2", exp_a, None),
+        (TRAIN, "snap", exp_b, None),
+        (TRAIN, "c3", exp_a, None),
+        (TRAIN, "c3", exp_b, None),
+        (ODD, "c3", exp_a, None),
+        (ODD, "c3", exp_b, None),
+        (QUOTES, "c3", exp_a, None),
+        (NEAR_QUOTES, "c3", exp_a, None),  # no such notebook: never listed
+        (TRAIN, "c3", exp_a, None),
+        (TRAIN, "c3", exp_a, "foreign"),  # the same path in another repository
+        (TRAIN, "c3", exp_b, "deleted"),
+    ]
+    for i, (notebook, label, experiment, other) in enumerate(plan):
+        snapshot = label == "snap"
+        listed = other is None and notebook != NEAR_QUOTES
+        tags = {
+            "mlflow.source.name": notebook,
+            "mlflow.source.type": "NOTEBOOK",
+            "mlflow.source.git.commit": commits["c2" if snapshot else label],
+            "mlflow.source.git.branch": "main",
+            "repro.notebook": notebook,
+            "repro.git.dirty": "true" if snapshot else "false",
+            "repro.repo": FOREIGN_REPO if other == "foreign" else root,
+        }
+        if snapshot:
+            tags["repro.snapshot"] = commits["snap"]
+        start = T0 + i * 60_000
+        run = client.create_run(experiment, start_time=start, tags=tags, run_name=f"{label}-{i}")
+        run_id = run.info.run_id
+        params = {"lr": str(10 ** -(i % 3 + 1)), "epochs": str(i + 1)}
+        loss = [(s, 1 / (s + 1) + i, start + s) for s in range(30)]
+        if i == 4:
+            loss[7] = (7, math.nan, start + 7)
+        acc = [(s, s / 10, start + s) for s in range(3)]
+        client.log_batch(
+            run_id,
+            metrics=[Metric("loss", v, t, s) for s, v, t in loss]
+            + [Metric("acc", v, t, s) for s, v, t in acc],
+            params=[Param(k, v) for k, v in params.items()],
+        )
+        client.set_terminated(run_id, end_time=start + 5_000)
+        if other == "deleted":
+            client.delete_run(run_id)
+        if listed:
+            live.runs.setdefault(f"{notebook}@{label}", []).insert(0, run_id)
+        live.histories[run_id] = {"loss": loss, "acc": acc}
+        live.params[run_id] = params
+    return live
+
+
+# --- the Jupyter server ------------------------------------------------------
+
+
+@pytest.fixture
+def tracking_config(live: Live) -> dict[str, Any]:
+    # Generous: these tests are about answers, not time (see TestMlflowDown).
+    return {"tracking_uri": live.server.uri, "tracking_timeout": 30.0}
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict[str, Any], tracking_config: dict[str, Any]) -> Any:
+    return {**jp_server_config, "Repro": tracking_config}
+
+
+@pytest.fixture
+def repo(live: Live, jp_root_dir: Path) -> Path:
+    """The repository, copied (same commits and hidden refs) under the server root as ``work``."""
+    target = jp_root_dir / "work"
+    shutil.copytree(live.repo, target, symlinks=True)
+    return target
+
+
+def run_ids(data: dict[str, Any]) -> list[str]:
+    return [r["run_id"] for g in data["groups"] for r in g["runs"]]
+
+
+# --- GET runs ------------------------------------------------------------------
+
+
+async def test_runs_grouped_by_commit_newest_first(jp_fetch: Any, live: Live, repo: Path) -> None:
+    data = await get(jp_fetch, "runs", {"path": f"work/{TRAIN}"})
+    c = live.commits
+    assert data["tracking"] == {"uri_kind": "http", "uri": live.server.uri, "ui_url": None}
+    assert data["notebook"] == TRAIN and data["next_page_token"] is None
+    assert keys(data) == [c["c3"], c["snap"], c["c2"], c["c1"]]
+    c3, snap, c2, c1 = data["groups"]
+    for group, label in ((c3, "c3"), (snap, "snap"), (c2, "c2"), (c1, "c1")):
+        assert [r["run_id"] for r in group["runs"]] == live.runs[f"{TRAIN}@{label}"], label
+        assert group["known"] and group["commit"] == c[label]
+    assert (c3["subject"], c2["subject"], c1["subject"]) == (
+        "fix: seed the split — ünïcode",
+        "exp: wider layers",
+        "exp: baseline",
+    )
+    assert (snap["snapshot"], snap["subject"], snap["parent"], snap["parent_subject"]) == (
+        True,
+        "repro snapshot",
+        c["c2"],
+        "exp: wider layers",
+    )
+    assert not c2["snapshot"] and c2["parent"] is None and c2["branch"] == "main"
+    assert {r["experiment_name"] for r in c3["runs"]} == {"repro live a", "repro live b"}
+    run = snap["runs"][0]
+    assert run["dirty"] is True and run["status"] == "FINISHED" and run["duration"] == 5.0
+    assert run["params"] == live.params[run["run_id"]]
+    assert run["metrics"] == {"loss": pytest.approx(1 / 30 + 3), "acc": pytest.approx(0.2)}
+    assert run["tags"]["repro.snapshot"] == c["snap"]
+    assert set(run["tags"]) == {
+        "repro.notebook",
+        "repro.git.dirty",
+        "repro.repo",
+        "repro.snapshot",
+    }
+    assert run["run_name"] == "snap-3" and run["url"] is None
+    assert all(r["dirty"] is False for r in c1["runs"] + c2["runs"] + c3["runs"])
+
+
+async def test_pages_list_every_run_once(jp_fetch: Any, live: Live, repo: Path) -> None:
+    seen: list[str] = []
+    order: list[str] = []
+    token: str | None = None
+    for _ in range(20):
+        params = {"path": f"work/{TRAIN}", "max_results": "2"}
+        if token:
+            params["page_token"] = token
+        page = await get(jp_fetch, "runs", params)
+        assert sum(len(g["runs"]) for g in page["groups"]) <= 2
+        seen += run_ids(page)
+        for key in keys(page):  # a group may continue on the next page
+            if not order or order[-1] != key:
+                order.append(key)
+        token = page["next_page_token"]
+        if not token:
+            break
+    else:
+        pytest.fail("no last page after 20 pages")
+    expected = [r for k, ids in live.runs.items() if k.startswith(f"{TRAIN}@") for r in ids]
+    assert len(seen) == len(set(seen)) and set(seen) == set(expected)
+    c = live.commits
+    assert order == [c["c3"], c["snap"], c["c2"], c["c1"]]
+
+
+async def test_bad_page_token_is_a_bad_request(jp_fetch: Any, repo: Path) -> None:
+    data = await get(jp_fetch, "runs", {"path": f"work/{TRAIN}", "page_token": "garbage"}, 400)
+    assert data["reason"] == "invalid-request" and "MLflow rejected" in data["message"]
+
+
+async def test_commit_and_filter(jp_fetch: Any, live: Live, repo: Path) -> None:
+    c = live.commits
+    data = await get(jp_fetch, "runs", {"path": f"work/{TRAIN}", "commit": "HEAD~1"})
+    assert data["commit"] == c["c2"] and keys(data) == [c["snap"], c["c2"]]
+    data = await get(jp_fetch, "runs", {"path": f"work/{TRAIN}", "commit": c["snap"][:10]})
+    assert data["commit"] == c["snap"] and keys(data) == [c["snap"]]
+    data = await get(jp_fetch, "runs", {"path": f"work/{TRAIN}", "commit": c["c1"]})
+    assert run_ids(data) == live.runs[f"{TRAIN}@c1"]
+    bad = await get(jp_fetch, "runs", {"path": f"work/{TRAIN}", "commit": "nope"}, 400)
+    assert bad["reason"] == "invalid-request"
+    lr = await get(jp_fetch, "runs", {"path": f"work/{TRAIN}", "filter": "params.lr = '0.01'"})
+    assert run_ids(lr) and all(r["params"]["lr"] == "0.01" for g in lr["groups"] for r in g["runs"])
+    wrong = await get(jp_fetch, "runs", {"path": f"work/{TRAIN}", "filter": "what is this"}, 400)
+    assert wrong["reason"] == "invalid-request"
+
+
+@pytest.mark.parametrize("notebook", [ODD, QUOTES], ids=["quote-space-unicode", "both-quotes"])
+async def test_odd_notebook_names(jp_fetch: Any, live: Live, repo: Path, notebook: str) -> None:
+    data = await get(jp_fetch, "runs", {"path": f"work/{notebook}"})
+    assert data["notebook"] == notebook
+    assert run_ids(data) == live.runs[f"{notebook}@c3"]
+    assert {r["tags"]["repro.notebook"] for g in data["groups"] for r in g["runs"]} == {notebook}
+
+
+# --- GET runs/metrics ------------------------------------------------------------
+
+
+async def test_metric_histories_over_rest(
+    jp_fetch: Any, jp_serverapp: Any, live: Live, repo: Path
+) -> None:
+    ids = live.runs[f"{TRAIN}@c3"][-2:]  # the oldest two: one has a NaN at step 7
+    data = await get(jp_fetch, "runs/metrics", [("run_id", i) for i in ids])
+    assert set(data["runs"]) == set(ids)
+    for run_id in ids:
+        assert set(data["runs"][run_id]) == {"loss", "acc"}
+        for key, points in live.histories[run_id].items():
+            series = data["runs"][run_id][key]
+            assert series["steps"] == [s for s, _, _ in points]
+            assert series["timestamps"] == [t for _, _, t in points]
+            want = [None if math.isnan(v) else pytest.approx(v) for _, v, _ in points]
+            assert series["values"] == want
+    assert any(None in data["runs"][i]["loss"]["values"] for i in ids)
+    only = await get(jp_fetch, "runs/metrics", [("run_id", ids[0]), ("key", "acc")])
+    assert set(only["runs"][ids[0]]) == {"acc"}
+    # The histories came through the client API, not the SQL store's session.
+    service = jp_serverapp.web_app.settings["jupyterlab_repro"]["tracking"]
+    assert not hasattr(service._get_client()._tracking_client.store, "ManagedSessionMaker")
+
+
+async def test_metric_histories_of_an_unknown_run(jp_fetch: Any, live: Live, repo: Path) -> None:
+    """A run deleted from the store since the panel listed it: no metrics, as on the SQL path."""
+    known, unknown = live.runs[f"{TRAIN}@c1"][0], "0" * 32
+    data = await get(jp_fetch, "runs/metrics", [("run_id", known), ("run_id", unknown)])
+    assert data["runs"][unknown] == {} and set(data["runs"][known]) == {"loss", "acc"}
+    assert keys(await get(jp_fetch, "runs", {"path": f"work/{TRAIN}"}))
+
+
+# --- POST runs/notebook ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ["c1", "snap"])
+async def test_notebook_as_of_a_runs_commit(
+    jp_fetch: Any, live: Live, repo: Path, label: str
+) -> None:
+    data = await get(jp_fetch, "runs", {"path": f"work/{TRAIN}"})
+    group = next(g for g in data["groups"] if g["commit"] == live.commits[label])
+    before = (repo / TRAIN).read_bytes()
+    response = await jp_fetch(
+        "jupyterlab-repro",
+        "runs",
+        "notebook",
+        method="POST",
+        body=json.dumps({"path": f"work/{TRAIN}", "commit": group["commit"]}),
+    )
+    assert response.code == 201
+    name = f"train@{group['short_sha']}.ipynb"
+    assert json.loads(response.body) == {"path": f"work/nb/{name}"}
+    copy = repo / "nb" / name
+    assert f"step = {label!r}" in copy.read_text(encoding="utf-8")
+    assert not os.stat(copy).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    assert (repo / TRAIN).read_bytes() == before
+    assert _git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+# --- MLflow goes down mid-session ------------------------------------------------
+
+
+class TestMlflowDown:
+    @pytest.fixture
+    def tracking_config(self, live: Live) -> dict[str, Any]:
+        return {"tracking_uri": live.server.uri, "tracking_timeout": DOWN_TIMEOUT}
+
+    async def test_503_within_the_timeout_then_back(
+        self, jp_fetch: Any, live: Live, repo: Path
+    ) -> None:
+        async def runs() -> Any:
+            return await jp_fetch(
+                "jupyterlab-repro",
+                "runs",
+                params={"path": f"work/{TRAIN}"},
+                raise_error=False,
+                request_timeout=120,
+            )
+
+        first = await runs()
+        assert first.code == 200, first.body
+        expected = keys(json.loads(first.body))
+        live.server.pause()
+        try:
+            started = time.monotonic()
+            down = await runs()
+            elapsed = time.monotonic() - started
+            assert down.code == 503, down.body
+            data = json.loads(down.body)
+            assert data["reason"] == "tracking-unavailable" and "127.0.0.1" in data["message"]
+            # the product contract: the panel hears within the tracking timeout
+            assert elapsed < DOWN_TIMEOUT + DOWN_MARGIN
+            status = await jp_fetch(
+                "jupyterlab-repro", "status", params={"path": "work"}, request_timeout=30
+            )
+            assert status.code == 200
+            assert json.loads(status.body)["repository"]["head"]["sha"] == live.commits["c3"]
+            again = await runs()
+            assert again.code == 503
+        finally:
+            live.server.resume()
+        # The stuck calls finish and the breaker closes (BREAKER_SECONDS): poll.
+        deadline = time.monotonic() + 120
+        while True:
+            back = await runs()
+            if back.code == 200:
+                break
+            assert back.code == 503, back.body
+            assert time.monotonic() < deadline, "GET runs still 503 two minutes after SIGCONT"
+            await asyncio.sleep(0.5)
+        assert keys(json.loads(back.body)) == expected
