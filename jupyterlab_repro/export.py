@@ -82,7 +82,7 @@ import tokenize
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from .errors import (
     CellSyntaxError,
@@ -485,14 +485,7 @@ def _check_compiles(
         try:
             compile(text, "<module>", "exec", dont_inherit=True)
         except SyntaxError as exc:
-            for cell, result in [*top, *main]:  # find the cell to blame
-                try:
-                    compile_cell(result.tree, MAIN_TAG in cell.tags)
-                except SyntaxError as cell_exc:
-                    raise _cell_error(cell, cell_exc) from None
-            raise ExportError(
-                f"The exported module is not valid Python at line {exc.lineno}: {exc.msg}"
-            ) from None
+            _blame([*top, *main], exc, "module")
         return
     compile(head, "<module>", "exec", dont_inherit=True)  # generated: string literals only
     for cell, result in top:
@@ -503,14 +496,19 @@ def _check_compiles(
     try:
         compile(main_text, "<module>", "exec", dont_inherit=True)
     except SyntaxError as exc:
-        for cell, result in main:
-            try:
-                compile_cell(result.tree, in_function=True)
-            except SyntaxError as cell_exc:
-                raise _cell_error(cell, cell_exc) from None
-        raise ExportError(
-            f"The exported main() is not valid Python at line {exc.lineno}: {exc.msg}"
-        ) from None
+        _blame(main, exc, "main()")
+
+
+def _blame(cells: Sequence[tuple[Cell, CellCode]], exc: SyntaxError, what: str) -> NoReturn:
+    """Raise for the first of ``cells`` that does not compile on its own, else for ``what``."""
+    for cell, result in cells:
+        try:
+            compile_cell(result.tree, MAIN_TAG in cell.tags)
+        except SyntaxError as cell_exc:
+            raise _cell_error(cell, cell_exc) from None
+    raise ExportError(
+        f"The exported {what} is not valid Python at line {exc.lineno}: {exc.msg}"
+    ) from None
 
 
 def _declares_global(body: Sequence[ast.stmt]) -> bool:

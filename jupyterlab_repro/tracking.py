@@ -785,38 +785,26 @@ def _run_or_none(client: Any, run_id: str) -> Any:
 
 
 def _parallel(fn: Callable[[Any], T], items: Sequence[Any], workers: int = 8) -> list[T]:
-    """``[fn(x) for x in items]`` in at most ``workers`` daemon threads.
+    """``[fn(x) for x in items]`` in at most ``workers`` of :func:`_submit`'s daemon threads.
 
     Not a ``ThreadPoolExecutor``: the interpreter joins its threads at exit,
     so a call stuck on a hung MLflow server (minutes of HTTP retries) would
-    keep the Jupyter server from exiting (see :func:`_submit`).
+    keep the Jupyter server from exiting. The first error is raised.
     """
     results: list[Any] = [None] * len(items)
-    errors: list[BaseException] = []
     todo = iter(enumerate(items))
     lock = threading.Lock()
 
     def work() -> None:
-        while not errors:
+        while True:
             with lock:
                 job = next(todo, None)
             if job is None:
                 return
-            try:
-                results[job[0]] = fn(job[1])
-            except BaseException as exc:  # re-raised in the caller
-                errors.append(exc)
+            results[job[0]] = fn(job[1])
 
-    threads = [
-        threading.Thread(target=work, name="repro-mlflow", daemon=True)
-        for _ in range(min(workers, len(items)))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    for worker in [_submit(work) for _ in range(min(workers, len(items)))]:
+        worker.result()
     return results
 
 

@@ -23,6 +23,34 @@ export class ReproRequestError extends Error {
 }
 
 /**
+ * A failed action as the views show it: message, the server's reason and the
+ * HTTP status (0 when the server was not reached or the error is local).
+ */
+export interface IRequestFailure {
+  message: string;
+  reason: string | null;
+  status: number;
+}
+
+/**
+ * The {@link IRequestFailure} of anything a request or an action threw.
+ */
+export function toRequestFailure(error: unknown): IRequestFailure {
+  if (error instanceof ReproRequestError) {
+    return {
+      message: error.message,
+      reason: error.reason,
+      status: error.status
+    };
+  }
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    reason: null,
+    status: 0
+  };
+}
+
+/**
  * Call `/jupyterlab-repro/<endpoint>` and return its JSON.
  *
  * Throws {@link ReproRequestError} with the server's `message` on a 4xx/5xx

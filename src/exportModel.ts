@@ -1,7 +1,7 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ReproRequestError, Requester } from './api';
+import { IRequestFailure, Requester, toRequestFailure } from './api';
 
 /** The tag that marks cells for export (the server's default selection). */
 export const EXPORT_TAG = 'export';
@@ -89,11 +89,7 @@ export interface INotebookInfo {
 /**
  * A failed export or preview, with what the server said.
  */
-export interface IExportError {
-  message: string;
-  reason: string | null;
-  status: number;
-}
+export type IExportError = IRequestFailure;
 
 const CELL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -255,20 +251,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function toExportError(error: unknown): IExportError {
-  if (error instanceof ReproRequestError) {
-    return {
-      message: error.message,
-      reason: error.reason,
-      status: error.status
-    };
-  }
-  return {
-    message: error instanceof Error ? error.message : String(error),
-    reason: null,
-    status: 0
-  };
-}
+export const toExportError: (error: unknown) => IExportError = toRequestFailure;
 
 /**
  * Export with what the notebook remembers (module and cells), no dialog.

@@ -1,7 +1,12 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ReproRequestError, Requester } from './api';
+import {
+  IRequestFailure,
+  ReproRequestError,
+  Requester,
+  toRequestFailure
+} from './api';
 import { IReproModel, IStatusReply } from './tokens';
 
 /**
@@ -120,11 +125,8 @@ export interface ISnapshotReply {
 /**
  * A failed snapshot or guardrail fix, with what the server said.
  */
-export interface ISnapshotError {
-  message: string;
-  /** The server's reason: guardrail, hook-rejected, identity-missing, … */
-  reason: string | null;
-  status: number;
+export interface ISnapshotError extends IRequestFailure {
+  /** With `reason` guardrail: what was refused. */
   violations: IViolation[];
   /** Hook output (hook-rejected), shown as preformatted text. */
   output: string | null;
@@ -388,7 +390,7 @@ export class SnapshotModel implements IDisposable {
               `diff?path=${encodeURIComponent(notebook)}`
             );
           } catch (error) {
-            diffError = errorMessage(error);
+            diffError = toRequestFailure(error).message;
           }
           if (request !== this._sequence) {
             return;
@@ -416,7 +418,7 @@ export class SnapshotModel implements IDisposable {
         this._loadError = null;
       } else {
         this._state = 'error';
-        this._loadError = errorMessage(error);
+        this._loadError = toRequestFailure(error).message;
       }
     } finally {
       if (request === this._sequence && !this._isDisposed) {
@@ -680,34 +682,20 @@ export class SnapshotModel implements IDisposable {
   private _stateChanged = new Signal<SnapshotModel, void>(this);
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * The view's form of a failure, with the server's extra fields.
  */
 export function toSnapshotError(error: unknown): ISnapshotError {
-  if (error instanceof ReproRequestError) {
-    const body = error.body ?? {};
-    const violations = Array.isArray(body['violations'])
-      ? (body['violations'] as IViolation[])
-      : [];
-    const output =
-      typeof body['output'] === 'string' ? (body['output'] as string) : null;
-    return {
-      message: error.message,
-      reason: error.reason,
-      status: error.status,
-      violations,
-      output
-    };
-  }
+  const body =
+    error instanceof ReproRequestError
+      ? (error.body ?? {})
+      : ({} as Record<string, unknown>);
   return {
-    message: errorMessage(error),
-    reason: null,
-    status: 0,
-    violations: [],
-    output: null
+    ...toRequestFailure(error),
+    violations: Array.isArray(body['violations'])
+      ? (body['violations'] as IViolation[])
+      : [],
+    output:
+      typeof body['output'] === 'string' ? (body['output'] as string) : null
   };
 }
