@@ -11,8 +11,8 @@ import { pythonIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
-import { Requester } from './api';
-import { ExportDialog } from './components/ExportDialog';
+import { Requester } from './common/api';
+import { ExportDialog } from './export/ExportDialog';
 import {
   ExportModel,
   ExportSelection,
@@ -25,10 +25,10 @@ import {
   reexport,
   toExportError,
   withSettings
-} from './exportModel';
-import { reproIcon, snapshotIcon } from './icons';
-import { SIDEBAR_ID } from './sidebar';
-import { SnapshotModel, toSnapshotError } from './snapshotModel';
+} from './export/model';
+import { reproIcon, snapshotIcon } from './common/icons';
+import { SIDEBAR_ID } from './status/sidebar';
+import { SnapshotModel, toSnapshotError } from './commit/model';
 import { IReproModel } from './tokens';
 
 export namespace CommandIDs {

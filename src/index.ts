@@ -13,17 +13,17 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { makeRequester } from './api';
+import { makeRequester } from './common/api';
 import { addCommands, addExportCommands, CommandIDs } from './commands';
-import { createRunsSection } from './components/RunsView';
-import { createSnapshotSection } from './components/SnapshotView';
-import { ExportTargets } from './exportModel';
-import { ReproModel } from './model';
-import { openNotebookAt, RunsModel } from './runsModel';
-import { ReproSidebar } from './sidebar';
-import { CommitType, SnapshotModel } from './snapshotModel';
+import { createRunsSection } from './runs/RunsView';
+import { createSnapshotSection } from './commit/SnapshotView';
+import { ExportTargets } from './export/model';
+import { ReproModel } from './status/model';
+import { openNotebookAt, RunsModel } from './runs/model';
+import { ReproSidebar } from './status/sidebar';
+import { CommitType, SnapshotModel } from './commit/model';
 import { IReproModel } from './tokens';
-import { VERSION } from './version';
+import { VERSION } from './common/version';
 
 export { IReproModel } from './tokens';
 

@@ -4,17 +4,17 @@ import * as React from 'react';
 import { act } from 'react';
 import { createRoot, Root } from 'react-dom/client';
 
-import { ReproRequestError } from '../api';
-import { ExportDialog, ExportView } from '../components/ExportDialog';
-import { SnapshotView } from '../components/SnapshotView';
+import { ReproRequestError } from '../common/api';
+import { ExportDialog, ExportView } from '../export/ExportDialog';
+import { SnapshotView } from '../commit/SnapshotView';
 import {
   ExportModel,
   ExportTargets,
   ICellInfo,
   IExportReply
-} from '../exportModel';
-import { ReproModel } from '../model';
-import { SnapshotModel } from '../snapshotModel';
+} from '../export/model';
+import { ReproModel } from '../status/model';
+import { SnapshotModel } from '../commit/model';
 import { FakeServer, flush, standardServer } from './snapshotFakes';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';

@@ -3,15 +3,15 @@ import * as React from 'react';
 import { act } from 'react';
 import { createRoot, Root } from 'react-dom/client';
 
-import { ReproRequestError } from '../api';
+import { ReproRequestError } from '../common/api';
 import {
   createRunsSection,
   formatDuration,
   formatMetric,
   relativeTime,
   RunsView
-} from '../components/RunsView';
-import { IRunRef, RunsModel } from '../runsModel';
+} from '../runs/RunsView';
+import { IRunRef, RunsModel } from '../runs/model';
 import {
   FakeServer,
   group,

@@ -4,10 +4,10 @@ import { act } from 'react';
 import { createRoot, Root } from 'react-dom/client';
 
 import { hookOutputBody } from '../commands';
-import { diffLineClass } from '../components/DiffPreview';
-import { SnapshotView, truncateLines } from '../components/SnapshotView';
-import { ReproModel } from '../model';
-import { SnapshotModel } from '../snapshotModel';
+import { diffLineClass } from '../common/DiffPreview';
+import { SnapshotView, truncateLines } from '../commit/SnapshotView';
+import { ReproModel } from '../status/model';
+import { SnapshotModel } from '../commit/model';
 import {
   changesReply,
   DIFF_TEXT,
@@ -189,7 +189,7 @@ describe('SnapshotView', () => {
 
   it('shows the hook output as preformatted text', async () => {
     await render();
-    const { ReproRequestError } = await import('../api');
+    const { ReproRequestError } = await import('../common/api');
     server.handlers.snapshot = () => {
       throw new ReproRequestError('hook failed', 422, 'hook-rejected', {
         output: `${HOSTILE}\nline 2`

@@ -3,9 +3,9 @@ import * as React from 'react';
 import { act } from 'react';
 import { createRoot, Root } from 'react-dom/client';
 
-import { Requester } from '../api';
-import { StatusView } from '../components/StatusView';
-import { ReproModel } from '../model';
+import { Requester } from '../common/api';
+import { StatusView } from '../status/StatusView';
+import { ReproModel } from '../status/model';
 import { IStatusReply } from '../tokens';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';

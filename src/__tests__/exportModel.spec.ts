@@ -1,4 +1,4 @@
-import { ReproRequestError } from '../api';
+import { ReproRequestError } from '../common/api';
 import {
   compressNumbers,
   countTagged,
@@ -15,7 +15,7 @@ import {
   resolveModule,
   selectedCellsSelector,
   withSettings
-} from '../exportModel';
+} from '../export/model';
 import { FakeServer, flush } from './snapshotFakes';
 
 const NB = 'proj/nb/train.ipynb';

@@ -1,5 +1,5 @@
-import { ReproRequestError, Requester } from '../api';
-import { ReproModel } from '../model';
+import { ReproRequestError, Requester } from '../common/api';
+import { ReproModel } from '../status/model';
 import { IStatusReply, StatusState } from '../tokens';
 
 function reply(overrides: Partial<IStatusReply> = {}): IStatusReply {

@@ -1,5 +1,5 @@
-import { Requester } from '../api';
-import { IRun, IRunGroup, IRunsReply } from '../runsModel';
+import { Requester } from '../common/api';
+import { IRun, IRunGroup, IRunsReply } from '../runs/model';
 
 /**
  * A requester whose answers the test releases one by one.

@@ -1,7 +1,7 @@
 import { Signal } from '@lumino/signaling';
 
-import { ReproRequestError } from '../api';
-import { commitOf, openNotebookAt, RunsModel, RunsState } from '../runsModel';
+import { ReproRequestError } from '../common/api';
+import { commitOf, openNotebookAt, RunsModel, RunsState } from '../runs/model';
 import { IReproModel } from '../tokens';
 import {
   FakeServer,

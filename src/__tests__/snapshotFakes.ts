@@ -3,8 +3,8 @@
  * a handler the test sets; every call is recorded. Handlers may return a
  * promise the test resolves later.
  */
-import { ReproRequestError, Requester } from '../api';
-import { IChangedFile, IChangesReply, ISnapshotReply } from '../snapshotModel';
+import { ReproRequestError, Requester } from '../common/api';
+import { IChangedFile, IChangesReply, ISnapshotReply } from '../commit/model';
 import { IStatusReply } from '../tokens';
 
 export type Handler = (query: URLSearchParams, body: any) => unknown;

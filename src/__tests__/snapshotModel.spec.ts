@@ -1,6 +1,6 @@
-import { ReproRequestError } from '../api';
-import { ReproModel } from '../model';
-import { SnapshotModel, SnapshotState } from '../snapshotModel';
+import { ReproRequestError } from '../common/api';
+import { ReproModel } from '../status/model';
+import { SnapshotModel, SnapshotState } from '../commit/model';
 import {
   changesReply,
   DIFF_TEXT,

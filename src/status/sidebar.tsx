@@ -5,9 +5,9 @@ import { Message } from '@lumino/messaging';
 import { AccordionPanel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
-import { StatusView } from './components/StatusView';
-import { reproIcon } from './icons';
-import { IReproModel } from './tokens';
+import { StatusView } from './StatusView';
+import { reproIcon } from '../common/icons';
+import { IReproModel } from '../tokens';
 
 export const SIDEBAR_ID = 'jp-repro-sidebar';
 

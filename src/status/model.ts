@@ -1,8 +1,8 @@
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ReproRequestError, Requester } from './api';
-import { IReproModel, IStatusReply, StatusState } from './tokens';
+import { ReproRequestError, Requester } from '../common/api';
+import { IReproModel, IStatusReply, StatusState } from '../tokens';
 
 /**
  * Options to build a {@link ReproModel}.

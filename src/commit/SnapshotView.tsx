@@ -2,7 +2,7 @@ import { Notification, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { ExportTargets } from '../exportModel';
+import { ExportTargets } from '../export/model';
 import {
   Classification,
   COMMIT_TYPES,
@@ -10,8 +10,8 @@ import {
   GuardrailAction,
   IChangedFile,
   SnapshotModel
-} from '../snapshotModel';
-import { DiffPreview } from './DiffPreview';
+} from './model';
+import { DiffPreview } from '../common/DiffPreview';
 
 export interface ISnapshotViewProps {
   model: SnapshotModel;

@@ -2,8 +2,8 @@ import { Dialog, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { ExportModel, ExportSelection, IExportReply } from '../exportModel';
-import { DiffPreview } from './DiffPreview';
+import { ExportModel, ExportSelection, IExportReply } from './model';
+import { DiffPreview } from '../common/DiffPreview';
 
 export interface IExportViewProps {
   model: ExportModel;

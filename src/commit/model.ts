@@ -6,8 +6,8 @@ import {
   ReproRequestError,
   Requester,
   toRequestFailure
-} from './api';
-import { IReproModel, IStatusReply } from './tokens';
+} from '../common/api';
+import { IReproModel, IStatusReply } from '../tokens';
 
 /**
  * Conventional-commit types the server accepts.

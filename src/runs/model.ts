@@ -2,8 +2,8 @@ import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ReproRequestError, Requester } from './api';
-import { IReproModel } from './tokens';
+import { ReproRequestError, Requester } from '../common/api';
+import { IReproModel } from '../tokens';
 
 /**
  * Where the runs section stands.

@@ -1,7 +1,7 @@
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import reproSvg from '../style/icons/repro.svg';
-import snapshotSvg from '../style/icons/snapshot.svg';
+import reproSvg from '../../style/icons/repro.svg';
+import snapshotSvg from '../../style/icons/snapshot.svg';
 
 export const reproIcon = new LabIcon({
   name: 'jupyterlab-repro:icon',

@@ -3,4 +3,4 @@
 // derived from it at build time).
 declare const require: (id: string) => { version: string };
 
-export const VERSION: string = require('../package.json').version;
+export const VERSION: string = require('../../package.json').version;

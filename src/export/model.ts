@@ -1,7 +1,7 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IRequestFailure, Requester, toRequestFailure } from './api';
+import { IRequestFailure, Requester, toRequestFailure } from '../common/api';
 
 /** The tag that marks cells for export (the server's default selection). */
 export const EXPORT_TAG = 'export';

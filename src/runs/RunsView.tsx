@@ -10,7 +10,7 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IRun, IRunGroup, IRunRef, RunsModel, RunStatus } from '../runsModel';
+import { IRun, IRunGroup, IRunRef, RunsModel, RunStatus } from './model';
 
 /**
  * Opens the notebook as it was for a run; a returned promise that rejects
