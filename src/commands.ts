@@ -406,7 +406,8 @@ export function addExportCommands(
             ? 'selected'
             : (args['selection'] as ExportSelection | undefined),
         saveFirst,
-        remember
+        remember,
+        trans
       });
       const dialog = new ExportDialog({
         model,

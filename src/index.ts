@@ -3,7 +3,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import {
   IDefaultFileBrowser,
@@ -62,8 +62,8 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     browserFactory: IFileBrowserFactory | null
   ): IReproModel => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_repro');
-    const requester = makeRequester(app.serviceManager.serverSettings);
-    const model = new ReproModel({ requester, version: VERSION });
+    const requester = makeRequester(app.serviceManager.serverSettings, trans);
+    const model = new ReproModel({ requester, version: VERSION, trans });
     const contents = app.serviceManager.contents;
 
     // The open document at a server path: through the document manager
@@ -87,9 +87,17 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     const snapshot = new SnapshotModel({
       requester,
       repro: model,
+      trans,
       saveFirst,
       revert: async path => {
-        await contextOf(path)?.revert();
+        try {
+          await contextOf(path)?.revert();
+        } catch (error) {
+          Notification.warning(
+            trans.__('Cannot reload %1: %2', path, (error as Error).message),
+            { autoClose: 8000 }
+          );
+        }
       }
     });
     let followNotebook = true;
@@ -138,7 +146,7 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       3
     );
     // Runs of the followed notebook, grouped by commit (MLflow).
-    const runs = new RunsModel({ requester, repro: model });
+    const runs = new RunsModel({ requester, repro: model, trans });
     sidebar.addSection(
       createRunsSection(runs, trans, async ref => {
         const path = await openNotebookAt(requester, ref);

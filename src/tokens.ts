@@ -89,3 +89,13 @@ export const IReproModel = new Token<IReproModel>(
   'jupyterlab-repro:IReproModel',
   'The Repro sidebar model: repository status of the followed notebook or folder.'
 );
+
+/**
+ * The module each open notebook remembers for "Re-export" (server paths);
+ * the export feature keeps it, the snapshot section shows it.
+ */
+export interface IExportTargets extends IDisposable {
+  /** The remembered module of the notebook at `path`, as a server path. */
+  get(path: string | null): string | null;
+  readonly changed: ISignal<IExportTargets, void>;
+}

@@ -2,6 +2,7 @@ import { Notification, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { useSignal } from '../common/useSignal';
 import { ExportTargets } from '../export/model';
 import {
   Classification,
@@ -37,14 +38,7 @@ export interface IReexportProps {
  */
 export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
   const { model, trans } = props;
-  const [, setTick] = React.useState(0);
-  React.useEffect(() => {
-    const onChange = () => setTick(tick => tick + 1);
-    model.stateChanged.connect(onChange);
-    return () => {
-      model.stateChanged.disconnect(onChange);
-    };
-  }, [model]);
+  useSignal(model.stateChanged);
 
   const state = model.state;
   return (
@@ -117,14 +111,7 @@ function Reexport(
   }
 ): JSX.Element | null {
   const { targets, notebook, trans } = props;
-  const [, setTick] = React.useState(0);
-  React.useEffect(() => {
-    const onChange = () => setTick(tick => tick + 1);
-    targets.changed.connect(onChange);
-    return () => {
-      targets.changed.disconnect(onChange);
-    };
-  }, [targets]);
+  useSignal(targets.changed);
   const target = targets.get(notebook);
   if (target === null) {
     return null;

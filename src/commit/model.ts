@@ -1,3 +1,4 @@
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -7,6 +8,7 @@ import {
   Requester,
   toRequestFailure
 } from '../common/api';
+import { Task } from '../common/task';
 import { IReproModel, IStatusReply } from '../tokens';
 
 /**
@@ -149,10 +151,15 @@ export interface ISnapshotModelOptions {
   repro: IReproModel;
   /** Save the open document at this server path if it has unsaved changes. */
   saveFirst?: (path: string) => Promise<void>;
-  /** Reload the open document at this server path from disk. */
+  /**
+   * Reload the open document at this server path from disk. It reports its
+   * own failures: a rejection is ignored so the snapshot still completes.
+   */
   revert?: (path: string) => Promise<void>;
   /** Milliseconds to wait before reloading after a status change (400). */
   debounce?: number;
+  /** Translates the messages the model writes itself. */
+  trans?: TranslationBundle;
 }
 
 /**
@@ -166,17 +173,20 @@ export class SnapshotModel implements IDisposable {
     this._repro = options.repro;
     this._saveFirst = options.saveFirst ?? (async () => undefined);
     this._revert = options.revert ?? (async () => undefined);
-    this._debounce = options.debounce ?? 400;
+    this._trans = options.trans ?? nullTranslator.load('jupyterlab_repro');
+    this._load = new Task({ debounce: options.debounce ?? 400 });
+    this._load.changed.connect(this._emit, this);
+    this._action.changed.connect(this._emit, this);
     this._repro.stateChanged.connect(this._onReproChanged, this);
     this._onReproChanged();
   }
 
   get state(): SnapshotState {
-    return this._busy ? 'busy' : this._state;
+    return this._action.busy ? 'busy' : this._state;
   }
 
   get busy(): boolean {
-    return this._busy;
+    return this._action.busy;
   }
 
   /** The followed notebook (server path), or null when a folder is followed. */
@@ -214,7 +224,7 @@ export class SnapshotModel implements IDisposable {
 
   /** The last failed snapshot or guardrail fix; cleared by the next try. */
   get error(): ISnapshotError | null {
-    return this._error;
+    return this._action.error;
   }
 
   get lastResult(): ISnapshotReply | null {
@@ -360,71 +370,63 @@ export class SnapshotModel implements IDisposable {
    * superseded requests are dropped.
    */
   async reload(): Promise<void> {
-    this._clearTimer();
     if (this._isDisposed || !this._repositoryKnown()) {
+      this._load.invalidate();
       return;
     }
-    const request = ++this._sequence;
     const path = this._path;
     const notebook = this.notebookPath;
     if (this._changes === null) {
       this._state = 'loading';
-      this._stateChanged.emit();
     }
-    try {
-      const changes = await this._requester<IChangesReply>(
-        `changes?path=${encodeURIComponent(path)}`
-      );
-      if (request !== this._sequence) {
-        return;
-      }
-      let diff: IDiffReply | null = null;
-      let diffError: string | null = null;
-      const entry = changes.files.find(f => f.server_path === notebook);
-      if (notebook && entry) {
-        if (entry.classification === 'invalid') {
-          diffError = entry.error ?? 'The notebook cannot be read.';
-        } else if (entry.classification === 'source') {
-          try {
-            diff = await this._requester<IDiffReply>(
-              `diff?path=${encodeURIComponent(notebook)}`
-            );
-          } catch (error) {
-            diffError = toRequestFailure(error).message;
-          }
-          if (request !== this._sequence) {
-            return;
+    await this._load.load(
+      async isCurrent => {
+        const changes = await this._requester<IChangesReply>(
+          `changes?path=${encodeURIComponent(path)}`
+        );
+        let diff: IDiffReply | null = null;
+        let diffError: string | null = null;
+        const entry = changes.files.find(f => f.server_path === notebook);
+        if (notebook && entry && isCurrent()) {
+          if (entry.classification === 'invalid') {
+            diffError =
+              entry.error ?? this._trans.__('The notebook cannot be read.');
+          } else if (entry.classification === 'source') {
+            try {
+              diff = await this._requester<IDiffReply>(
+                `diff?path=${encodeURIComponent(notebook)}`
+              );
+            } catch (error) {
+              diffError = toRequestFailure(error).message;
+            }
           }
         }
-      }
-      this._changes = changes;
-      this._diff = diff;
-      this._diffError = diffError;
-      this._loadError = null;
-      this._state = 'ready';
-      this._pruneTicks();
-    } catch (error) {
-      if (request !== this._sequence) {
-        return;
-      }
-      this._changes = null;
-      this._diff = null;
-      this._diffError = null;
-      if (
-        error instanceof ReproRequestError &&
-        error.reason === 'not-a-repository'
-      ) {
-        this._state = 'not-repository';
+        return { changes, diff, diffError };
+      },
+      ({ changes, diff, diffError }) => {
+        this._changes = changes;
+        this._diff = diff;
+        this._diffError = diffError;
         this._loadError = null;
-      } else {
-        this._state = 'error';
-        this._loadError = toRequestFailure(error).message;
+        this._state = 'ready';
+        this._pruneTicks();
+      },
+      error => {
+        this._changes = null;
+        this._diff = null;
+        this._diffError = null;
+        if (
+          error instanceof ReproRequestError &&
+          error.reason === 'not-a-repository'
+        ) {
+          this._state = 'not-repository';
+          this._loadError = null;
+        } else {
+          this._state = 'error';
+          this._loadError = toRequestFailure(error).message;
+        }
       }
-    } finally {
-      if (request === this._sequence && !this._isDisposed) {
-        this._stateChanged.emit();
-      }
-    }
+    );
   }
 
   /**
@@ -435,14 +437,14 @@ export class SnapshotModel implements IDisposable {
   async snapshot(): Promise<ISnapshotReply> {
     const notebook = this.notebookPath;
     if (notebook === null) {
-      throw new Error('Open a notebook to snapshot it.');
+      throw new Error(this._trans.__('Open a notebook to snapshot it.'));
     }
     const message = this._message.trim();
     if (message === '') {
-      throw new Error('Write a commit message first.');
+      throw new Error(this._trans.__('Write a commit message first.'));
     }
-    if (this._busy) {
-      throw new Error('A snapshot is already running.');
+    if (this._action.busy) {
+      throw new Error(this._trans.__('A snapshot is already running.'));
     }
     const files = this.files
       .filter(f => this._ticked.has(f.path) && this.isTickable(f))
@@ -466,10 +468,7 @@ export class SnapshotModel implements IDisposable {
     }
     const root = this._changes?.root ?? null;
 
-    this._busy = true;
-    this._error = null;
-    this._stateChanged.emit();
-    try {
+    return this._action.run(async () => {
       for (const path of [notebook, ...files]) {
         await this._saveFirst(path);
       }
@@ -490,25 +489,13 @@ export class SnapshotModel implements IDisposable {
       if (request.clear_outputs && root !== null) {
         for (const rel of reply.working_copy_cleared ?? []) {
           const path = root === '' ? rel : `${root}/${rel}`;
-          try {
-            await this._revert(path);
-          } catch (error) {
-            console.warn(`jupyterlab-repro: cannot reload ${path}`, error);
-          }
+          await this._revert(path).catch(() => undefined);
         }
       }
       await this._repro.refresh();
       await this.reload();
       return reply;
-    } catch (error) {
-      this._error = toSnapshotError(error);
-      throw error;
-    } finally {
-      this._busy = false;
-      if (!this._isDisposed) {
-        this._stateChanged.emit();
-      }
-    }
+    });
   }
 
   /**
@@ -519,33 +506,23 @@ export class SnapshotModel implements IDisposable {
     file: IChangedFile,
     action: GuardrailAction
   ): Promise<void> {
-    if (!file.violation || this._busy) {
+    const violation = file.violation;
+    if (!violation || this._action.busy) {
       return;
     }
-    this._busy = true;
-    this._error = null;
-    this._stateChanged.emit();
-    try {
+    await this._action.run(async () => {
       await this._requester('guardrails/fix', {
         method: 'POST',
         body: JSON.stringify({
           path: this._path,
           action,
-          rules: [file.violation.rule]
+          rules: [violation.rule]
         })
       });
       this._autoTick.add(action === 'lfs' ? '.gitattributes' : '.gitignore');
       await this._repro.refresh();
       await this.reload();
-    } catch (error) {
-      this._error = toSnapshotError(error);
-      throw error;
-    } finally {
-      this._busy = false;
-      if (!this._isDisposed) {
-        this._stateChanged.emit();
-      }
-    }
+    });
   }
 
   dispose(): void {
@@ -553,23 +530,26 @@ export class SnapshotModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    this._clearTimer();
-    this._sequence++;
+    this._load.dispose();
+    this._action.dispose();
     this._repro.stateChanged.disconnect(this._onReproChanged, this);
     Signal.clearData(this);
+  }
+
+  private _emit(): void {
+    this._stateChanged.emit();
   }
 
   private _onReproChanged(): void {
     const repro = this._repro;
     if (repro.path !== this._path) {
       this._path = repro.path;
-      this._sequence++;
-      this._clearTimer();
+      this._load.invalidate();
+      this._action.clearError();
       this._changes = null;
       this._diff = null;
       this._diffError = null;
       this._loadError = null;
-      this._error = null;
       this._lastResult = null;
       this._ticked.clear();
       this._state = 'idle';
@@ -578,8 +558,7 @@ export class SnapshotModel implements IDisposable {
     }
     if (repro.state === 'not-repository') {
       if (this._state !== 'not-repository') {
-        this._sequence++;
-        this._clearTimer();
+        this._load.invalidate();
         this._changes = null;
         this._diff = null;
         this._state = 'not-repository';
@@ -589,8 +568,7 @@ export class SnapshotModel implements IDisposable {
     }
     if (!this._repositoryKnown()) {
       if (repro.state !== 'loading' && this._state !== 'idle') {
-        this._sequence++;
-        this._clearTimer();
+        this._load.invalidate();
         this._changes = null;
         this._diff = null;
         this._state = 'idle';
@@ -611,26 +589,11 @@ export class SnapshotModel implements IDisposable {
   }
 
   private _schedule(): void {
-    this._clearTimer();
     if (this._changes === null && this._state !== 'loading') {
       this._state = 'loading';
       this._stateChanged.emit();
     }
-    if (this._debounce <= 0) {
-      void this.reload();
-      return;
-    }
-    this._timer = setTimeout(() => {
-      this._timer = null;
-      void this.reload();
-    }, this._debounce);
-  }
-
-  private _clearTimer(): void {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-    }
+    this._load.schedule(() => void this.reload());
   }
 
   private _pruneTicks(): void {
@@ -654,18 +617,18 @@ export class SnapshotModel implements IDisposable {
   private _repro: IReproModel;
   private _saveFirst: (path: string) => Promise<void>;
   private _revert: (path: string) => Promise<void>;
-  private _debounce: number;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _trans: TranslationBundle;
+  /** Reading the changes and the diff (debounced after status changes). */
+  private _load: Task;
+  /** Snapshot and guardrail fixes: one at a time, their failure kept. */
+  private _action = new Task<ISnapshotError>({ toFailure: toSnapshotError });
   private _path = '\0';
   private _seenStatus: IStatusReply | null = null;
-  private _sequence = 0;
   private _state: SnapshotState = 'idle';
-  private _busy = false;
   private _changes: IChangesReply | null = null;
   private _diff: IDiffReply | null = null;
   private _diffError: string | null = null;
   private _loadError: string | null = null;
-  private _error: ISnapshotError | null = null;
   private _lastResult: ISnapshotReply | null = null;
   private _message = '';
   private _defaultType: CommitType = 'exp';

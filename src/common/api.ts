@@ -1,5 +1,8 @@
+// The only HTTP door to the server extension: every request of every
+// feature goes through a Requester made here.
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
 /**
  * A request to the server extension; tests pass their own.
@@ -57,7 +60,8 @@ export function toRequestFailure(error: unknown): IRequestFailure {
  * and status 0 when the server cannot be reached.
  */
 export function makeRequester(
-  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings(),
+  trans: TranslationBundle = nullTranslator.load('jupyterlab_repro')
 ): Requester {
   return async <T>(endpoint: string, init: RequestInit = {}): Promise<T> => {
     const url = URLExt.join(settings.baseUrl, 'jupyterlab-repro', endpoint);
@@ -66,7 +70,10 @@ export function makeRequester(
       response = await ServerConnection.makeRequest(url, init, settings);
     } catch (error) {
       throw new ReproRequestError(
-        `Cannot reach the Jupyter server: ${(error as Error).message}`,
+        trans.__(
+          'Cannot reach the Jupyter server: %1',
+          (error as Error).message
+        ),
         0
       );
     }

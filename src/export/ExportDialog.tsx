@@ -2,6 +2,7 @@ import { Dialog, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { useSignal } from '../common/useSignal';
 import { ExportModel, ExportSelection, IExportReply } from './model';
 import { DiffPreview } from '../common/DiffPreview';
 
@@ -19,15 +20,8 @@ export interface IExportViewProps {
  */
 export function ExportView(props: IExportViewProps): JSX.Element {
   const { model, trans } = props;
-  const [, setTick] = React.useState(0);
   const [tab, setTab] = React.useState<'module' | 'diff'>('module');
-  React.useEffect(() => {
-    const onChange = () => setTick(tick => tick + 1);
-    model.stateChanged.connect(onChange);
-    return () => {
-      model.stateChanged.disconnect(onChange);
-    };
-  }, [model]);
+  useSignal(model.stateChanged);
 
   const busy = model.busy;
   const choices: { value: ExportSelection; label: string; title: string }[] = [

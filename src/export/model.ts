@@ -1,7 +1,15 @@
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IRequestFailure, Requester, toRequestFailure } from '../common/api';
+import {
+  IRequestFailure,
+  ReproRequestError,
+  Requester,
+  toRequestFailure
+} from '../common/api';
+import { Task } from '../common/task';
+import { IExportTargets } from '../tokens';
 
 /** The tag that marks cells for export (the server's default selection). */
 export const EXPORT_TAG = 'export';
@@ -287,6 +295,8 @@ export interface IExportModelOptions {
   remember?: (path: string, settings: IExportSettings) => Promise<void>;
   /** Milliseconds between the last change and the preview request (300). */
   debounce?: number;
+  /** Translates the messages the model writes itself. */
+  trans?: TranslationBundle;
 }
 
 /**
@@ -299,7 +309,10 @@ export class ExportModel implements IDisposable {
     this._notebook = options.notebook;
     this._saveFirst = options.saveFirst ?? (async () => undefined);
     this._remember = options.remember ?? (async () => undefined);
-    this._debounce = options.debounce ?? 300;
+    this._trans = options.trans ?? nullTranslator.load('jupyterlab_repro');
+    this._previewTask = new Task({ debounce: options.debounce ?? 300 });
+    this._previewTask.changed.connect(this._emit, this);
+    this._exportTask.changed.connect(this._emit, this);
     this._selectedSelector = selectedCellsSelector(options.notebook.cells);
     this._taggedCount = countTagged(options.notebook.cells);
 
@@ -375,20 +388,21 @@ export class ExportModel implements IDisposable {
 
   /** Why the preview failed (e.g. a cell is not Python). */
   get previewError(): IExportError | null {
-    return this._previewError;
+    return this._previewTask.error;
   }
 
+  /** A preview is scheduled or on its way. */
   get previewLoading(): boolean {
-    return this._previewLoading;
+    return this._previewTask.pending;
   }
 
   /** Why the last export failed; cleared by the next change or try. */
   get error(): IExportError | null {
-    return this._error;
+    return this._exportTask.error;
   }
 
   get busy(): boolean {
-    return this._busy;
+    return this._exportTask.busy;
   }
 
   get lastResult(): IExportReply | null {
@@ -406,10 +420,10 @@ export class ExportModel implements IDisposable {
    */
   get canExport(): boolean {
     return (
-      !this._busy &&
-      !this._previewLoading &&
+      !this.busy &&
+      !this.previewLoading &&
       this._preview !== null &&
-      this._previewError === null &&
+      this.previewError === null &&
       this._output.trim() !== '' &&
       (!this._preview.foreign || this._force)
     );
@@ -454,7 +468,7 @@ export class ExportModel implements IDisposable {
 
   setForce(force: boolean): void {
     this._force = force;
-    this._error = null;
+    this._exportTask.clearError();
     this._stateChanged.emit();
   }
 
@@ -477,17 +491,12 @@ export class ExportModel implements IDisposable {
 
   /**
    * Save the notebook if needed, then preview (the dialog calls this once
-   * it opens; later changes preview after the debounce).
+   * it opens; later changes preview after the debounce). A failed save is
+   * shown as the preview's error.
    */
   async start(): Promise<void> {
-    try {
-      await this._saveFirst(this._notebook.path);
-    } catch (error) {
-      this._previewError = toExportError(error);
-      this._stateChanged.emit();
-      return;
-    }
-    await this.refreshPreview();
+    const path = this._notebook.path;
+    await this._runPreview(() => this._saveFirst(path));
   }
 
   /**
@@ -495,39 +504,7 @@ export class ExportModel implements IDisposable {
    * dropped.
    */
   async refreshPreview(): Promise<void> {
-    this._clearTimer();
-    if (this._isDisposed) {
-      return;
-    }
-    const sequence = ++this._sequence;
-    const request = this.request(true);
-    this._previewLoading = true;
-    this._stateChanged.emit();
-    let preview: IExportReply | null = null;
-    let error: IExportError | null = null;
-    if (request.output === '') {
-      error = {
-        message: 'Choose the module file to write.',
-        reason: 'invalid-request',
-        status: 0
-      };
-    } else {
-      try {
-        preview = await this._requester<IExportReply>('export', {
-          method: 'POST',
-          body: JSON.stringify(request)
-        });
-      } catch (caught) {
-        error = toExportError(caught);
-      }
-    }
-    if (sequence !== this._sequence || this._isDisposed) {
-      return;
-    }
-    this._preview = preview;
-    this._previewError = error;
-    this._previewLoading = false;
-    this._stateChanged.emit();
+    await this._runPreview();
   }
 
   /**
@@ -536,35 +513,28 @@ export class ExportModel implements IDisposable {
    * keeps it for the view.
    */
   async export(): Promise<IExportReply> {
-    if (this._busy) {
-      throw new Error('An export is already running.');
+    if (this.busy) {
+      throw new Error(this._trans.__('An export is already running.'));
     }
     const request = this.request(false);
-    this._busy = true;
-    this._error = null;
-    this._stateChanged.emit();
-    try {
-      await this._saveFirst(request.path);
-      const reply = await this._requester<IExportReply>('export', {
-        method: 'POST',
-        body: JSON.stringify(request)
-      });
-      this._lastResult = reply;
-      await this._remember(request.path, reply.settings);
-      return reply;
-    } catch (caught) {
-      this._error = toExportError(caught);
-      if (this._error.reason === 'foreign-file') {
-        // The file appeared since the preview: show the overwrite choice.
-        void this.refreshPreview();
+    return this._exportTask.run(async () => {
+      try {
+        await this._saveFirst(request.path);
+        const reply = await this._requester<IExportReply>('export', {
+          method: 'POST',
+          body: JSON.stringify(request)
+        });
+        this._lastResult = reply;
+        await this._remember(request.path, reply.settings);
+        return reply;
+      } catch (caught) {
+        if (toExportError(caught).reason === 'foreign-file') {
+          // The file appeared since the preview: show the overwrite choice.
+          void this.refreshPreview();
+        }
+        throw caught;
       }
-      throw caught;
-    } finally {
-      this._busy = false;
-      if (!this._isDisposed) {
-        this._stateChanged.emit();
-      }
-    }
+    });
   }
 
   dispose(): void {
@@ -572,43 +542,64 @@ export class ExportModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    this._clearTimer();
-    this._sequence++;
+    this._previewTask.dispose();
+    this._exportTask.dispose();
     Signal.clearData(this);
   }
 
-  private _changed(): void {
-    this._error = null;
-    this._preview = null;
-    this._previewError = null;
-    this._previewLoading = true;
-    this._sequence++;
-    this._stateChanged.emit();
-    this._clearTimer();
-    if (this._debounce <= 0) {
-      void this.refreshPreview();
+  private async _runPreview(before?: () => Promise<void>): Promise<void> {
+    if (this._isDisposed) {
       return;
     }
-    this._timer = setTimeout(() => {
-      this._timer = null;
-      void this.refreshPreview();
-    }, this._debounce);
+    const request = this.request(true);
+    await this._previewTask.load(
+      async () => {
+        if (before) {
+          await before();
+        }
+        if (request.output === '') {
+          throw new ReproRequestError(
+            this._trans.__('Choose the module file to write.'),
+            0,
+            'invalid-request'
+          );
+        }
+        return this._requester<IExportReply>('export', {
+          method: 'POST',
+          body: JSON.stringify(request)
+        });
+      },
+      preview => {
+        this._preview = preview;
+      },
+      () => {
+        this._preview = null;
+      }
+    );
   }
 
-  private _clearTimer(): void {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-    }
+  /** A choice changed: the preview is outdated, a new one is scheduled. */
+  private _changed(): void {
+    this._exportTask.clearError();
+    this._preview = null;
+    this._previewTask.invalidate();
+    this._previewTask.schedule(() => void this.refreshPreview());
+    this._stateChanged.emit();
+  }
+
+  private _emit(): void {
+    this._stateChanged.emit();
   }
 
   private _requester: Requester;
   private _notebook: INotebookInfo;
   private _saveFirst: (path: string) => Promise<void>;
   private _remember: (path: string, settings: IExportSettings) => Promise<void>;
-  private _debounce: number;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
-  private _sequence = 0;
+  private _trans: TranslationBundle;
+  /** Dry runs: debounced after a change, superseded replies dropped. */
+  private _previewTask: Task;
+  /** The write; its failure is {@link error}. */
+  private _exportTask = new Task();
   private _selection: ExportSelection;
   private _selectedSelector: string | null;
   private _rememberedSelector: string | null = null;
@@ -616,10 +607,6 @@ export class ExportModel implements IDisposable {
   private _output: string;
   private _force = false;
   private _preview: IExportReply | null = null;
-  private _previewError: IExportError | null = null;
-  private _previewLoading = false;
-  private _error: IExportError | null = null;
-  private _busy = false;
   private _lastResult: IExportReply | null = null;
   private _isDisposed = false;
   private _stateChanged = new Signal<ExportModel, void>(this);
@@ -630,7 +617,7 @@ export class ExportModel implements IDisposable {
  * "Re-export" action. The app keeps it up to date from the notebooks'
  * metadata; views listen to {@link changed}.
  */
-export class ExportTargets implements IDisposable {
+export class ExportTargets implements IExportTargets {
   /** The remembered module of the notebook at `path`, as a server path. */
   get(path: string | null): string | null {
     return path === null ? null : (this._targets.get(path) ?? null);

@@ -10,6 +10,7 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { useSignal } from '../common/useSignal';
 import { IRun, IRunGroup, IRunRef, RunsModel, RunStatus } from './model';
 
 /**
@@ -33,16 +34,9 @@ export interface IRunsViewProps {
  */
 export function RunsView(props: IRunsViewProps): JSX.Element {
   const { model, trans } = props;
-  const [, setTick] = React.useState(0);
   const [openError, setOpenError] = React.useState<string | null>(null);
   const [opening, setOpening] = React.useState(false);
-  React.useEffect(() => {
-    const onChange = () => setTick(tick => tick + 1);
-    model.stateChanged.connect(onChange);
-    return () => {
-      model.stateChanged.disconnect(onChange);
-    };
-  }, [model]);
+  useSignal(model.stateChanged);
   React.useEffect(() => setOpenError(null), [model.path]);
 
   const open = async (ref: IRunRef) => {

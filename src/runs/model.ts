@@ -1,8 +1,10 @@
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ReproRequestError, Requester } from '../common/api';
+import { Task } from '../common/task';
 import { IReproModel } from '../tokens';
 
 /**
@@ -109,6 +111,8 @@ export interface IRunsModelOptions {
   idleInterval?: number;
   /** Start polling at once (default true; tests turn it off). */
   autoStart?: boolean;
+  /** Translates the messages the model writes itself. */
+  trans?: TranslationBundle;
 }
 
 /** Statuses that change soon, so the list is polled often. */
@@ -134,6 +138,8 @@ const AUTO_METRIC_COLUMNS = 3;
 export class RunsModel implements IDisposable {
   constructor(options: IRunsModelOptions) {
     this._requester = options.requester;
+    this._trans = options.trans ?? nullTranslator.load('jupyterlab_repro');
+    this._task.changed.connect(this._onTaskChanged, this);
     this._configuredColumns = cleanColumns(options.metricColumns ?? []);
     this._pageSize = Math.min(MAX_PAGE, Math.max(1, options.pageSize ?? 50));
     this._activeInterval = seconds(options.activeInterval ?? 5);
@@ -209,7 +215,7 @@ export class RunsModel implements IDisposable {
   }
 
   get busy(): boolean {
-    return this._pending > 0;
+    return this._task.busy;
   }
 
   get filter(): string {
@@ -268,7 +274,7 @@ export class RunsModel implements IDisposable {
       return;
     }
     this._path = next;
-    this._sequence++;
+    this._task.invalidate();
     this._groups = [];
     this._nextPageToken = null;
     this._tracking = null;
@@ -308,12 +314,10 @@ export class RunsModel implements IDisposable {
       return;
     }
     const count = Math.min(MAX_PAGE, Math.max(this._pageSize, this.runCount));
-    const request = ++this._sequence;
-    const path = this._path;
     if (this._state !== 'ready' && this._state !== 'empty') {
       this._state = 'loading';
     }
-    await this._request(request, path, count, null, reply => {
+    await this._request(this._path, count, null, reply => {
       this._groups = reply.groups.map(copyGroup);
     });
   }
@@ -329,8 +333,7 @@ export class RunsModel implements IDisposable {
     if (this.busy) {
       return;
     }
-    const request = ++this._sequence;
-    await this._request(request, this._path, this._pageSize, token, reply => {
+    await this._request(this._path, this._pageSize, token, reply => {
       this._groups = mergeGroups(this._groups, reply.groups);
     });
   }
@@ -341,6 +344,7 @@ export class RunsModel implements IDisposable {
     }
     this._isDisposed = true;
     this._poll.dispose();
+    this._task.dispose();
     if (this._repro) {
       this._repro.stateChanged.disconnect(this._followRepro, this);
     }
@@ -348,7 +352,6 @@ export class RunsModel implements IDisposable {
   }
 
   private async _request(
-    request: number,
     path: string,
     count: number,
     token: string | null,
@@ -358,34 +361,30 @@ export class RunsModel implements IDisposable {
     if (token !== null) {
       query += `&page_token=${encodeURIComponent(token)}`;
     }
-    this._pending++;
-    this._stateChanged.emit();
-    try {
-      const reply = await this._requester<IRunsReply>(query);
-      if (request === this._sequence && !this._isDisposed) {
+    await this._task.load(
+      () => this._requester<IRunsReply>(query),
+      reply => {
         apply(reply);
         this._tracking = reply.tracking ?? null;
         this._nextPageToken = reply.next_page_token || null;
         this._message = null;
         this._state = this._groups.length > 0 ? 'ready' : 'empty';
-      }
-    } catch (error) {
-      if (request === this._sequence && !this._isDisposed) {
-        this._applyError(error);
-      }
-    } finally {
-      this._pending--;
-      if (!this._isDisposed) {
-        this._updateFrequency();
-        this._stateChanged.emit();
-      }
-    }
+      },
+      error => this._applyError(error)
+    );
+  }
+
+  private _onTaskChanged(): void {
+    this._updateFrequency();
+    this._stateChanged.emit();
   }
 
   private _applyError(error: unknown): void {
     const status = error instanceof ReproRequestError ? error.status : -1;
     const message =
-      error instanceof Error ? error.message : 'Unknown error reading runs.';
+      error instanceof Error
+        ? error.message
+        : this._trans.__('Unknown error reading runs.');
     if (status === 503) {
       // Keep what was loaded: the store may come back on the next refresh.
       this._state = 'unavailable';
@@ -430,6 +429,9 @@ export class RunsModel implements IDisposable {
   }
 
   private _requester: Requester;
+  private _trans: TranslationBundle;
+  /** Page reads: a reply for a notebook no longer followed is dropped. */
+  private _task = new Task();
   private _repro: IReproModel | null;
   private _configuredColumns: string[];
   private _pageSize: number;
@@ -443,8 +445,6 @@ export class RunsModel implements IDisposable {
   private _nextPageToken: string | null = null;
   private _message: string | null = null;
   private _filter = '';
-  private _sequence = 0;
-  private _pending = 0;
   private _isDisposed = false;
   private _stateChanged = new Signal<RunsModel, void>(this);
 }
@@ -464,14 +464,27 @@ export function commitOf(ref: IRunRef): string | null {
  * Throws {@link ReproRequestError}; when the server has no such route the
  * message says the feature is not available in this version.
  */
-export async function openNotebookAt(
+export function openNotebookAt(
   requester: Requester,
-  ref: IRunRef
+  ref: IRunRef,
+  trans?: TranslationBundle
 ): Promise<string> {
-  const commit = commitOf(ref);
+  return openNotebookAtCommit(requester, ref.path, commitOf(ref), trans);
+}
+
+/**
+ * {@link openNotebookAt} for a notebook (server path) and a commit; a null
+ * commit (the run recorded none) is refused without asking the server.
+ */
+export async function openNotebookAtCommit(
+  requester: Requester,
+  path: string,
+  commit: string | null,
+  trans: TranslationBundle = nullTranslator.load('jupyterlab_repro')
+): Promise<string> {
   if (commit === null) {
     throw new ReproRequestError(
-      'This run recorded no commit: its notebook cannot be restored.',
+      trans.__('This run recorded no commit: its notebook cannot be restored.'),
       400,
       'no-commit'
     );
@@ -480,7 +493,7 @@ export async function openNotebookAt(
   try {
     reply = await requester<{ path: string }>('runs/notebook', {
       method: 'POST',
-      body: JSON.stringify({ path: ref.path, commit })
+      body: JSON.stringify({ path, commit })
     });
   } catch (error) {
     if (
@@ -489,7 +502,9 @@ export async function openNotebookAt(
       error.reason === null
     ) {
       throw new ReproRequestError(
-        'Opening the notebook as it was for a run is not available in this version of the jupyterlab_repro server extension.',
+        trans.__(
+          'Opening the notebook as it was for a run is not available in this version of the jupyterlab_repro server extension.'
+        ),
         404,
         'not-available'
       );
@@ -498,7 +513,7 @@ export async function openNotebookAt(
   }
   if (!reply || typeof reply.path !== 'string' || reply.path === '') {
     throw new ReproRequestError(
-      'The server did not say where it wrote the notebook.',
+      trans.__('The server did not say where it wrote the notebook.'),
       500,
       'bad-reply'
     );

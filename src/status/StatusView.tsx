@@ -2,6 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { useSignal } from '../common/useSignal';
 import { IReproModel, IStatusReply } from '../tokens';
 
 export interface IStatusViewProps {
@@ -19,14 +20,7 @@ export interface IStatusViewProps {
  */
 export function StatusView(props: IStatusViewProps): JSX.Element {
   const { model, trans } = props;
-  const [, setTick] = React.useState(0);
-  React.useEffect(() => {
-    const onChange = () => setTick(tick => tick + 1);
-    model.stateChanged.connect(onChange);
-    return () => {
-      model.stateChanged.disconnect(onChange);
-    };
-  }, [model]);
+  useSignal(model.stateChanged);
 
   const { state, status } = model;
   const className = 'jp-Repro-Status' + (model.busy ? ' jp-mod-busy' : '');

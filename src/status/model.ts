@@ -1,7 +1,9 @@
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ReproRequestError, Requester } from '../common/api';
+import { Task } from '../common/task';
 import { IReproModel, IStatusReply, StatusState } from '../tokens';
 
 /**
@@ -16,6 +18,8 @@ export interface IReproModelOptions {
   refreshInterval?: number;
   /** Start polling at once (default true; tests turn it off). */
   autoStart?: boolean;
+  /** Translates the messages the model writes itself. */
+  trans?: TranslationBundle;
 }
 
 /**
@@ -26,6 +30,9 @@ export class ReproModel implements IReproModel {
   constructor(options: IReproModelOptions) {
     this._requester = options.requester;
     this._version = options.version;
+    this._trans = options.trans ?? nullTranslator.load('jupyterlab_repro');
+    this._reading.changed.connect(this._emit, this);
+    this._writing.changed.connect(this._emit, this);
     this._poll = new Poll({
       factory: () => this.refresh(),
       frequency: this._frequency(options.refreshInterval ?? 30),
@@ -55,7 +62,7 @@ export class ReproModel implements IReproModel {
   }
 
   get busy(): boolean {
-    return this._pending > 0;
+    return this._reading.busy || this._writing.busy;
   }
 
   get isDisposed(): boolean {
@@ -93,30 +100,18 @@ export class ReproModel implements IReproModel {
     if (this._isDisposed) {
       return;
     }
-    const request = ++this._sequence;
     const path = this._path;
-    this._pending++;
     if (this._status === null || this._status.path !== path) {
       this._state = 'loading';
     }
-    this._stateChanged.emit();
-    try {
-      const reply = await this._requester<IStatusReply>(
-        `status?path=${encodeURIComponent(path)}`
-      );
-      if (request === this._sequence) {
-        this._applyReply(reply);
-      }
-    } catch (error) {
-      if (request === this._sequence) {
-        this._applyError(error);
-      }
-    } finally {
-      this._pending--;
-      if (!this._isDisposed) {
-        this._stateChanged.emit();
-      }
-    }
+    await this._reading.load(
+      () =>
+        this._requester<IStatusReply>(
+          `status?path=${encodeURIComponent(path)}`
+        ),
+      reply => this._applyReply(reply),
+      error => this._applyError(error)
+    );
   }
 
   /**
@@ -155,33 +150,33 @@ export class ReproModel implements IReproModel {
     }
     this._isDisposed = true;
     this._poll.dispose();
+    this._reading.dispose();
+    this._writing.dispose();
     Signal.clearData(this);
   }
 
-  private async _mutate<T>(endpoint: string, body: unknown): Promise<T> {
-    this._pending++;
-    this._stateChanged.emit();
-    try {
-      return await this._requester<T>(endpoint, {
+  private _mutate<T>(endpoint: string, body: unknown): Promise<T> {
+    return this._writing.run(() =>
+      this._requester<T>(endpoint, {
         method: 'POST',
         body: JSON.stringify(body)
-      });
-    } finally {
-      this._pending--;
-      if (!this._isDisposed) {
-        this._stateChanged.emit();
-      }
-    }
+      })
+    );
+  }
+
+  private _emit(): void {
+    this._stateChanged.emit();
   }
 
   private _applyReply(reply: IStatusReply): void {
     this._status = reply;
     if (reply.version !== this._version) {
       this._state = 'version-mismatch';
-      this._message =
-        `The server extension is version ${reply.version} but this page runs ` +
-        `version ${this._version}. Reinstall jupyterlab_repro in the server's ` +
-        'environment, restart the server and reload the page.';
+      this._message = this._trans.__(
+        "The server extension is version %1 but this page runs version %2. Reinstall jupyterlab_repro in the server's environment, restart the server and reload the page.",
+        reply.version,
+        this._version
+      );
       return;
     }
     this._message = null;
@@ -202,15 +197,16 @@ export class ReproModel implements IReproModel {
       error.reason === null
     ) {
       this._state = 'server-missing';
-      this._message =
-        'The jupyterlab_repro server extension is not running. Install it in ' +
-        "the server's environment (pip install jupyterlab_repro), check " +
-        "'jupyter server extension list', then restart the server.";
+      this._message = this._trans.__(
+        "The jupyterlab_repro server extension is not running. Install it in the server's environment (pip install jupyterlab_repro), check 'jupyter server extension list', then restart the server."
+      );
       return;
     }
     this._state = 'error';
     this._message =
-      error instanceof Error ? error.message : 'Unknown error reading status.';
+      error instanceof Error
+        ? error.message
+        : this._trans.__('Unknown error reading status.');
   }
 
   private _frequency(seconds: number) {
@@ -220,13 +216,16 @@ export class ReproModel implements IReproModel {
 
   private _requester: Requester;
   private _version: string;
+  private _trans: TranslationBundle;
+  /** Status reads: a reply for a path no longer followed is dropped. */
+  private _reading = new Task();
+  /** init and identity writes. */
+  private _writing = new Task();
   private _poll: Poll;
   private _path = '';
   private _state: StatusState = 'loading';
   private _status: IStatusReply | null = null;
   private _message: string | null = null;
-  private _sequence = 0;
-  private _pending = 0;
   private _isDisposed = false;
   private _stateChanged = new Signal<IReproModel, void>(this);
 }
