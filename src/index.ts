@@ -1,3 +1,6 @@
+// The plugin wiring only: build the models, the sidebar and its sections,
+// register each feature's commands and follow the active notebook. No
+// feature logic lives here.
 import {
   ILayoutRestorer,
   JupyterFrontEnd,
@@ -12,20 +15,26 @@ import {
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { DisposableDelegate } from '@lumino/disposable';
 
-import { makeRequester } from './common/api';
-import { addCommands, addExportCommands, CommandIDs } from './commands';
-import { createRunsSection } from './runs/RunsView';
-import { createSnapshotSection } from './commit/SnapshotView';
-import { ExportTargets } from './export/model';
-import { ReproModel } from './status/model';
-import { openNotebookAt, RunsModel } from './runs/model';
-import { ReproSidebar } from './status/sidebar';
-import { CommitType, SnapshotModel } from './commit/model';
+import {
+  addCommitCommands,
+  CommitType,
+  createSnapshotSection,
+  SnapshotModel
+} from './commit';
+import { CommandIDs, makeRequester, VERSION } from './common';
+import { addExportCommands, ExportTargets } from './export';
+import { addRunsCommands, createRunsSection, RunsModel } from './runs';
+import {
+  addStatusCommands,
+  ReproModel,
+  ReproSidebar,
+  SIDEBAR_ID
+} from './status';
 import { IReproModel } from './tokens';
-import { VERSION } from './common/version';
 
-export { IReproModel } from './tokens';
+export { IExportTargets, IReproModel } from './tokens';
 
 const PLUGIN_ID = 'jupyterlab-repro:plugin';
 
@@ -61,10 +70,11 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     docManager: IDocumentManager | null,
     browserFactory: IFileBrowserFactory | null
   ): IReproModel => {
+    const { commands, shell } = app;
     const trans = (translator ?? nullTranslator).load('jupyterlab_repro');
     const requester = makeRequester(app.serviceManager.serverSettings, trans);
-    const model = new ReproModel({ requester, version: VERSION, trans });
     const contents = app.serviceManager.contents;
+    const model = new ReproModel({ requester, version: VERSION, trans });
 
     // The open document at a server path: through the document manager
     // when there is one (any file type), else among open notebooks.
@@ -100,11 +110,17 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         }
       }
     });
-    let followNotebook = true;
+    const exportTargets = new ExportTargets();
+    // Runs of the followed notebook, grouped by commit (MLflow).
+    const runs = new RunsModel({ requester, repro: model, trans });
 
     // Which path to show: the active notebook, else the browser's folder.
+    let followNotebook = true;
     const follow = () => {
-      const current = app.shell.currentWidget;
+      if (model.isDisposed) {
+        return;
+      }
+      const current = shell.currentWidget;
       const notebook = notebooks?.currentWidget ?? null;
       if (followNotebook && notebook && current === notebook) {
         model.setPath(contents.localPath(notebook.context.path));
@@ -112,54 +128,60 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         model.setPath(contents.localPath(browser.model.path));
       }
     };
-    app.shell.currentChanged?.connect(follow);
+    const refreshOnSave = (_: unknown, state: string) => {
+      if (state === 'completed' && !model.isDisposed) {
+        void model.refresh();
+      }
+    };
+    const onFocus = () => void model.refresh();
+    shell.currentChanged?.connect(follow);
     notebooks?.currentChanged.connect(follow);
     browser?.model.pathChanged.connect(follow);
     notebooks?.widgetAdded.connect((_, panel) => {
-      panel.context.saveState.connect((__, state) => {
-        if (state === 'completed') {
-          void model.refresh();
-        }
-      });
+      panel.context.saveState.connect(refreshOnSave);
       panel.context.pathChanged.connect(follow);
     });
-    window.addEventListener('focus', () => void model.refresh());
+    window.addEventListener('focus', onFocus);
     void app.restored.then(follow);
 
-    const exportTargets = new ExportTargets();
-    const sidebar = new ReproSidebar({
-      model,
-      trans,
-      onInit: () => void app.commands.execute(CommandIDs.init)
-    });
+    const sidebar = new ReproSidebar({ model, trans, commands });
     sidebar.addSection(
       createSnapshotSection({
         model: snapshot,
         trans,
-        onCommit: () =>
-          void app.commands.execute(CommandIDs.snapshot, { source: 'sidebar' }),
-        reexport: {
-          targets: exportTargets,
-          onReexport: () => void app.commands.execute(CommandIDs.reexport)
-        }
+        commands,
+        exportTargets
       }),
       3
     );
-    // Runs of the followed notebook, grouped by commit (MLflow).
-    const runs = new RunsModel({ requester, repro: model, trans });
-    sidebar.addSection(
-      createRunsSection(runs, trans, async ref => {
-        const path = await openNotebookAt(requester, ref);
-        await app.commands.execute('docmanager:open', { path });
+    sidebar.addSection(createRunsSection({ model: runs, trans, commands }), 2);
+    // Disposed with the sidebar: listeners first, then the models that
+    // follow the sidebar model, then the sidebar model (its poll stops).
+    sidebar.own(
+      new DisposableDelegate(() => {
+        window.removeEventListener('focus', onFocus);
+        shell.currentChanged?.disconnect(follow);
+        notebooks?.currentChanged.disconnect(follow);
+        browser?.model.pathChanged.disconnect(follow);
       }),
-      2
-    );
-    sidebar.disposed.connect(() => runs.dispose());
-    addCommands(app, model, trans, {
+      runs,
       snapshot,
+      exportTargets,
+      model
+    );
+
+    addStatusCommands(commands, {
+      model,
+      trans,
+      openSidebar: () => shell.activateById(SIDEBAR_ID)
+    });
+    addCommitCommands(commands, {
+      model,
+      snapshot,
+      trans,
       currentNotebook: () => {
         const panel = notebooks?.currentWidget ?? null;
-        return panel && app.shell.currentWidget === panel
+        return panel && shell.currentWidget === panel
           ? contents.localPath(panel.context.path)
           : null;
       },
@@ -173,28 +195,41 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       focusMessage: () =>
         sidebar.focusInSection('input.jp-Repro-Snapshot-message')
     });
+    addRunsCommands(commands, { model: runs, requester, trans });
     if (notebooks) {
-      addExportCommands(app, trans, {
+      addExportCommands(commands, {
         requester,
+        trans,
         notebooks,
         localPath: path => contents.localPath(path),
         saveFirst,
         targets: exportTargets,
         followedNotebook: () => snapshot.notebookPath
       });
-      palette?.addItem({ command: CommandIDs.exportCells, category: 'Repro' });
-      palette?.addItem({ command: CommandIDs.reexport, category: 'Repro' });
     }
-    app.shell.add(sidebar, 'left', { rank: 250 });
+    shell.add(sidebar, 'left', { rank: 250 });
     restorer?.add(sidebar, sidebar.id);
 
-    palette?.addItem({ command: CommandIDs.open, category: 'Repro' });
-    palette?.addItem({ command: CommandIDs.refresh, category: 'Repro' });
-    palette?.addItem({ command: CommandIDs.init, category: 'Repro' });
-    palette?.addItem({ command: CommandIDs.snapshot, category: 'Repro' });
+    // Commands that need arguments (save-identity, guardrail-fix,
+    // open-at-commit) are run by the views, not from the palette.
+    const category = 'Repro';
+    for (const command of [
+      CommandIDs.open,
+      CommandIDs.refresh,
+      CommandIDs.init,
+      CommandIDs.snapshot,
+      ...(notebooks ? [CommandIDs.exportCells, CommandIDs.reexport] : []),
+      CommandIDs.runsRefresh,
+      CommandIDs.runsLoadMore
+    ]) {
+      palette?.addItem({ command, category });
+    }
 
     if (settingRegistry) {
       const apply = (settings: ISettingRegistry.ISettings) => {
+        if (model.isDisposed) {
+          return;
+        }
         model.setRefreshInterval(
           settings.get('refreshInterval').composite as number
         );
@@ -216,6 +251,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         .then(settings => {
           apply(settings);
           settings.changed.connect(apply);
+          sidebar.own(
+            new DisposableDelegate(() => settings.changed.disconnect(apply))
+          );
         })
         .catch(reason => {
           console.error('jupyterlab-repro: cannot load settings', reason);

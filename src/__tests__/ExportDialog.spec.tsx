@@ -1,10 +1,12 @@
 import { Dialog } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { act } from 'react';
 import { createRoot, Root } from 'react-dom/client';
 
 import { ReproRequestError } from '../common/api';
+import { CommandIDs } from '../common/commandIds';
 import { ExportDialog, ExportView } from '../export/ExportDialog';
 import { SnapshotView } from '../commit/SnapshotView';
 import {
@@ -303,13 +305,15 @@ describe('Re-export in the snapshot section', () => {
     });
     const targets = new ExportTargets();
     const onReexport = jest.fn();
+    const commands = new CommandRegistry();
+    commands.addCommand(CommandIDs.reexport, { execute: () => onReexport() });
     await act(async () => {
       root.render(
         <SnapshotView
           model={snapshot}
           trans={trans}
-          onCommit={jest.fn()}
-          reexport={{ targets, onReexport }}
+          commands={commands}
+          exportTargets={targets}
         />
       );
     });

@@ -1,9 +1,11 @@
 import { nullTranslator } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { act } from 'react';
 import { createRoot, Root } from 'react-dom/client';
 
 import { ReproRequestError } from '../common/api';
+import { addRunsCommands } from '../runs/commands';
 import {
   createRunsSection,
   formatDuration,
@@ -40,6 +42,8 @@ describe('RunsView', () => {
     root = createRoot(host);
     server = new FakeServer();
     model = new RunsModel({ requester: server.requester, autoStart: false });
+    const commands = new CommandRegistry();
+    addRunsCommands(commands, { model, requester: server.requester, trans });
     opened = [];
     openResult = async () => undefined;
     await act(async () => {
@@ -47,6 +51,7 @@ describe('RunsView', () => {
         <RunsView
           model={model}
           trans={trans}
+          commands={commands}
           openNotebookAt={ref => {
             opened.push(ref);
             return openResult();
@@ -319,7 +324,12 @@ describe('createRunsSection', () => {
       requester: async <T,>() => reply([]) as T,
       autoStart: false
     });
-    const widget = createRunsSection(model, trans, () => undefined);
+    const widget = createRunsSection({
+      model,
+      trans,
+      commands: new CommandRegistry(),
+      openNotebookAt: () => undefined
+    });
     expect(widget.title.label).toBe('Runs');
     expect(widget.hasClass('jp-Repro-RunsSection')).toBe(true);
     widget.dispose();

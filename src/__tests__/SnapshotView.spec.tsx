@@ -1,9 +1,11 @@
 import { nullTranslator } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { act } from 'react';
 import { createRoot, Root } from 'react-dom/client';
 
-import { hookOutputBody } from '../commands';
+import { addGuardrailFixCommand, hookOutputBody } from '../commit/commands';
+import { CommandIDs } from '../common/commandIds';
 import { diffLineClass } from '../common/DiffPreview';
 import { SnapshotView, truncateLines } from '../commit/SnapshotView';
 import { ReproModel } from '../status/model';
@@ -28,12 +30,13 @@ describe('SnapshotView', () => {
   let repro: ReproModel;
   let model: SnapshotModel;
   let onCommit: jest.Mock;
+  let commands: CommandRegistry;
   const trans = nullTranslator.load('jupyterlab_repro');
 
   async function render(path = NB): Promise<void> {
     await act(async () => {
       root.render(
-        <SnapshotView model={model} trans={trans} onCommit={onCommit} />
+        <SnapshotView model={model} trans={trans} commands={commands} />
       );
     });
     await act(async () => {
@@ -73,6 +76,9 @@ describe('SnapshotView', () => {
       debounce: 0
     });
     onCommit = jest.fn();
+    commands = new CommandRegistry();
+    commands.addCommand(CommandIDs.snapshot, { execute: () => onCommit() });
+    addGuardrailFixCommand(commands, { snapshot: model, trans });
   });
 
   afterEach(() => {
@@ -304,9 +310,11 @@ describe('guardrail fixes and hook output', () => {
       debounce: 0
     });
     const trans = nullTranslator.load('jupyterlab_repro');
+    const commands = new CommandRegistry();
+    addGuardrailFixCommand(commands, { snapshot: model, trans });
     await act(async () => {
       root.render(
-        <SnapshotView model={model} trans={trans} onCommit={() => undefined} />
+        <SnapshotView model={model} trans={trans} commands={commands} />
       );
     });
     await act(async () => {

@@ -1,9 +1,11 @@
 import { nullTranslator } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { act } from 'react';
 import { createRoot, Root } from 'react-dom/client';
 
 import { Requester } from '../common/api';
+import { CommandIDs } from '../common/commandIds';
 import { StatusView } from '../status/StatusView';
 import { ReproModel } from '../status/model';
 import { IStatusReply } from '../tokens';
@@ -75,7 +77,11 @@ describe('StatusView', () => {
     const trans = nullTranslator.load('jupyterlab_repro');
     await act(async () => {
       root.render(
-        <StatusView model={model} trans={trans} onInit={() => undefined} />
+        <StatusView
+          model={model}
+          trans={trans}
+          commands={new CommandRegistry()}
+        />
       );
     });
     await act(async () => {
@@ -116,9 +122,13 @@ describe('StatusView', () => {
       autoStart: false
     });
     const onInit = jest.fn();
+    const commands = new CommandRegistry();
+    commands.addCommand(CommandIDs.init, { execute: () => onInit() });
     const trans = nullTranslator.load('jupyterlab_repro');
     await act(async () => {
-      root.render(<StatusView model={model} trans={trans} onInit={onInit} />);
+      root.render(
+        <StatusView model={model} trans={trans} commands={commands} />
+      );
     });
     await act(async () => {
       await model.refresh();

@@ -1,9 +1,12 @@
-import { Notification, ReactWidget } from '@jupyterlab/apputils';
+import { ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
+import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
+import { CommandIDs } from '../common/commandIds';
+import { DiffPreview } from '../common/DiffPreview';
 import { useSignal } from '../common/useSignal';
-import { ExportTargets } from '../export/model';
+import { IExportTargets } from '../tokens';
 import {
   Classification,
   COMMIT_TYPES,
@@ -12,21 +15,17 @@ import {
   IChangedFile,
   SnapshotModel
 } from './model';
-import { DiffPreview } from '../common/DiffPreview';
 
 export interface ISnapshotViewProps {
   model: SnapshotModel;
   trans: TranslationBundle;
-  /** Runs the snapshot command (the form never commits by itself). */
-  onCommit: () => void;
-  /** "Re-export to <module>" for a notebook that remembers its module. */
-  reexport?: IReexportProps;
-}
-
-export interface IReexportProps {
-  targets: ExportTargets;
-  /** Runs the re-export command for the followed notebook. */
-  onReexport: () => void;
+  /**
+   * Runs the actions: snapshot (the form never commits by itself),
+   * guardrail fixes and re-export.
+   */
+  commands: CommandRegistry;
+  /** With it, "Re-export to <module>" for a notebook that remembers one. */
+  exportTargets?: IExportTargets;
 }
 
 /**
@@ -37,7 +36,7 @@ export interface IReexportProps {
  * is rendered as React text or CodeMirror document text, never as HTML.
  */
 export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
-  const { model, trans } = props;
+  const { model, trans, commands } = props;
   useSignal(model.stateChanged);
 
   const state = model.state;
@@ -48,11 +47,12 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
       aria-busy={model.busy}
       aria-label={trans.__('Snapshot and commit')}
     >
-      {props.reexport && (
+      {props.exportTargets && (
         <Reexport
+          targets={props.exportTargets}
           notebook={model.notebookPath}
           trans={trans}
-          {...props.reexport}
+          commands={commands}
         />
       )}
       {state === 'idle' && (
@@ -79,14 +79,10 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
       )}
       {(state === 'ready' || state === 'busy') && (
         <>
-          <FileList model={model} trans={trans} />
+          <FileList model={model} trans={trans} commands={commands} />
           <DiffSection model={model} trans={trans} />
           {model.notebookPath !== null ? (
-            <SnapshotForm
-              model={model}
-              trans={trans}
-              onCommit={props.onCommit}
-            />
+            <SnapshotForm model={model} trans={trans} commands={commands} />
           ) : (
             <div className="jp-Repro-Snapshot-note">
               {trans.__(
@@ -104,12 +100,12 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
 /**
  * "Re-export to <module>", shown while the followed notebook remembers one.
  */
-function Reexport(
-  props: IReexportProps & {
-    notebook: string | null;
-    trans: TranslationBundle;
-  }
-): JSX.Element | null {
+function Reexport(props: {
+  targets: IExportTargets;
+  notebook: string | null;
+  trans: TranslationBundle;
+  commands: CommandRegistry;
+}): JSX.Element | null {
   const { targets, notebook, trans } = props;
   useSignal(targets.changed);
   const target = targets.get(notebook);
@@ -125,7 +121,7 @@ function Reexport(
           'Export the same cells of the notebook to %1 again',
           target
         )}
-        onClick={() => props.onReexport()}
+        onClick={() => void props.commands.execute(CommandIDs.reexport)}
       >
         {trans.__('Re-export to %1', target.split('/').pop() ?? target)}
       </button>
@@ -184,6 +180,7 @@ function formatSize(size: number | null): string {
 function FileList(props: {
   model: SnapshotModel;
   trans: TranslationBundle;
+  commands: CommandRegistry;
 }): JSX.Element {
   const { model, trans } = props;
   const notebook = model.notebookPath;
@@ -206,7 +203,13 @@ function FileList(props: {
           aria-label={trans.__('Changed files')}
         >
           {files.map(file => (
-            <FileRow key={file.path} file={file} model={model} trans={trans} />
+            <FileRow
+              key={file.path}
+              file={file}
+              model={model}
+              trans={trans}
+              commands={props.commands}
+            />
           ))}
         </ul>
       )}
@@ -218,6 +221,7 @@ function FileRow(props: {
   file: IChangedFile;
   model: SnapshotModel;
   trans: TranslationBundle;
+  commands: CommandRegistry;
 }): JSX.Element {
   const { file, model, trans } = props;
   const current =
@@ -226,21 +230,11 @@ function FileRow(props: {
   const checked = current || model.ticked.has(file.path);
   const violation = file.violation;
   const lfs = model.changes?.lfs_available === true && violation?.lfs_possible;
-  const fix = (action: GuardrailAction) => {
-    model
-      .fixGuardrail(file, action)
-      .then(() => {
-        Notification.success(
-          action === 'lfs'
-            ? trans.__('%1 is now tracked with Git LFS.', file.path)
-            : trans.__('"%1" added to .gitignore.', violation?.rule ?? ''),
-          { autoClose: 5000 }
-        );
-      })
-      .catch((error: Error) => {
-        Notification.error(error.message, { autoClose: false });
-      });
-  };
+  const fix = (action: GuardrailAction) =>
+    void props.commands.execute(CommandIDs.guardrailFix, {
+      path: file.path,
+      action
+    });
   let title = `${file.path} (${file.state})`;
   if (file.orig_path) {
     title = `${file.orig_path} → ${title}`;
@@ -402,14 +396,14 @@ function DiffSection(props: {
 function SnapshotForm(props: {
   model: SnapshotModel;
   trans: TranslationBundle;
-  onCommit: () => void;
+  commands: CommandRegistry;
 }): JSX.Element {
   const { model, trans } = props;
   const busy = model.busy;
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
     if (model.canSnapshot) {
-      props.onCommit();
+      void props.commands.execute(CommandIDs.snapshot, { source: 'sidebar' });
     }
   };
   const typeLabels: Record<CommitType, string> = {

@@ -8,10 +8,19 @@ import {
   notebookIcon,
   refreshIcon
 } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
+import { CommandIDs } from '../common/commandIds';
 import { useSignal } from '../common/useSignal';
-import { IRun, IRunGroup, IRunRef, RunsModel, RunStatus } from './model';
+import {
+  commitOf,
+  IRun,
+  IRunGroup,
+  IRunRef,
+  RunsModel,
+  RunStatus
+} from './model';
 
 /**
  * Opens the notebook as it was for a run; a returned promise that rejects
@@ -22,7 +31,24 @@ export type OpenNotebookAt = (ref: IRunRef) => unknown;
 export interface IRunsViewProps {
   model: RunsModel;
   trans: TranslationBundle;
-  openNotebookAt: OpenNotebookAt;
+  /** Runs the actions: refresh, load more, open at commit. */
+  commands: CommandRegistry;
+  /**
+   * How "Open notebook as it was" opens it; by default the `open-at-commit`
+   * command with the run's commit.
+   */
+  openNotebookAt?: OpenNotebookAt;
+}
+
+/**
+ * The default {@link OpenNotebookAt}: the `open-at-commit` command.
+ */
+export function openAtCommitCommand(commands: CommandRegistry): OpenNotebookAt {
+  return ref =>
+    commands.execute(CommandIDs.openAtCommit, {
+      path: ref.path,
+      commit: commitOf(ref)
+    });
 }
 
 /**
@@ -33,7 +59,7 @@ export interface IRunsViewProps {
  * subjects, branch names, messages) is rendered as React text, never HTML.
  */
 export function RunsView(props: IRunsViewProps): JSX.Element {
-  const { model, trans } = props;
+  const { model, trans, commands } = props;
   const [openError, setOpenError] = React.useState<string | null>(null);
   const [opening, setOpening] = React.useState(false);
   useSignal(model.stateChanged);
@@ -43,7 +69,7 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
     setOpenError(null);
     setOpening(true);
     try {
-      await props.openNotebookAt(ref);
+      await (props.openNotebookAt ?? openAtCommitCommand(commands))(ref);
     } catch (error) {
       setOpenError(
         error instanceof Error
@@ -84,7 +110,7 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
           aria-label={trans.__('Refresh runs')}
           title={trans.__('Refresh runs')}
           disabled={state === 'idle'}
-          onClick={() => void model.refresh()}
+          onClick={() => void commands.execute(CommandIDs.runsRefresh)}
         >
           <refreshIcon.react tag="span" />
         </button>
@@ -133,7 +159,7 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
         <button
           className="jp-Repro-Runs-more jp-mod-styled"
           disabled={model.busy}
-          onClick={() => void model.loadMore()}
+          onClick={() => void commands.execute(CommandIDs.runsLoadMore)}
         >
           {trans.__('Load more runs')}
         </button>
@@ -145,16 +171,10 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
 /**
  * The sidebar section holding a {@link RunsView}.
  */
-export function createRunsSection(
-  model: RunsModel,
-  trans: TranslationBundle,
-  openNotebookAt: OpenNotebookAt
-): ReactWidget {
-  const widget = ReactWidget.create(
-    <RunsView model={model} trans={trans} openNotebookAt={openNotebookAt} />
-  );
+export function createRunsSection(props: IRunsViewProps): ReactWidget {
+  const widget = ReactWidget.create(<RunsView {...props} />);
   widget.addClass('jp-Repro-RunsSection');
-  widget.title.label = trans.__('Runs');
+  widget.title.label = props.trans.__('Runs');
   return widget;
 }
 

@@ -1,15 +1,17 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
+import { CommandIDs } from '../common/commandIds';
 import { useSignal } from '../common/useSignal';
 import { IReproModel, IStatusReply } from '../tokens';
 
 export interface IStatusViewProps {
   model: IReproModel;
   trans: TranslationBundle;
-  /** Runs a command (init goes through the command so it can confirm). */
-  onInit: () => void;
+  /** Runs the actions: refresh, init (it confirms first), save identity. */
+  commands: CommandRegistry;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface IStatusViewProps {
  * subjects, messages) is rendered as React text, never as HTML.
  */
 export function StatusView(props: IStatusViewProps): JSX.Element {
-  const { model, trans } = props;
+  const { model, trans, commands } = props;
   useSignal(model.stateChanged);
 
   const { state, status } = model;
@@ -39,7 +41,7 @@ export function StatusView(props: IStatusViewProps): JSX.Element {
           className="jp-Repro-Status-refresh"
           aria-label={trans.__('Refresh')}
           title={trans.__('Refresh the repository status')}
-          onClick={() => void model.refresh()}
+          onClick={() => void commands.execute(CommandIDs.refresh)}
         >
           <refreshIcon.react tag="span" />
         </button>
@@ -61,7 +63,7 @@ export function StatusView(props: IStatusViewProps): JSX.Element {
           </div>
           <button
             className="jp-Repro-Status-init jp-mod-styled jp-mod-accept"
-            onClick={props.onInit}
+            onClick={() => void commands.execute(CommandIDs.init)}
             disabled={model.busy}
           >
             {trans.__('Initialize a repository here')}
@@ -76,7 +78,7 @@ export function StatusView(props: IStatusViewProps): JSX.Element {
         </div>
       )}
       {status?.identity.missing && state !== 'version-mismatch' && (
-        <IdentityForm model={model} trans={trans} />
+        <IdentityForm model={model} trans={trans} commands={commands} />
       )}
     </section>
   );
@@ -178,8 +180,9 @@ function RepositoryFacts(props: {
 function IdentityForm(props: {
   model: IReproModel;
   trans: TranslationBundle;
+  commands: CommandRegistry;
 }): JSX.Element {
-  const { model, trans } = props;
+  const { model, trans, commands } = props;
   const [name, setName] = React.useState('');
   const [email, setEmail] = React.useState('');
   const [error, setError] = React.useState<string | null>(null);
@@ -190,7 +193,7 @@ function IdentityForm(props: {
     event.preventDefault();
     setError(null);
     try {
-      await model.setIdentity(name, email);
+      await commands.execute(CommandIDs.saveIdentity, { name, email });
     } catch (e) {
       setError((e as Error).message);
     }

@@ -1,25 +1,29 @@
 import { ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { SidePanel } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
+import { DisposableSet, IDisposable } from '@lumino/disposable';
 import { Message } from '@lumino/messaging';
 import { AccordionPanel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
-import { StatusView } from './StatusView';
 import { reproIcon } from '../common/icons';
 import { IReproModel } from '../tokens';
+import { StatusView } from './StatusView';
 
 export const SIDEBAR_ID = 'jp-repro-sidebar';
 
 /**
  * The left-area "Repro" panel. Sections are React views of the model;
  * later features add their own sections with {@link ReproSidebar.addSection}.
+ * The models behind the sections live as long as the panel: {@link own}
+ * them and they are disposed with it.
  */
 export class ReproSidebar extends SidePanel {
   constructor(options: {
     model: IReproModel;
     trans: TranslationBundle;
-    onInit: () => void;
+    commands: CommandRegistry;
   }) {
     super({ translator: undefined });
     this._model = options.model;
@@ -32,7 +36,7 @@ export class ReproSidebar extends SidePanel {
       <StatusView
         model={options.model}
         trans={options.trans}
-        onInit={options.onInit}
+        commands={options.commands}
       />
     );
     status.addClass('jp-Repro-StatusSection');
@@ -57,6 +61,9 @@ export class ReproSidebar extends SidePanel {
    * is rendered and enabled (the view may still be loading).
    */
   focusInSection(selector: string, attempts = 100): void {
+    if (this.isDisposed) {
+      return;
+    }
     const content = this.content;
     const index = this.widgets.findIndex(w => w.node.querySelector(selector));
     if (index >= 0 && content instanceof AccordionPanel) {
@@ -72,6 +79,23 @@ export class ReproSidebar extends SidePanel {
     }
   }
 
+  /**
+   * Dispose these (listeners, models) with the sidebar, in this order.
+   */
+  own(...items: IDisposable[]): void {
+    for (const item of items) {
+      this._owned.add(item);
+    }
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    super.dispose();
+    this._owned.dispose();
+  }
+
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     void this._model.refresh();
@@ -79,4 +103,5 @@ export class ReproSidebar extends SidePanel {
 
   private _model: IReproModel;
   private _sizes = [1];
+  private _owned = new DisposableSet();
 }

@@ -1,0 +1,12 @@
+/**
+ * commit/: the "Snapshot & commit" section — changed files, the
+ * output-blind diff of the followed notebook, guardrail fixes and the
+ * commit form (SnapshotModel); commands snapshot and guardrail-fix.
+ *
+ * May import: common/ and tokens.ts. Not export/: the re-export button
+ * reads the IExportTargets interface (tokens.ts) passed in by index.ts and
+ * runs the reexport command by id.
+ */
+export * from './commands';
+export * from './model';
+export * from './SnapshotView';

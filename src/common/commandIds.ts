@@ -1,0 +1,36 @@
+/**
+ * Every user action of the extension is a JupyterLab command; the features
+ * register their own (`<feature>/commands.ts`), views, palette, menus,
+ * shortcuts and toolbars (schema/plugin.json) all run them by these ids.
+ */
+export namespace CommandIDs {
+  // status/
+  /** Show the Repro sidebar. */
+  export const open = 'jupyterlab-repro:open';
+  /** Read the repository status again. */
+  export const refresh = 'jupyterlab-repro:refresh';
+  /** Create a repository in the followed folder (asks first). */
+  export const init = 'jupyterlab-repro:init';
+  /** Store a git identity; args `{ name, email }`. */
+  export const saveIdentity = 'jupyterlab-repro:save-identity';
+
+  // commit/
+  /** Commit the notebook without outputs; args `{ path }` or `{ source }`. */
+  export const snapshot = 'jupyterlab-repro:snapshot';
+  /** Resolve a guardrail violation; args `{ path, action }`. */
+  export const guardrailFix = 'jupyterlab-repro:guardrail-fix';
+
+  // export/
+  /** The "Export cells to module" dialog; args `{ source: 'cell' }`. */
+  export const exportCells = 'jupyterlab-repro:export';
+  /** Export again with the remembered settings; args `{ path }`. */
+  export const reexport = 'jupyterlab-repro:reexport';
+
+  // runs/
+  /** Read the followed notebook's runs again. */
+  export const runsRefresh = 'jupyterlab-repro:runs-refresh';
+  /** Append the next page of runs. */
+  export const runsLoadMore = 'jupyterlab-repro:runs-load-more';
+  /** Open a read-only copy of a notebook at a commit; args `{ path, commit }`. */
+  export const openAtCommit = 'jupyterlab-repro:open-at-commit';
+}

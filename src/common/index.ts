@@ -1,0 +1,14 @@
+/**
+ * common/: what every feature shares — the only HTTP door (api), the
+ * pending-work base (Task), the signal hook (useSignal), the command ids,
+ * icons, the version and the read-only diff view.
+ *
+ * May import: libraries only. Never a feature folder, tokens.ts or index.ts.
+ */
+export * from './api';
+export * from './commandIds';
+export * from './DiffPreview';
+export * from './icons';
+export * from './task';
+export * from './useSignal';
+export * from './version';
