@@ -1,3 +1,6 @@
+// The interfaces the features share and other plugins may require: the
+// sidebar model (IReproModel, a plugin token) with its status reply types,
+// and IExportTargets. Imports libraries only.
 import { Token } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';

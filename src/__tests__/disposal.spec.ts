@@ -71,6 +71,22 @@ describe('models disposed with the sidebar', () => {
     expect(calls).toHaveLength(seen);
   });
 
+  it('disposes what it is given after it was disposed', () => {
+    const sidebar = new ReproSidebar({
+      model: new ReproModel({
+        requester: async <T>() => statusReply('') as T,
+        version: '1.0.0',
+        autoStart: false
+      }),
+      trans: nullTranslator.load('jupyterlab_repro'),
+      commands: new CommandRegistry()
+    });
+    sidebar.dispose();
+    const late = new ExportTargets();
+    sidebar.own(late);
+    expect(late.isDisposed).toBe(true);
+  });
+
   it('stops a scheduled reload of the changes', async () => {
     jest.useFakeTimers();
     const calls: string[] = [];

@@ -2,9 +2,9 @@ import { Dialog, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { DiffPreview } from '../common/DiffPreview';
 import { useSignal } from '../common/useSignal';
 import { ExportModel, ExportSelection, IExportReply } from './model';
-import { DiffPreview } from '../common/DiffPreview';
 
 export interface IExportViewProps {
   model: ExportModel;

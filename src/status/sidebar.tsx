@@ -80,11 +80,16 @@ export class ReproSidebar extends SidePanel {
   }
 
   /**
-   * Dispose these (listeners, models) with the sidebar, in this order.
+   * Dispose these (listeners, models) with the sidebar, in this order; at
+   * once if the sidebar is already disposed.
    */
   own(...items: IDisposable[]): void {
     for (const item of items) {
-      this._owned.add(item);
+      if (this.isDisposed) {
+        item.dispose();
+      } else {
+        this._owned.add(item);
+      }
     }
   }
 
