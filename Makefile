@@ -2,8 +2,9 @@
 #
 #   make lab                 install (once), build, prepare ./demo-workspace, start JupyterLab
 #   make lab WORKSPACE=DIR   the same on your own folder (nothing is created in it)
-#   make test                install what tests need, then lint, pytest, jest and the
-#                            Galata UI tests against the built wheel in a clean venv
+#   make test                install what tests need, then lint (ruff, mypy, eslint,
+#                            prettier), pytest, jest and the Galata UI tests against
+#                            the built wheel in a clean venv
 #
 # Re-running is cheap: installs are redone only when pyproject.toml,
 # package.json or yarn.lock change, the frontend only when its sources do.
@@ -38,7 +39,7 @@ FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.j
 	mlflow-server-venv ui-deps ui-test bench clean
 
 help:
-	@sed -n '3,7p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- install ---------------------------------------------------------------
 
@@ -89,6 +90,7 @@ test: lint pytest jest wheel-venv ui-test
 lint: install
 	ruff check .
 	ruff format --check .
+	mypy
 	jlpm lint:check
 
 pytest: install system-deps mlflow-server-venv

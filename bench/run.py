@@ -715,7 +715,7 @@ class Bench:
         return f"{p['commits']:,}-commit/{p['files']:,}-file repo"
 
     def _profile_snapshot(self, size: int) -> dict[str, Any]:
-        from jupyterlab_repro.snapshot import snapshot
+        from jupyterlab_repro.commit.snapshot import snapshot
 
         repo = self.small_repo()
         rel, path, base, _ = self._snapshot_setup(repo, size)
@@ -782,8 +782,8 @@ class Bench:
         med = {tool: s["median"] for tool, s in stats.items()}
         profiles = {}
         if not self.args.no_profile:
-            from jupyterlab_repro.changes import ClassificationCache, list_changes
-            from jupyterlab_repro.status import status_report
+            from jupyterlab_repro.commit.changes import ClassificationCache, list_changes
+            from jupyterlab_repro.git.status import status_report
 
             cache = ClassificationCache()
             list_changes(repo, cache=cache)
@@ -825,7 +825,7 @@ class Bench:
         Then an output-only edit is classified ``outputs-only`` (a blob
         committed by another tool makes every edit ``source``, by design).
         """
-        from jupyterlab_repro.notebook_clean import clean_text
+        from jupyterlab_repro.notebook.clean import clean_text
 
         _, nbs = generate.repo_paths(0, 8)
         for rel in nbs:
@@ -866,9 +866,9 @@ class Bench:
 
     def bench_export(self) -> None:
         try:
-            from jupyterlab_repro.export import export_notebook
+            from jupyterlab_repro.export.exporter import export_notebook
         except Exception as exc:  # the module is optional while it is being written
-            self._skip("export", f"jupyterlab_repro.export not available: {exc!r}")
+            self._skip("export", f"jupyterlab_repro.export.exporter not available: {exc!r}")
             return
         repo = self.small_repo()
         self.reset(repo)
@@ -988,7 +988,7 @@ class Bench:
         probe = self.work / "runcontext_probe.py"
         probe.write_text(RUNCONTEXT_PROBE)
         check = timed(
-            [sys.executable, "-c", "import mlflow, jupyterlab_repro.run_context"],
+            [sys.executable, "-c", "import mlflow, jupyterlab_repro.runs.context"],
             PROJECT,
             self.env,
             check=False,
@@ -1090,7 +1090,7 @@ class Bench:
     def _runs_server(self, facts: dict[str, Any]) -> tuple[Server, Path]:
         """A fresh server on the store's repository, its tracking module logging to a file.
 
-        The ``jupyterlab_repro.tracking`` debug lines (client ready, each
+        The ``jupyterlab_repro.runs`` debug lines (client ready, each
         ``search_runs``) carry wall-clock times, to show when the start-up
         warm-up got where.
         """
@@ -1109,7 +1109,7 @@ class Bench:
                 }
             },
             "loggers": {
-                "jupyterlab_repro.tracking": {
+                "jupyterlab_repro.runs": {
                     "level": "DEBUG",
                     "handlers": ["bench_tracking"],
                     "propagate": False,
@@ -1196,7 +1196,7 @@ class Bench:
                     at = round(float(stamp) - started_at, 4)
                 except ValueError:
                     continue
-                if message.startswith("MLflow client for"):
+                if message.startswith("MLflow client ready"):
                     found.setdefault("client_ready", at)
                 elif message.startswith("search_runs") and (
                     message.endswith("= ''") or message.endswith("LIKE '%'")
@@ -1210,9 +1210,9 @@ class Bench:
         try:
             from mlflow.tracking import MlflowClient
 
-            from jupyterlab_repro.tracking import TrackingService
+            from jupyterlab_repro.runs.store import TrackingService
         except Exception as exc:
-            self._skip("runs", f"mlflow or jupyterlab_repro.tracking not importable: {exc!r}")
+            self._skip("runs", f"mlflow or jupyterlab_repro.runs.store not importable: {exc!r}")
             return
         facts = self.runs_store()
         repo, nb, uri = Path(facts["repo"]), facts["notebook"], facts["uri"]
@@ -1500,7 +1500,7 @@ RUNCONTEXT_PROBE = textwrap.dedent(
     session = os.environ["JPY_SESSION_NAME"]
     start = time.perf_counter()
     import mlflow
-    from jupyterlab_repro.run_context import ReproRunContext
+    from jupyterlab_repro.runs.context import ReproRunContext
 
     import ipykernel  # noqa: F401 - the provider reads JPY_SESSION_NAME only in a kernel
 
@@ -1596,13 +1596,13 @@ RUNS_CLIENT_SCRIPT = textwrap.dedent(
 def inline_tracking_calls() -> Iterator[None]:
     """Run the tracking service's MLflow calls in the calling thread, so cProfile sees them.
 
-    :class:`~jupyterlab_repro.tracking.TrackingService` runs each call in a
+    :class:`~jupyterlab_repro.runs.store.TrackingService` runs each call in a
     worker thread of its own (for its deadline); a profile of the caller
     would only show the wait.
     """
     import concurrent.futures
 
-    from jupyterlab_repro import tracking
+    from jupyterlab_repro.runs import bounded
 
     def inline(fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
@@ -1612,12 +1612,12 @@ def inline_tracking_calls() -> Iterator[None]:
             future.set_exception(exc)
         return future
 
-    saved = tracking._submit
-    tracking._submit = inline
+    saved = bounded.submit
+    bounded.submit = inline
     try:
         yield
     finally:
-        tracking._submit = saved
+        bounded.submit = saved
 
 
 # --------------------------------------------------------------------------

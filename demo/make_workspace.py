@@ -29,7 +29,9 @@ try:
 except ModuleNotFoundError:  # not installed: use the checkout this script lives in
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from jupyterlab_repro.errors import ReproError
-from jupyterlab_repro.vcs import find_repository, get_identity, init_repository, run_git
+from jupyterlab_repro.commit.init import init_repository
+from jupyterlab_repro.git.repository import find_repository, get_identity
+from jupyterlab_repro.git.runner import run_git
 
 NOTEBOOK = Path(__file__).resolve().parent / "train.ipynb"
 DEMO_NAME = "Repro Demo"

@@ -24,7 +24,7 @@ __all__ = ["__version__", "set_seed"]
 def __getattr__(name: str) -> Any:
     """Lazy public helpers: ``jupyterlab_repro.set_seed`` imports nothing heavy up front."""
     if name == "set_seed":
-        from .seed import set_seed
+        from .runs.seed import set_seed
 
         return set_seed
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -40,7 +40,7 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
     """Register the REST handlers with the running Jupyter server."""
-    from .handlers import setup_handlers
+    from .server.extension import setup_handlers
 
     setup_handlers(server_app)
     server_app.log.info("jupyterlab_repro %s: server extension loaded", __version__)

@@ -1,11 +1,13 @@
 """Typed exceptions raised by the core modules.
 
-The HTTP layer (:mod:`jupyterlab_repro.handlers`) and the CLI map these to
+The HTTP layer (:mod:`jupyterlab_repro.server.base`) and the CLI map these to
 status codes and exit codes in one place each; the core never knows about
 either.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class ReproError(Exception):
@@ -45,7 +47,15 @@ class GitError(ReproError):
 
 
 class GitTimeout(GitError):
-    """A git command did not finish within its time limit."""
+    """A git command did not finish within what was left of its deadline.
+
+    The message names the command and the deadline's label; ``output`` holds
+    what the command (and any hook it ran) printed before it was killed.
+    """
+
+    def __init__(self, message: str, stderr: str = "", output: str = "") -> None:
+        super().__init__(message, stderr)
+        self.output = output
 
 
 class GitNotInstalled(ReproError):
@@ -113,7 +123,7 @@ class GitBusy(ReproError):
 class GuardrailViolation(ReproError):
     """Files a snapshot refuses to commit (weights, logs, too large …)."""
 
-    def __init__(self, message: str, violations: list[dict] | None = None) -> None:
+    def __init__(self, message: str, violations: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.violations = violations or []
 
@@ -124,6 +134,10 @@ class HookRejected(ReproError):
     def __init__(self, message: str, output: str = "") -> None:
         super().__init__(message)
         self.output = output
+
+
+class HookTimeout(HookRejected):
+    """A hook outlived the request's deadline: it was killed, nothing was committed."""
 
 
 class TrackingUnavailable(ReproError):

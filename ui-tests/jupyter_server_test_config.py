@@ -70,7 +70,7 @@ def _prepare_root(root: Path) -> None:
     os.environ["GIT_CEILING_DIRECTORIES"] = os.pathsep.join(ceilings)
 
     make_workspace = _load_make_workspace()
-    from jupyterlab_repro.vcs import get_identity
+    from jupyterlab_repro.git.repository import get_identity
 
     if get_identity(root).missing:  # always, unless GIT_AUTHOR_* came from outside
         # A deterministic author for the repositories this server creates.

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from jupyterlab_repro.vcs import INITIAL_COMMIT_MESSAGE, ML_GITIGNORE_RULES
+from jupyterlab_repro.commit.gitignore import ML_GITIGNORE_RULES
+from jupyterlab_repro.commit.init import INITIAL_COMMIT_MESSAGE
 
 Git = Callable[..., str]
 Fetch = Callable[..., Any]

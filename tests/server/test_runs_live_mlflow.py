@@ -525,7 +525,7 @@ async def test_metric_histories_over_rest(
     assert set(only["runs"][ids[0]]) == {"acc"}
     # The histories came through the client API, not the SQL store's session.
     service = jp_serverapp.web_app.settings["jupyterlab_repro"]["tracking"]
-    assert not hasattr(service._get_client()._tracking_client.store, "ManagedSessionMaker")
+    assert not hasattr(service.mlflow.client()._tracking_client.store, "ManagedSessionMaker")
 
 
 async def test_metric_histories_of_an_unknown_run(jp_fetch: Any, live: Live, repo: Path) -> None:

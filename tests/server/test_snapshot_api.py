@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from jupyterlab_repro.notebook_clean import clean_text
+from jupyterlab_repro.notebook.clean import clean_text
 
 Git = Callable[..., str]
 Fetch = Callable[..., Any]

@@ -317,7 +317,7 @@ class TestTimeout:
         run_git_cmd(repo, "config", "core.fsmonitor", "sleep 3; false")
         body = await status(jp_fetch, "slow", expect=504)
         assert body == {
-            "message": "git status did not finish within 0.5 s.",
+            "message": "git status did not finish within 0.5 s (the GET status request).",
             "reason": "git-timeout",
         }
 

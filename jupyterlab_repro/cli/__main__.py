@@ -1,0 +1,7 @@
+"""``python -m jupyterlab_repro.cli``."""
+
+import sys
+
+from .main import main
+
+sys.exit(main())

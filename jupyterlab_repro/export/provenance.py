@@ -1,0 +1,97 @@
+"""Where exported cells come from: the notebook's path, commit and dirtiness, for the header."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ..deadline import Deadline
+from ..errors import GitError, GitNotInstalled, GitTimeout
+from ..git.repository import find_repository
+from ..git.runner import LITERAL_PATHSPECS, Git
+from .writer import COMMIT_PREFIX
+
+log = logging.getLogger(__name__)
+
+#: Hex digits of the commit in the header.
+SHA_LENGTH = 12
+#: Seconds the git facts may take when the caller gives no deadline.
+PROVENANCE_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the exported cells come from, for the module header."""
+
+    notebook: str  # relative to the repository (or the given root), "/"-separated
+    commit: str | None  # SHA_LENGTH hex digits
+    dirty: bool
+    state: Literal["committed", "uncommitted", "no-commits", "no-repository", "no-git"]
+
+    @property
+    def commit_line(self) -> str:
+        if self.state == "no-repository":
+            return f"{COMMIT_PREFIX}none (not in a git repository)"
+        if self.state == "no-git":
+            return f"{COMMIT_PREFIX}none (git is not available)"
+        if self.state == "no-commits":
+            return f"{COMMIT_PREFIX}none (the repository has no commits yet)"
+        suffix = " (with uncommitted changes)" if self.dirty else ""
+        return f"{COMMIT_PREFIX}{self.commit}{suffix}"
+
+
+def notebook_provenance(
+    notebook_path: str | os.PathLike[str],
+    *,
+    root: str | os.PathLike[str] | None = None,
+    deadline: Deadline | None = None,
+) -> Provenance:
+    """Repository-relative path, HEAD commit and dirtiness of the notebook file.
+
+    Outside a repository the path is relative to ``root`` when the notebook
+    lies inside it, else just the file name. Two read-only git calls.
+    """
+    deadline = deadline or Deadline(PROVENANCE_TIMEOUT, "reading the notebook's commit")
+    nb = Path(os.path.realpath(notebook_path))
+    try:
+        top = find_repository(nb.parent, deadline=deadline)
+    except GitNotInstalled:
+        log.warning("git is not installed: exporting %s without a commit", nb.name)
+        return Provenance(nb.name, None, False, "no-git")
+    if top is None:
+        shown = nb.name
+        if root is not None:
+            real_root = Path(os.path.realpath(root))
+            if real_root in nb.parents:
+                shown = nb.relative_to(real_root).as_posix()
+        return Provenance(shown, None, False, "no-repository")
+    rel = nb.relative_to(top).as_posix()
+    try:
+        proc = Git(top, deadline, LITERAL_PATHSPECS).run(  # "exp[1].ipynb" is a name
+            "status",
+            "--porcelain=v2",
+            "--branch",
+            "-z",
+            "--untracked-files=all",
+            "--ignored=matching",
+            "--",
+            rel,
+            read_only=True,
+        )
+    except GitTimeout:
+        raise
+    except GitError as exc:
+        raise GitError(f"Cannot read the repository state of {rel}: {exc}", exc.stderr) from None
+    oid = None
+    dirty = False
+    for record in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if record.startswith("# branch.oid "):
+            oid = record[len("# branch.oid ") :].strip()
+        elif record[:2] in ("1 ", "2 ", "u ", "? ", "! "):
+            dirty = True
+    if oid in (None, "(initial)"):
+        return Provenance(rel, None, dirty, "no-commits")
+    return Provenance(rel, oid[:SHA_LENGTH], dirty, "uncommitted" if dirty else "committed")

@@ -1,0 +1,261 @@
+"""Hidden snapshot commits of the working copy, for MLflow runs (DESIGN invariant 3).
+
+:func:`snapshot_worktree` records "the code that ran" — the tracked files as
+they are on disk plus the notebook, cleaned — as a commit whose parent is
+HEAD, reachable only from ``refs/repro/snapshots/<HEAD>/<tree>``. It builds
+the tree in a *temporary* index inside the git directory, so HEAD, the
+branch, the real index (byte for byte) and the working copy are never
+touched; hidden refs are not pushed or shown by ``git log --all``-less tools,
+and they keep the snapshot safe from ``git gc``.
+
+How the tree is built
+    The real index is copied (keeping git's stat cache, so only files that
+    changed on disk are re-hashed even in a 20,000-file repository; files
+    staged with ``git add`` count as tracked), ``git add --update`` brings
+    every tracked file except the notebook to its working-copy content, and
+    the notebook's entry is set to its cleaned text. When the cleaned
+    notebook equals the cleaned HEAD version (an output-only change), HEAD's
+    blob is kept, so such a change does not make the state dirty. Untracked
+    files other than the notebook are not included.
+
+Dirty and reuse
+    The state is *dirty* when that tree differs from HEAD's; only then is a
+    commit made. The ref name holds HEAD and the tree, so the same dirty
+    state on the same HEAD reuses the existing snapshot commit.
+
+Repository without commits
+    A parentless snapshot is made (ref ``refs/repro/snapshots/unborn/<tree>``):
+    a run started before the first commit still knows its code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ..deadline import Deadline
+from ..errors import ConfigInvalid, GitError, NotebookInvalid, SnapshotError
+from ..git.index import temporary_index
+from ..git.refs import commit_on_ref, snapshot_ref
+from ..git.revisions import head_state, read_blob, tree_entry
+from ..git.runner import Git
+from ..notebook.clean import CleanConfig, clean_text
+
+log = logging.getLogger(__name__)
+
+#: Seconds all git calls of one snapshot may take when the caller gives no deadline.
+SNAPSHOT_TIMEOUT = 20.0
+
+#: Used only when git has no identity at all (a fresh container).
+FALLBACK_IDENTITY = {
+    "GIT_AUTHOR_NAME": "jupyterlab-repro",
+    "GIT_AUTHOR_EMAIL": "jupyterlab-repro@localhost",
+    "GIT_COMMITTER_NAME": "jupyterlab-repro",
+    "GIT_COMMITTER_EMAIL": "jupyterlab-repro@localhost",
+}
+
+
+@dataclass(frozen=True)
+class HiddenSnapshot:
+    """The commit recording the current state of the working copy.
+
+    When the state is clean (``dirty`` false) no snapshot is made: ``commit``
+    is HEAD and ``ref`` is ``None``.
+    """
+
+    commit: str
+    ref: str | None
+    reused: bool
+    dirty: bool
+    head: str | None  # None in a repository without commits
+    tree: str
+    branch: str | None = None  # short name; None when HEAD is detached
+
+
+def snapshot_worktree(
+    repo_root: str | os.PathLike[str],
+    notebook_rel: str,
+    *,
+    clean_config: CleanConfig | None = None,
+    deadline: Deadline | None = None,
+) -> HiddenSnapshot:
+    """Record the working copy (tracked files + cleaned notebook) on a hidden ref.
+
+    Parameters
+    ----------
+    repo_root
+        Top-level directory of the repository.
+    notebook_rel
+        The notebook's path relative to ``repo_root`` (``/``-separated).
+    clean_config
+        Cleaning rules; by default the repository's own (``commit.rules``).
+    deadline
+        Shared by every git call (default :data:`SNAPSHOT_TIMEOUT`).
+
+    Raises
+    ------
+    SnapshotError
+        HEAD cannot be read, the notebook is missing or not a valid notebook,
+        or git failed (or ran out of time). Nothing was changed.
+    """
+    root = Path(repo_root)
+    rel = _check_relative(notebook_rel)
+    notebook = root.joinpath(*PurePosixPath(rel).parts)
+    try:
+        data = notebook.read_bytes()
+    except OSError as exc:
+        raise SnapshotError(f"Cannot read the notebook {rel}: {exc.strerror or exc}") from exc
+    config = clean_config if clean_config is not None else _repo_clean_config(root)
+    cleaned = _clean_notebook_bytes(rel, data, config)
+    git = Git(root, deadline or Deadline(SNAPSHOT_TIMEOUT, "the run's snapshot"))
+    try:
+        return _snapshot(git, rel, cleaned, config)
+    except GitError as exc:
+        raise SnapshotError(f"Cannot snapshot {rel}: {exc}") from exc
+
+
+def _snapshot(git: Git, rel: str, cleaned: bytes, config: CleanConfig) -> HiddenSnapshot:
+    info = head_state(git)
+    head = info.commit
+
+    blob = git.write("hash-object", "-w", "--stdin", input=cleaned)
+    # HEAD's mode is kept (the executable bit on disk is unreliable on mounted volumes).
+    mode = "100644"
+    if head is not None:
+        entry = tree_entry(git, head, rel)
+        if entry is not None:
+            mode, head_blob = entry
+            if head_blob != blob and _cleaned_digest(git, rel, head_blob, config) == _digest(
+                cleaned
+            ):
+                blob = head_blob  # only outputs/noise differ from HEAD: not a change
+
+    with temporary_index(info.index.parent, copy_of=info.index) as index_file:
+        staged = git.with_env(GIT_INDEX_FILE=str(index_file))
+        if not index_file.is_file() and head is not None:
+            staged.run("read-tree", head)
+        staged.run("add", "--update", "--", ":/", f":(top,exclude,literal){rel}")
+        staged.run("update-index", "-z", "--index-info", input=f"{mode} {blob}\t{rel}\0".encode())
+        tree = staged.write("write-tree")
+
+    if head is not None and tree == info.tree:
+        return HiddenSnapshot(
+            head, None, reused=False, dirty=False, head=head, tree=tree, branch=info.branch
+        )
+
+    ref = snapshot_ref(head, tree)
+    existing = commit_on_ref(git, ref, tree)
+    if existing is not None:
+        return HiddenSnapshot(
+            existing, ref, reused=True, dirty=True, head=head, tree=tree, branch=info.branch
+        )
+
+    commit = _commit_tree(git, tree, head, f"repro snapshot of {rel}")
+    try:
+        git.run("update-ref", "-m", f"repro: snapshot of {rel}", ref, commit, "")
+    except GitError:
+        # Another process made the same snapshot a moment ago: use its commit.
+        existing = commit_on_ref(git, ref, tree)
+        if existing is None:
+            raise
+        return HiddenSnapshot(
+            existing, ref, reused=True, dirty=True, head=head, tree=tree, branch=info.branch
+        )
+    log.debug("snapshot %s of %s on %s", commit, rel, ref)
+    return HiddenSnapshot(
+        commit, ref, reused=False, dirty=True, head=head, tree=tree, branch=info.branch
+    )
+
+
+def _check_relative(notebook_rel: str) -> str:
+    rel = str(notebook_rel).replace("\\", "/")
+    parts = PurePosixPath(rel).parts
+    if (
+        not rel
+        or "\x00" in rel
+        or rel.startswith("/")
+        or PurePosixPath(rel).is_absolute()
+        or any(p in ("..", ".") for p in parts)
+        or (parts and parts[0] == ".git")
+    ):
+        raise SnapshotError(f"Not a path inside the repository: {notebook_rel!r}")
+    return PurePosixPath(*parts).as_posix()
+
+
+def _repo_clean_config(root: Path) -> CleanConfig:
+    try:
+        from ..commit.rules import load_repo_config
+
+        return load_repo_config(root).clean
+    except (ConfigInvalid, ImportError) as exc:  # ImportError: no tomli on Python 3.10
+        log.warning("ignoring the repository's cleaning rules (%s); using the defaults", exc)
+        return CleanConfig()
+
+
+def _clean_notebook_bytes(rel: str, data: bytes, config: CleanConfig) -> bytes:
+    """Cleaned ``.ipynb`` bytes; other files (Jupytext ``.py``/``.md``) unchanged."""
+    if not rel.lower().endswith(".ipynb"):
+        return data
+    try:
+        text, _report = clean_text(data, config)
+    except NotebookInvalid as exc:
+        raise SnapshotError(f"{rel}: {exc}") from exc
+    return text.encode("utf-8")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class _CleanedBlobCache:
+    """Digest of the cleaned text of a blob, per (blob id, rules): blobs never change.
+
+    Spares reading and cleaning HEAD's notebook again on every run of a
+    dirty notebook. Bounded; the oldest entries go first.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._entries: dict[tuple[str, str, CleanConfig], str] = {}
+
+    def get(self, key: tuple[str, str, CleanConfig]) -> str | None:
+        return self._entries.get(key)
+
+    def put(self, key: tuple[str, str, CleanConfig], digest: str) -> None:
+        if len(self._entries) >= self._size:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = digest
+
+
+_CLEANED_BLOBS = _CleanedBlobCache()
+
+
+def _cleaned_digest(git: Git, rel: str, blob: str, config: CleanConfig) -> str | None:
+    """Digest of ``blob`` cleaned as ``rel``; ``None`` when it is not a valid notebook."""
+    key = (blob, "ipynb" if rel.lower().endswith(".ipynb") else "raw", config)
+    digest = _CLEANED_BLOBS.get(key)
+    if digest is None:
+        try:
+            digest = _digest(_clean_notebook_bytes(rel, read_blob(git, blob), config))
+        except SnapshotError:
+            digest = ""  # not a notebook: differs from any cleaned one
+        _CLEANED_BLOBS.put(key, digest)
+    return digest or None
+
+
+def _commit_tree(git: Git, tree: str, head: str | None, message: str) -> str:
+    args = ["commit-tree", "--no-gpg-sign", "-m", message]
+    if head is not None:
+        args += ["-p", head]
+    args.append(tree)
+    try:
+        return git.write(*args)
+    except GitError as exc:
+        text = exc.stderr.lower()
+        if "ident" not in text and "email" not in text and "who you are" not in text:
+            raise
+    log.info("git has no identity here; the snapshot commit is authored by jupyterlab-repro")
+    return git.with_env(**FALLBACK_IDENTITY).write(*args)

@@ -1,0 +1,53 @@
+"""The notebook as it was for a run: a read-only copy beside the notebook."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..deadline import Deadline
+from ..errors import InvalidRequest
+from ..files import atomic_write
+from ..git.repository import git_dir, require_repository
+from ..git.revisions import file_at, require_commit
+from ..git.runner import Git
+
+#: Copies written by :func:`notebook_at_commit` (kept out of ``git status``).
+COPY_PATTERN = "*@[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].ipynb"
+
+#: Seconds writing a copy may take when the caller gives no deadline.
+COPY_TIMEOUT = 30.0
+
+
+def notebook_at_commit(
+    path: str | os.PathLike[str], commit: str, *, deadline: Deadline | None = None
+) -> Path:
+    """Write the notebook as it was at ``commit`` next to it, read-only.
+
+    The copy is named ``<stem>@<short sha>.ipynb`` (e.g. ``train@a1b2c3d.ipynb``),
+    the current notebook is not touched, and the name pattern is added to the
+    repository's local ``.git/info/exclude`` so copies never show as changes.
+    ``commit`` may be a hidden snapshot (``refs/repro/snapshots/…``).
+    """
+    deadline = deadline or Deadline(COPY_TIMEOUT, "copying the notebook")
+    target = Path(os.path.abspath(path))
+    root = require_repository(target.parent, target.name, deadline=deadline)
+    if not commit or commit.startswith("-") or not all(c.isalnum() or c in "/._-" for c in commit):
+        raise InvalidRequest(f"Invalid commit {commit!r}.")
+    git = Git(root, deadline)
+    rel = Path(os.path.realpath(target)).relative_to(root).as_posix()
+    sha = require_commit(git, commit, what="commit", hint=" (was the snapshot garbage-collected?)")
+    data = file_at(git, sha, rel)
+    if data is None:
+        raise InvalidRequest(f"{rel} does not exist at {sha[:7]}.")
+    copy = target.with_name(f"{target.stem}@{sha[:7]}{target.suffix}")
+    if not copy.exists():
+        atomic_write(copy, data)
+    os.chmod(copy, 0o444)
+    exclude = git_dir(git) / "info" / "exclude"
+    lines = exclude.read_text(encoding="utf-8").splitlines() if exclude.exists() else []
+    if COPY_PATTERN not in lines:
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        with exclude.open("a", encoding="utf-8") as handle:
+            handle.write(f"# notebooks as they were for a run (jupyterlab-repro)\n{COPY_PATTERN}\n")
+    return copy

@@ -1,0 +1,455 @@
+"""The runs panel's queries: a notebook's runs, grouped by the commit that ran.
+
+:class:`TrackingService` is built once from server configuration (never from
+a request). MLflow is imported lazily: ``import mlflow`` and building a client
+cost seconds, so :meth:`TrackingService.warm_in_background` does both in a
+thread when the extension loads, and nothing here imports MLflow at module
+import time.
+
+Bounded
+    Every MLflow call goes through :class:`~jupyterlab_repro.runs.bounded.BoundedMlflow`
+    (a deadline per request, a breaker, daemon threads); every git call
+    through the ``git`` room with the same deadline.
+
+Grouping
+    Runs are grouped by the code that ran: ``repro.snapshot`` (a hidden
+    snapshot commit of uncommitted changes, whose parent is
+    ``mlflow.source.git.commit``) when present, else
+    ``mlflow.source.git.commit``. Groups are ordered by their newest run
+    (MLflow returns runs newest first); a group may continue on the next page,
+    where it appears again with the same ``key``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..deadline import Deadline
+from ..errors import GitError, InvalidRequest, TrackingUnavailable
+from ..git.refs import is_snapshot_commit
+from ..git.repository import repository_id
+from ..git.revisions import check_revision, commit_summaries, is_full_sha, resolve_commit
+from ..git.runner import Git
+from .bounded import BoundedMlflow
+from .queries import (
+    client_metric_rows,
+    finite,
+    list_experiments,
+    search_runs,
+    sql_metric_rows,
+    tag_equals,
+)
+from .tag_names import (
+    GIT_BRANCH,
+    GIT_COMMIT,
+    MLFLOW_RUN_NAME,
+    MLFLOW_USER,
+    REPRO_DIRTY,
+    REPRO_NOTEBOOK,
+    REPRO_PREFIX,
+    REPRO_REPO,
+    REPRO_SNAPSHOT,
+)
+from .tracking_uri import redact_uri, sqlite_path, uri_kind
+
+log = logging.getLogger(__name__)
+
+#: Largest page a caller may ask for.
+MAX_PAGE_SIZE = 1000
+#: Most runs :meth:`TrackingService.metric_histories` accepts at once.
+MAX_HISTORY_RUNS = 50
+#: Most metric keys :meth:`TrackingService.metric_histories` accepts at once.
+MAX_HISTORY_KEYS = 50
+#: Seconds the list of experiments is reused before it is read again.
+EXPERIMENTS_TTL = 2.0
+#: Seconds a repository's root commit (its identity) is reused before git is asked again.
+REPOSITORY_ID_TTL = 60.0
+#: Commit subjects remembered (commits never change).
+SUBJECT_CACHE_SIZE = 4096
+
+_ID_RE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+
+class TrackingService:
+    """Read-only queries against one MLflow tracking store.
+
+    Parameters
+    ----------
+    tracking_uri:
+        The store (``sqlite:///…``, ``http://…``, ``postgresql://…``).
+    timeout:
+        Seconds one MLflow call may take before the store counts as unavailable.
+    startup_timeout:
+        Seconds importing MLflow and building the client may take.
+    ui_url:
+        Base URL of an MLflow UI for links (``None``: no links).
+    """
+
+    def __init__(
+        self,
+        tracking_uri: str,
+        *,
+        timeout: float = 5.0,
+        startup_timeout: float = 60.0,
+        ui_url: str | None = None,
+    ) -> None:
+        self.tracking_uri = tracking_uri
+        self.mlflow = BoundedMlflow(tracking_uri, timeout=timeout, startup_timeout=startup_timeout)
+        self.timeout = self.mlflow.timeout
+        self.ui_url = (ui_url or "").rstrip("/") or None
+        self.kind = uri_kind(tracking_uri)
+        self._lock = threading.Lock()  # the caches below
+        self._experiments: dict[str, str] = {}
+        self._experiments_at = -math.inf
+        self._refreshing = False
+        self._subjects: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+
+    # -- description ---------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        """What a client may know about the store: its kind, redacted URI and UI link."""
+        return {"uri_kind": self.kind, "uri": redact_uri(self.tracking_uri), "ui_url": self.ui_url}
+
+    def run_url(self, experiment_id: str, run_id: str) -> str | None:
+        """Link to a run in the configured MLflow UI, or ``None``."""
+        if not self.ui_url:
+            return None
+        return f"{self.ui_url}/#/experiments/{experiment_id}/runs/{run_id}"
+
+    # -- life cycle ----------------------------------------------------------
+
+    def warm(self) -> None:
+        """Import MLflow, build the client and read the experiments (errors are logged)."""
+        try:
+            if self._store_missing():
+                import mlflow.tracking  # noqa: F401  (the import is most of the first query)
+
+                return
+            ids = list(self._experiment_names(refresh=True))
+            if ids:
+                # The first query of a shape compiles its SQL and loads the
+                # search code: make it here, once with no match and once
+                # with a match (which also loads tags, params and metrics).
+                key = f"tags.`{REPRO_NOTEBOOK}`"
+                self.mlflow.call(search_runs, ids, f"{key} = ''", 100, None)
+                self.mlflow.call(search_runs, ids, f"{key} LIKE '%'", 1, None)
+        except TrackingUnavailable as exc:
+            log.warning("MLflow tracking store not ready: %s", exc)
+        except Exception:  # never let a warm-up thread die noisily
+            log.exception("warming up the MLflow client failed")
+
+    def warm_in_background(self) -> threading.Thread:
+        """Start :meth:`warm` in a daemon thread and return it."""
+        thread = threading.Thread(target=self.warm, name="repro-mlflow-warm", daemon=True)
+        thread.start()
+        return thread
+
+    # -- queries -------------------------------------------------------------
+
+    def runs_for_notebook(
+        self,
+        repo_root: Path | None,
+        notebook_rel: str,
+        *,
+        commit: str | None = None,
+        page_token: str | None = None,
+        max_results: int = 100,
+        filter_text: str | None = None,
+        deadline: Deadline | None = None,
+    ) -> dict[str, Any]:
+        """The notebook's runs across all experiments, grouped by commit, newest first.
+
+        Parameters
+        ----------
+        repo_root:
+            The repository holding the notebook (``None`` outside one: no
+            commit subjects, ``commit`` not allowed).
+        notebook_rel:
+            The ``repro.notebook`` tag value: the path relative to the
+            repository (``/``-separated), absolute outside one.
+        commit:
+            Only runs of this revision (resolved with git); for a hidden
+            snapshot commit, the runs of that snapshot.
+        page_token, max_results:
+            MLflow pagination, passed through.
+        filter_text:
+            An extra MLflow filter expression, joined with ``and``
+            (``metrics.acc > 0.9 and params.lr = '0.1'``).
+        deadline:
+            Shared by every MLflow and git call (default: :attr:`timeout`).
+        """
+        deadline = deadline or Deadline(self.timeout, "the runs query")
+        if not isinstance(notebook_rel, str) or not notebook_rel:
+            raise InvalidRequest("A notebook path is required.")
+        if not 1 <= int(max_results) <= MAX_PAGE_SIZE:
+            raise InvalidRequest(f"max_results must be between 1 and {MAX_PAGE_SIZE}.")
+        clause, recheck = tag_equals(REPRO_NOTEBOOK, notebook_rel)
+        clauses = [clause]
+        resolved = None
+        commit = (commit or "").strip() or None
+        if commit:
+            if repo_root is None:
+                raise InvalidRequest("The notebook is not in a git repository: no commits.")
+            resolved, is_snapshot = self._resolve_commit(Git(repo_root, deadline), commit)
+            clauses.append(f"tags.`{REPRO_SNAPSHOT if is_snapshot else GIT_COMMIT}` = '{resolved}'")
+        if filter_text and filter_text.strip():
+            clauses.append(filter_text.strip())
+        result: dict[str, Any] = {
+            "tracking": self.describe(),
+            "notebook": notebook_rel,
+            "commit": resolved,
+            "groups": [],
+            "next_page_token": None,
+        }
+        if self._store_missing():
+            return result  # no store yet: no runs (and do not create one)
+        names = self._experiment_names(deadline=deadline)
+        if not names:
+            return result
+        runs, token = self.mlflow.call(
+            search_runs,
+            list(names),
+            " and ".join(clauses),
+            int(max_results),
+            page_token or None,
+            deadline=deadline,
+        )
+        names = self._names_for(runs, names, deadline)
+        if recheck:
+            runs = [r for r in runs if r.data.tags.get(REPRO_NOTEBOOK) == notebook_rel]
+        git = Git(repo_root, deadline) if repo_root is not None else None
+        runs = self._same_repository(git, runs)
+        result["groups"] = self._group(git, [self._run_dict(r, names) for r in runs])
+        result["next_page_token"] = token or None
+        return result
+
+    def _same_repository(self, git: Git | None, runs: list[Any]) -> list[Any]:
+        """Drop runs of a same-named notebook in another repository (another ``repro.repo``).
+
+        Runs without the tag (older versions, or logged before the first
+        commit) stay. Filtered here rather than in the MLflow query, which has
+        no "tag missing or equal"; a page may then hold fewer runs than asked.
+        """
+        if git is None:
+            return runs
+        ours = repository_id(git.cwd, max_age=REPOSITORY_ID_TTL, deadline=git.deadline)
+        if ours is None:
+            return runs
+        return [r for r in runs if r.data.tags.get(REPRO_REPO, ours) == ours]
+
+    def metric_histories(
+        self,
+        run_ids: Sequence[str],
+        keys: Sequence[str] | None = None,
+        *,
+        deadline: Deadline | None = None,
+    ) -> dict[str, Any]:
+        """Full metric histories of a few runs, for comparison charts.
+
+        Returns ``{"runs": {run_id: {key: {"steps": [...], "values": [...],
+        "timestamps": [...]}}}}``, points ordered by step then time; NaN and
+        infinities become ``null``. With no ``keys``, every metric of the runs.
+        """
+        run_ids = list(dict.fromkeys(run_ids))
+        keys = list(dict.fromkeys(keys or []))
+        if not run_ids:
+            raise InvalidRequest("At least one run_id is required.")
+        if len(run_ids) > MAX_HISTORY_RUNS or len(keys) > MAX_HISTORY_KEYS:
+            raise InvalidRequest(
+                f"At most {MAX_HISTORY_RUNS} runs and {MAX_HISTORY_KEYS} metric keys at once."
+            )
+        for run_id in run_ids:
+            if not _ID_RE.match(run_id):
+                raise InvalidRequest(f"Not a run id: {run_id!r}")
+        out: dict[str, Any] = {"tracking": self.describe(), "runs": {r: {} for r in run_ids}}
+        if self._store_missing():
+            return out
+        deadline = deadline or Deadline(self.timeout, "the metric histories")
+        client = self.mlflow.client()
+        store = getattr(client, "_tracking_client", None)
+        store = getattr(store, "store", None)
+        if store is not None and hasattr(store, "ManagedSessionMaker"):
+            rows = self.mlflow.call(sql_metric_rows, store, run_ids, keys, deadline=deadline)
+        else:
+            rows = self.mlflow.call(client_metric_rows, run_ids, keys, deadline=deadline)
+        for run_id, key, step, value, timestamp in rows:
+            series = (
+                out["runs"]
+                .setdefault(run_id, {})
+                .setdefault(key, {"steps": [], "values": [], "timestamps": []})
+            )
+            series["steps"].append(int(step))
+            series["values"].append(finite(value))
+            series["timestamps"].append(int(timestamp))
+        return out
+
+    # -- internals: the store -----------------------------------------------
+
+    def _store_missing(self) -> bool:
+        """True for a local store that does not exist yet (or an empty SQLite file).
+
+        MLflow would create the file and its tables; a read-only panel must not.
+        """
+        if self.kind == "file":  # a local mlruns folder: MLflow would create it
+            parts = urlsplit(self.tracking_uri)
+            return not Path(parts.path if parts.scheme == "file" else self.tracking_uri).exists()
+        path = sqlite_path(self.tracking_uri)
+        if path is None:
+            return False
+        try:
+            return path.stat().st_size == 0
+        except FileNotFoundError:
+            return True
+
+    # -- internals: experiments, commits, runs -------------------------------
+
+    def _experiment_names(
+        self, *, refresh: bool = False, deadline: Deadline | None = None
+    ) -> dict[str, str]:
+        """``{experiment_id: name}`` of the active experiments.
+
+        Read once, then reused: when older than :data:`EXPERIMENTS_TTL` it is
+        returned as it is and read again in the background, so a query does
+        not pay for listing experiments (an experiment created meanwhile
+        shows up on the next query).
+        """
+        if refresh or self._experiments_at == -math.inf:
+            names = self.mlflow.call(list_experiments, deadline=deadline)
+            self._experiments, self._experiments_at = names, time.monotonic()
+        elif time.monotonic() - self._experiments_at > EXPERIMENTS_TTL:
+            with self._lock:
+                start = not self._refreshing
+                self._refreshing = True
+            if start:
+                threading.Thread(
+                    target=self._refresh_experiments, name="repro-mlflow-experiments", daemon=True
+                ).start()
+        return self._experiments
+
+    def _refresh_experiments(self) -> None:
+        try:
+            self._experiment_names(refresh=True)
+        except Exception as exc:  # the next query reports it
+            log.debug("refreshing the experiments failed: %s", exc)
+        finally:
+            self._refreshing = False
+
+    def _names_for(
+        self, runs: list[Any], names: dict[str, str], deadline: Deadline
+    ) -> dict[str, str]:
+        if all(r.info.experiment_id in names for r in runs):
+            return names
+        return self._experiment_names(refresh=True, deadline=deadline)
+
+    def _resolve_commit(self, git: Git, rev: str) -> tuple[str, bool]:
+        """Full sha of ``rev`` and whether it is a hidden snapshot commit."""
+        rev = rev.strip()
+        try:
+            check_revision(rev)
+        except InvalidRequest:
+            raise InvalidRequest(f"Not a revision: {rev!r}") from None
+        sha = resolve_commit(git, rev)
+        if sha is None:
+            if not is_full_sha(rev.lower()):
+                raise InvalidRequest(f"Unknown revision: {rev!r}")
+            sha = rev.lower()  # a commit gc'ed or never fetched: still a key
+        return sha, is_snapshot_commit(git, sha)
+
+    def _run_dict(self, run: Any, names: Mapping[str, str]) -> dict[str, Any]:
+        info, data = run.info, run.data
+        tags = data.tags
+        start, end = info.start_time, info.end_time
+        return {
+            "run_id": info.run_id,
+            "run_name": info.run_name or tags.get(MLFLOW_RUN_NAME),
+            "experiment_id": info.experiment_id,
+            "experiment_name": names.get(info.experiment_id),
+            "status": info.status,
+            "start_time": start,
+            "end_time": end,
+            "duration": (end - start) / 1000.0 if start is not None and end else None,
+            "user": tags.get(MLFLOW_USER) or info.user_id or None,
+            "params": dict(data.params),
+            "metrics": {k: finite(v) for k, v in data.metrics.items()},
+            "tags": {k: v for k, v in tags.items() if k.startswith(REPRO_PREFIX)},
+            "dirty": tags.get(REPRO_DIRTY) == "true",
+            "url": self.run_url(info.experiment_id, info.run_id),
+            "_commit": tags.get(GIT_COMMIT),
+            "_snapshot": tags.get(REPRO_SNAPSHOT),
+            "_branch": tags.get(GIT_BRANCH),
+        }
+
+    def _group(self, git: Git | None, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        groups: dict[str | None, dict[str, Any]] = {}
+        for run in runs:
+            head, snap, branch = run.pop("_commit"), run.pop("_snapshot"), run.pop("_branch")
+            snapshot = bool(snap)
+            key = snap or head or None
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = {
+                    "key": key,
+                    "commit": key,
+                    "short_sha": key[:7] if key else None,
+                    "subject": None,
+                    "committed_at": None,
+                    "known": False,
+                    "snapshot": snapshot,
+                    "parent": head if snapshot else None,
+                    "parent_short_sha": head[:7] if snapshot and head else None,
+                    "parent_subject": None,
+                    "branch": branch,
+                    "runs": [],
+                }
+            group["runs"].append(run)
+        shas = {g["commit"] for g in groups.values()} | {g["parent"] for g in groups.values()}
+        facts = self._commit_facts(git, shas)
+        for group in groups.values():
+            fact = facts.get(group["commit"] or "")
+            if fact:
+                group.update(subject=fact["subject"], committed_at=fact["time"], known=True)
+            parent = facts.get(group["parent"] or "")
+            if parent:
+                group["parent_subject"] = parent["subject"]
+        return list(groups.values())
+
+    def _commit_facts(
+        self, git: Git | None, shas: Iterable[str | None]
+    ) -> dict[str, dict[str, Any]]:
+        """``{sha: {"subject", "time"}}`` for the commits git knows, in one git call."""
+        if git is None:
+            return {}
+        root = str(git.cwd)
+        wanted = sorted({s.lower() for s in shas if s and is_full_sha(s.lower())})
+        found: dict[str, dict[str, Any]] = {}
+        missing = []
+        with self._lock:
+            for sha in wanted:
+                cached = self._subjects.get((root, sha))
+                if cached is not None:
+                    found[sha] = cached
+                else:
+                    missing.append(sha)
+        if not missing:
+            return found
+        try:
+            found.update(commit_summaries(git, missing))
+        except GitError as exc:
+            log.warning("commit subjects unavailable in %s: %s", git.cwd.name, exc)
+            return found
+        with self._lock:
+            for sha in missing:
+                if sha in found:
+                    self._subjects[(root, sha)] = found[sha]
+            while len(self._subjects) > SUBJECT_CACHE_SIZE:
+                self._subjects.popitem(last=False)
+        return found

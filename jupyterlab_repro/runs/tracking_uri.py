@@ -1,0 +1,81 @@
+"""Where the runs are: tracking URIs from server configuration, never from a request.
+
+``default_tracking_uri`` (``MLFLOW_TRACKING_URI``, else the embedded SQLite
+store ``<root>/mlflow.db``), the kind of a URI, a URI without its secrets,
+and the environment that bounds MLflow's HTTP client in processes of our own.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+def default_tracking_uri(root_dir: str | os.PathLike[str]) -> str:
+    """``MLFLOW_TRACKING_URI`` if set, else the embedded store ``<root>/mlflow.db``."""
+    env = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    if env:
+        return env
+    return "sqlite:///" + Path(os.path.realpath(root_dir), "mlflow.db").as_posix()
+
+
+def uri_kind(uri: str) -> str:
+    """``sqlite``, ``http``, ``file``, ``postgresql``, ``mysql``, ``databricks`` …"""
+    if uri.strip().lower() in ("databricks", "databricks-uc", "uc"):
+        return "databricks"
+    try:
+        scheme = urlsplit(uri).scheme.lower()
+    except ValueError:
+        return "unknown"
+    if len(scheme) == 1:  # a Windows drive letter: a local path
+        return "file"
+    scheme = scheme.split("+", 1)[0]
+    if scheme in ("http", "https"):
+        return "http"
+    if scheme in ("", "file"):
+        return "file"
+    if scheme == "postgres":
+        return "postgresql"
+    return scheme
+
+
+def redact_uri(uri: str) -> str:
+    """``uri`` without user, password, query or fragment (which may hold secrets)."""
+    try:
+        netloc = urlsplit(uri).netloc
+    except ValueError:
+        return "<invalid uri>"
+    base = re.split(r"[?#]", uri, maxsplit=1)[0]
+    if "@" in netloc:
+        base = base.replace(netloc, netloc.rpartition("@")[2], 1)
+    return base
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///path`` URI (``None`` for in-memory / others)."""
+    if not uri.lower().startswith("sqlite:"):
+        return None
+    rest = uri[len("sqlite:") :]
+    if not rest.startswith("///"):
+        return None
+    path = rest[3:].split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    # sqlite:////abs → "/abs"; sqlite:///rel → "rel" (relative to the cwd)
+    return Path(path if path.startswith("/") or re.match(r"^[A-Za-z]:", path) else path)
+
+
+def bounded_http_env(timeout: float) -> dict[str, str]:
+    """Environment values that make MLflow's HTTP client give up within ``timeout``.
+
+    Only for processes of our own (the CLI): kernels inherit the server's
+    environment, so the server does not set these.
+    """
+    return {
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, math.ceil(timeout))),
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0",
+    }

@@ -1,0 +1,89 @@
+"""Server-side settings, configurable like any Jupyter server option.
+
+Set them in ``jupyter_server_config.py`` (``c.Repro.status_timeout = 20``) or on
+the command line (``--Repro.status_timeout=20``).
+"""
+
+from __future__ import annotations
+
+from traitlets import Float, Int, Unicode
+from traitlets.config import Configurable
+
+
+class Repro(Configurable):
+    """Settings of the jupyterlab-repro server extension."""
+
+    status_timeout = Float(
+        10.0,
+        min=0.1,
+        config=True,
+        help=(
+            "Seconds a status request may take in all (every git call it makes) before "
+            "it answers 504."
+        ),
+    )
+    read_timeout = Float(
+        30.0,
+        min=0.1,
+        config=True,
+        help=(
+            "Seconds the other read requests (changed files, diffs, tags, identity) may "
+            "take in all before they answer 504."
+        ),
+    )
+    write_timeout = Float(
+        120.0,
+        min=1.0,
+        config=True,
+        help=(
+            "Seconds a request that writes (snapshot with its hooks, tag, fix, export, "
+            "init) may take in all; a hook still running then is killed with its "
+            "process group and the request answers 504."
+        ),
+    )
+    worker_threads = Int(
+        4,
+        min=1,
+        config=True,
+        help=(
+            "Threads for the polls (status, changes, diff …). Writes and MLflow queries "
+            "have pools of their own (write_threads, tracking_threads), so a slow hook "
+            "or a hanging MLflow never delays a status poll."
+        ),
+    )
+    write_threads = Int(
+        2,
+        min=1,
+        config=True,
+        help="Threads for requests that write (snapshot, tags, fixes, export, init).",
+    )
+    tracking_threads = Int(
+        4,
+        min=1,
+        config=True,
+        help="Threads for MLflow queries (runs panel).",
+    )
+    tracking_uri = Unicode(
+        "",
+        config=True,
+        help=(
+            "MLflow tracking URI the runs panel reads (sqlite:///…, http://…, "
+            "postgresql://…). Empty: the MLFLOW_TRACKING_URI environment variable, "
+            "else the embedded SQLite store <server root>/mlflow.db. Never taken "
+            "from a request; credentials in it are never sent to the browser."
+        ),
+    )
+    mlflow_ui_url = Unicode(
+        "",
+        config=True,
+        help="Base URL of an MLflow UI for links from the runs panel (empty: no links).",
+    )
+    tracking_timeout = Float(
+        5.0,
+        min=0.5,
+        config=True,
+        help=(
+            "Seconds one MLflow query may take before the runs panel reports the "
+            "tracking store as unavailable."
+        ),
+    )

@@ -1,0 +1,32 @@
+"""Loading the server extension: settings, service objects, routes."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from jupyter_server.utils import url_path_join
+
+from ..commit.changes import ClassificationCache
+from . import commit, export, repository, runs
+from .base import SETTINGS_KEY
+from .config import Repro
+
+
+def setup_handlers(server_app: Any) -> None:
+    """Build the service objects once and register every route under ``<base_url>/jupyterlab-repro/``."""
+    web_app = server_app.web_app
+    config = Repro(config=server_app.config)
+    root_dir = getattr(server_app.contents_manager, "root_dir", None) or server_app.root_dir
+    root_dir = os.path.realpath(os.path.expanduser(root_dir))
+    web_app.settings[SETTINGS_KEY] = {
+        "config": config,
+        "root_dir": root_dir,
+        "classifications": ClassificationCache(),
+        runs.TRACKING_KEY: runs.build_service(config, root_dir),
+    }
+    base = url_path_join(web_app.settings["base_url"], "jupyterlab-repro")
+    routes = [*repository.ROUTES, *commit.ROUTES, *export.ROUTES, *runs.ROUTES]
+    web_app.add_handlers(".*$", [(url_path_join(base, *path.split("/")), h) for path, h in routes])
+    if os.environ.get("REPRO_TRACKING_WARM", "1") not in ("0", "false", "off"):
+        web_app.settings[SETTINGS_KEY][runs.TRACKING_KEY].warm_in_background()
