@@ -98,7 +98,9 @@ class BoundedMlflow:
         :class:`TrackingUnavailable` when the store cannot answer in time.
         """
         client = self.client()
-        wait = self.timeout if deadline is None else min(self.timeout, deadline.remaining())
+        wait, budget = self.timeout, f"{self.timeout:g} s"
+        if deadline is not None and deadline.remaining() < self.timeout:
+            wait, budget = deadline.remaining(), deadline.describe()
         with self._lock:
             self._check_breaker()
             future = submit(fn, client, *args)
@@ -109,7 +111,7 @@ class BoundedMlflow:
                 self._stuck.append(future)
             raise self._trip(
                 f"The MLflow tracking store at {redact_uri(self.tracking_uri)} did not answer "
-                f"within {wait:g} s."
+                f"within {budget}."
             ) from exc
         except (InvalidRequest, TrackingUnavailable):
             raise

@@ -1,0 +1,100 @@
+"""The git door: one deadline across calls, process groups killed, nothing started late."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from jupyterlab_repro.deadline import Deadline
+from jupyterlab_repro.errors import GitError, GitTimeout
+from jupyterlab_repro.git.runner import Git, command_name, run_git
+
+
+def _live(token: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if token in cmdline:
+                found.append(cmdline)
+    return found
+
+
+def _gone(token: str, seconds: float = 2.0) -> bool:
+    until = time.monotonic() + seconds
+    while _live(token) and time.monotonic() < until:
+        time.sleep(0.05)
+    return not _live(token)
+
+
+def test_one_deadline_spans_several_calls(make_repo: Callable[..., Path]) -> None:
+    """Two calls of 0.4 s under a 0.6 s deadline: the second one is cut, not the first."""
+    git = Git(make_repo(), Deadline(0.6, "the test"))
+    started = time.monotonic()
+    git.run("-c", "alias.nap=!sleep 0.4", "nap")
+    with pytest.raises(GitTimeout, match=r"git nap did not finish within 0\.6 s \(the test\)"):
+        git.run("-c", "alias.nap=!sleep 0.4", "nap")
+    assert time.monotonic() - started < 0.6 + 0.5
+
+
+def test_nothing_is_started_once_the_deadline_passed(tmp_path: Path) -> None:
+    deadline = Deadline(0.0, "the test")
+    marker = tmp_path / "ran"
+    with pytest.raises(GitTimeout, match="was not started"):
+        run_git(["-c", f"alias.touch=!touch {marker}", "touch"], tmp_path, deadline=deadline)
+    assert not marker.exists()
+
+
+def test_the_process_group_goes_on_timeout(tmp_path: Path) -> None:
+    """A command that leaves children behind (hooks do): all of them are killed."""
+    digits = "".join(secrets.choice("123456789") for _ in range(6))
+    token = f"0.000{digits}"
+    alias = f"!sleep 30 {token} & sleep 30 {token}; wait"
+    started = time.monotonic()
+    with pytest.raises(GitTimeout) as caught:
+        run_git(["-c", f"alias.linger={alias}", "linger"], tmp_path, deadline=Deadline(0.3))
+    assert time.monotonic() - started < 0.3 + 1.5
+    assert _gone(token), _live(token)
+    assert caught.value.output == ""
+
+
+def test_output_so_far_is_kept(tmp_path: Path) -> None:
+    with pytest.raises(GitTimeout) as caught:
+        run_git(
+            ["-c", "alias.talk=!echo halfway; sleep 5", "talk"], tmp_path, deadline=Deadline(0.5)
+        )
+    assert "halfway" in caught.value.output
+
+
+def test_git_errors_are_not_timeouts(tmp_path: Path) -> None:
+    with pytest.raises(GitError) as caught:
+        run_git(["rev-parse", "HEAD"], tmp_path, deadline=Deadline(10))
+    assert not isinstance(caught.value, GitTimeout)
+
+
+def test_stdin_is_never_inherited(make_repo: Callable[..., Path]) -> None:
+    """A command that reads standard input sees it closed, not the server's terminal."""
+    git = Git(make_repo(), Deadline(5))
+    assert git.read("-c", "alias.cat=!cat", "cat") == ""
+
+
+def test_deadline_within_never_extends() -> None:
+    outer = Deadline(0.2, "outer")
+    assert outer.within(10) is outer
+    inner = outer.within(0.05, "inner")
+    assert inner.label == "inner" and inner.remaining() <= 0.05
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [(["status"], "status"), (["-c", "a=b", "log"], "log"), (["-C", "x", "diff"], "diff")],
+)
+def test_command_name(args: list[str], name: str) -> None:
+    assert command_name(args) == name
