@@ -22,6 +22,13 @@ class PathNotFound(ReproError):
     """A requested path does not exist."""
 
 
+class UnsafeFile(ReproError):
+    """A file the product would read or write is a symlink, a FIFO, a device or a socket.
+
+    Nothing was read or written through it (see :mod:`jupyterlab_repro.files`).
+    """
+
+
 class InvalidRequest(ReproError):
     """The request is malformed (wrong types, missing fields, bad values)."""
 

@@ -1,18 +1,51 @@
-"""The file door: paths confined to the server root, atomic writes.
+"""The file door: every file the product reads for the user, writes or ``chmod``\\ s.
 
-Every path taken from a request is resolved here and must stay inside the
-server's root directory (DESIGN invariant 4); every file the product writes
-is replaced atomically (invariant 1): a temporary file in the same folder,
-then a rename.
+Paths from requests are resolved with :func:`resolve_in_root` and must stay
+inside the server's root directory; paths the product builds itself
+(``.gitignore``, ``.git/info/exclude``, exported modules, notebook copies)
+are just as untrusted, because a repository, a shared folder or a clone can
+plant a symlink or a FIFO under any name (DESIGN invariant 4). So:
+
+- a file is opened relative to a handle of its folder, and that handle was
+  opened one component at a time from a trusted directory (``within``: the
+  server root, or the folder the caller vouches for) with ``O_NOFOLLOW``: a
+  symlinked folder or file anywhere on the way is refused, a folder swapped
+  for a symlink meanwhile cannot redirect the write;
+- only regular files are read or replaced: FIFOs, devices and sockets are
+  refused before any read (opened with ``O_NONBLOCK``, then ``fstat``);
+- writes are atomic (invariant 1): a temporary file created with
+  ``O_EXCL | O_NOFOLLOW`` in the same folder, ``fsync``, then ``os.replace``
+  within that folder's handle; the old file's mode is kept.
+
+Refusals raise :class:`~jupyterlab_repro.errors.UnsafeFile` (409); a missing
+file raises :class:`FileNotFoundError` as ``open()`` would.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import secrets
+import stat
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from .errors import InvalidRequest, PathNotFound, PathOutsideRoot
+from .errors import InvalidRequest, PathNotFound, PathOutsideRoot, UnsafeFile
+
+#: Longest API path accepted, and longest single name in it (bytes, as file systems count).
+MAX_PATH_BYTES = 4096
+MAX_NAME_BYTES = 255
+
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_DIR_FLAGS = os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC
+_CHUNK = 8 * 1024 * 1024
+
+
+# --- paths from requests ----------------------------------------------------------
 
 
 def resolve_in_root(
@@ -22,13 +55,14 @@ def resolve_in_root(
 
     The result is the real path (symlinks resolved). It must be ``root``
     itself or lie below it; absolute paths, ``..`` that climbs out and
-    symlinks that lead out are refused with :class:`PathOutsideRoot`.
+    symlinks that lead out are refused with :class:`PathOutsideRoot`;
+    NUL, lone surrogates and over-long paths or names with
+    :class:`InvalidRequest`.
     """
     real_root = Path(os.path.realpath(root))
     # No stripping: " a" and "a " are valid (if unusual) names of their own.
     rel = relative or ""
-    if "\x00" in rel:
-        raise InvalidRequest("Path contains a NUL byte.")
+    check_api_path(rel)
     if rel.startswith(("/", "\\")) or PurePosixPath(rel).is_absolute() or _has_drive(rel):
         raise PathOutsideRoot(f"Absolute paths are not allowed: {relative!r}")
     parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
@@ -36,9 +70,23 @@ def resolve_in_root(
     real = Path(os.path.realpath(candidate))
     if real != real_root and real_root not in real.parents:
         raise PathOutsideRoot(f"Path is outside the server root: {relative!r}")
-    if must_exist and not real.exists():
+    if must_exist and not os.path.lexists(real):
         raise PathNotFound(f"No such file or directory: {relative!r}")
     return real
+
+
+def check_api_path(rel: str) -> None:
+    """:class:`InvalidRequest` for a path no file system would take (before touching one)."""
+    if "\x00" in rel:
+        raise InvalidRequest("Path contains a NUL byte.")
+    try:
+        encoded = rel.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest("Path is not valid text (a lone surrogate).") from None
+    if len(encoded) > MAX_PATH_BYTES:
+        raise InvalidRequest(f"Path is too long (at most {MAX_PATH_BYTES} bytes).")
+    if any(len(part) > MAX_NAME_BYTES for part in encoded.replace(b"\\", b"/").split(b"/")):
+        raise InvalidRequest(f"A name in the path is too long (at most {MAX_NAME_BYTES} bytes).")
 
 
 def relative_to_root(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
@@ -47,40 +95,228 @@ def relative_to_root(root: str | os.PathLike[str], path: str | os.PathLike[str])
     return "" if str(rel) == "." else rel.as_posix()
 
 
+def is_within(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
+    """Whether the real ``path`` is ``root`` or below it."""
+    real, real_root = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    return real == real_root or real_root in real.parents
+
+
 def _has_drive(rel: str) -> bool:
     """``C:``, ``C:\\x`` or ``C:/x``: meaningless (and dangerous) under a server root."""
     return len(rel) >= 2 and rel[1] == ":" and rel[0].isascii() and rel[0].isalpha()
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
+# --- folders opened without following symlinks ----------------------------------------------
+
+
+def _shown(path: Path, within: Path) -> str:
+    """``path`` as messages show it: relative to ``within`` (never a server path)."""
+    try:
+        rel = path.relative_to(within).as_posix()
+    except ValueError:
+        return path.name
+    return rel if rel != "." else (within.name or "the folder")
+
+
+@contextlib.contextmanager
+def _folder(directory: Path, within: Path) -> Iterator[int]:
+    """A handle of ``directory``, opened component by component below ``within``.
+
+    ``within`` itself is trusted (opened normally); below it no component may
+    be a symlink, so the handle lies inside ``within`` whatever happens to the
+    names meanwhile.
+    """
+    try:
+        rel = directory.relative_to(within)
+    except ValueError:
+        raise PathOutsideRoot(f"{directory.name} is outside the folder it must stay in.") from None
+    if ".." in rel.parts:
+        raise PathOutsideRoot(f"{_shown(directory, within)} climbs out of its folder.")
+    fd = os.open(within, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    try:
+        walked = within
+        for part in rel.parts:
+            walked = walked / part
+            try:
+                nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+                    raise UnsafeFile(
+                        f"{_shown(walked, within)} is a symbolic link or not a folder: "
+                        "nothing is read or written through it."
+                    ) from None
+                raise
+            os.close(fd)
+            fd = nxt
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _target(
+    path: str | os.PathLike[str], within: str | os.PathLike[str] | None
+) -> tuple[Path, Path]:
+    target = Path(os.path.abspath(path))
+    base = Path(os.path.abspath(within)) if within is not None else target.parent
+    if target == base or not target.name:
+        raise InvalidRequest(f"Not a file: {target.name or target}")
+    return target, base
+
+
+def _open_regular(name: str, dfd: int, shown: str, flags: int) -> int:
+    """Open ``name`` in the folder ``dfd`` without following it; refuse what is not a regular file."""
+    try:
+        fd = os.open(name, flags | _NOFOLLOW | _NONBLOCK | _CLOEXEC, dir_fd=dfd)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise UnsafeFile(f"{shown} is a symbolic link: it is not followed.") from None
+        if exc.errno == errno.ENXIO:  # a socket, or a FIFO opened for writing
+            raise UnsafeFile(f"{shown} is not a regular file.") from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", shown)
+        if not stat.S_ISREG(mode):
+            raise UnsafeFile(f"{shown} is not a regular file (a FIFO, device or socket).")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def read_file(
+    path: str | os.PathLike[str], *, within: str | os.PathLike[str] | None = None
+) -> bytes:
+    """The bytes of the regular file ``path`` (below ``within``; default: its own folder).
+
+    Raises :class:`UnsafeFile` for a symlink on the way or a FIFO, device or
+    socket (before reading anything), :class:`FileNotFoundError` when absent.
+    """
+    target, base = _target(path, within)
+    with _folder(target.parent, base) as dfd:
+        fd = _open_regular(target.name, dfd, _shown(target, base), os.O_RDONLY)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def read_file_if_exists(
+    path: str | os.PathLike[str], *, within: str | os.PathLike[str] | None = None
+) -> bytes | None:
+    """:func:`read_file`, or ``None`` when the file (or its folder) does not exist."""
+    try:
+        return read_file(path, within=within)
+    except FileNotFoundError:
+        return None
+
+
+def file_digest(
+    path: str | os.PathLike[str], *, within: str | os.PathLike[str] | None = None
+) -> str:
+    """SHA-256 of a regular file, read in chunks (same refusals as :func:`read_file`)."""
+    import hashlib
+
+    target, base = _target(path, within)
+    with _folder(target.parent, base) as dfd:
+        fd = _open_regular(target.name, dfd, _shown(target, base), os.O_RDONLY)
+    digest = hashlib.sha256()
+    with os.fdopen(fd, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def regular_file_size(path: str | os.PathLike[str]) -> int | None:
+    """Size of ``path`` when it is a regular file (symlinks not followed), else ``None``."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def atomic_write(
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    within: str | os.PathLike[str] | None = None,
+    mode: int | None = None,
+) -> None:
     """Replace ``path`` with ``data`` so readers see the old or the new file, never half.
 
-    The temporary file lives in the same directory (``os.replace`` is atomic
-    only within one file system) and takes over the old file's permissions;
-    a new file gets ``0o666`` through the umask, as a plain ``open()`` would.
+    ``path`` must be a regular file or absent, and reached from ``within``
+    (default: its own folder) without symlinks. The new file keeps the old
+    one's permissions, or gets ``mode``, or ``0o666`` through the umask as a
+    plain ``open()`` would.
     """
-    # Through a symlink, replace the file it points to (not the link itself).
-    target = Path(os.path.realpath(path))
-    try:
-        mode: int | None = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = None
-    while True:
-        # A short prefix: ".<255-byte name>.<random>" would exceed the file system's limit.
-        tmp = target.with_name(f".{target.name[:40]}.{secrets.token_hex(4)}.repro-tmp")
+    target, base = _target(path, within)
+    shown = _shown(target, base)
+    with _folder(target.parent, base) as dfd:
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
+            st: os.stat_result | None = os.stat(target.name, dir_fd=dfd, follow_symlinks=False)
+        except FileNotFoundError:
+            st = None
+        if st is not None and stat.S_ISLNK(st.st_mode):
+            raise UnsafeFile(f"{shown} is a symbolic link: it is not replaced or followed.")
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise UnsafeFile(f"{shown} is not a regular file: it is not replaced.")
+        keep = mode if mode is not None else (stat.S_IMODE(st.st_mode) if st else None)
+        while True:
+            # A short prefix: ".<255-byte name>.<random>" would exceed the file system's limit.
+            tmp = f".{target.name[:40]}.{secrets.token_hex(4)}.repro-tmp"
+            try:
+                fd = os.open(
+                    tmp,
+                    os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC,
+                    0o666,
+                    dir_fd=dfd,
+                )
+                break
+            except FileExistsError:  # taken, or a planted symlink: another name
+                continue
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                if keep is not None:
+                    os.fchmod(handle.fileno(), keep)
+                os.fsync(handle.fileno())
+            os.replace(tmp, target.name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=dfd)
+            raise
+
+
+def set_mode(
+    path: str | os.PathLike[str], mode: int, *, within: str | os.PathLike[str] | None = None
+) -> None:
+    """``chmod`` the regular file ``path`` (never what a symlink points to)."""
+    target, base = _target(path, within)
+    with _folder(target.parent, base) as dfd:
+        fd = _open_regular(target.name, dfd, _shown(target, base), os.O_RDONLY)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+def make_folders(path: str | os.PathLike[str], *, within: str | os.PathLike[str]) -> None:
+    """``mkdir -p`` of ``path`` below ``within``, never through a symlink."""
+    target, base = Path(os.path.abspath(path)), Path(os.path.abspath(within))
+    try:
+        rel = target.relative_to(base)
+    except ValueError:
+        raise PathOutsideRoot(f"{target.name} is outside the folder it must stay in.") from None
+    walked = base
+    for part in rel.parts:
+        walked = walked / part
+        with _folder(walked.parent, base) as dfd:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(part, dir_fd=dfd)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_strip(args: argparse.Namespace) -> int:
-    from ..files import atomic_write
+    from ..files import atomic_write, read_file
     from ..notebook.clean import clean_text
 
     if args.stdin:
@@ -85,17 +86,17 @@ def cmd_strip(args: argparse.Namespace) -> int:
     changed: list[str] = []
     failed: list[dict[str, str]] = []
     for name in args.notebooks:
-        path = Path(name)
+        path = Path(os.path.realpath(name))  # the file a symlink given here points to
         try:
-            data = path.read_bytes()
-            text, report = clean_text(data, _clean_config(path.resolve().parent))
+            data = read_file(path)
+            text, report = clean_text(data, _clean_config(path.parent))
         except (ReproError, OSError) as exc:
             failed.append({"path": name, "error": " ".join(str(exc).split())})
             continue
         if report.changed:
             changed.append(name)
             if not args.check:
-                atomic_write(path, text.encode("utf-8"))
+                atomic_write(path, text.encode("utf-8"))  # below its own folder, never followed
     if args.json:
         print(json.dumps({"changed": changed, "errors": failed, "check": args.check}))
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
@@ -19,6 +20,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import ReproError
+from ..files import is_within, read_file
 from ..git.lfs import lfs_tracked
 from ..git.repository import require_repository
 from ..git.revisions import read_blob, tree_blobs
@@ -80,12 +82,15 @@ class ChangesReport:
     root: Path
     files: list[ChangedFile]
     config: RepoConfig
+    #: The repository's top lies above the server root: only files below it are listed.
+    above_root: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "root": str(self.root),
             "files": [f.as_dict() for f in self.files],
             "max_file_mb": self.config.max_file_mb,
+            "above_root": self.above_root,
         }
 
 
@@ -98,11 +103,15 @@ def list_changes(
     *,
     cache: ClassificationCache | None = None,
     deadline: Deadline | None = None,
+    within: Path | None = None,
 ) -> ChangesReport:
     """Changed files of the repository containing ``path``.
 
     Untracked folders are expanded to their files (ignored files stay out).
-    All git calls share ``deadline``.
+    With ``within`` (the server root) inside the repository, only files below
+    it are listed (``above_root`` is then true). Files are looked at without
+    following symlinks, and read through the file door (a FIFO is reported
+    as ``invalid``, never read). All git calls share ``deadline``.
     """
     deadline = deadline or Deadline(CHANGES_TIMEOUT, "listing the changes")
     root = require_repository(path, deadline=deadline)
@@ -110,6 +119,11 @@ def list_changes(
     config = load_repo_config(root)
     proc = git.run("status", "--porcelain=v2", "-z", "--untracked-files=all", read_only=True)
     _, entries = parse_porcelain_v2(proc.stdout)
+    above_root = False
+    if within is not None and not is_within(root, within):
+        above_root = True
+        inside = Path(os.path.realpath(within)).relative_to(root).as_posix() + "/"
+        entries = [e for e in entries if e.path.startswith(inside)]
     notebooks = [
         e.path
         for e in entries
@@ -125,7 +139,7 @@ def list_changes(
     stats: dict[str, os.stat_result | None] = {}
     for entry in entries:
         try:
-            stats[entry.path] = (root / entry.path).stat()
+            stats[entry.path] = os.lstat(root / entry.path)
         except OSError:
             stats[entry.path] = None
     lfs = lfs_tracked(
@@ -148,7 +162,9 @@ def list_changes(
             found = guardrails.check_path(entry.path, 0, max_file_mb=config.max_file_mb)
             violation = found.as_dict() if found else None
         classification = error = None
-        if is_nb and st is not None and entry.kind != "conflicted":
+        if is_nb and st is not None and stat.S_ISLNK(st.st_mode):
+            pass  # committed as a link: its target is not read
+        elif is_nb and st is not None and entry.kind != "conflicted":
             blob = head_blobs.get(entry.path)
             if blob is None and entry.path in renamed_from:
                 blob = head_blobs.get(renamed_from[entry.path])
@@ -157,7 +173,8 @@ def list_changes(
             if classification is None:
                 try:
                     head_text = read_blob(git, blob) if blob else None
-                    classification = classify(full.read_bytes(), head_text, config.clean)
+                    data = read_file(full, within=root)
+                    classification = classify(data, head_text, config.clean)
                 except ReproError as exc:
                     classification, error = "invalid", str(exc)
                 if cache is not None and error is None:
@@ -175,4 +192,4 @@ def list_changes(
                 orig_path=entry.orig_path,
             )
         )
-    return ChangesReport(root=root, files=files, config=config)
+    return ChangesReport(root=root, files=files, config=config, above_root=above_root)

@@ -7,10 +7,12 @@ file is replaced atomically.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..files import atomic_write
+from ..errors import InvalidRequest
+from ..files import atomic_write, is_within, read_file_if_exists
 
 #: Ignore rules for ML work, each group under its comment header.
 ML_GITIGNORE_RULES: tuple[str, ...] = (
@@ -69,10 +71,7 @@ def with_rules(data: bytes, lines: list[str], *, header_when_new: bool) -> bytes
 
 def read_gitignore(root: Path) -> bytes | None:
     """``root/.gitignore``'s bytes, ``None`` when there is none."""
-    try:
-        return (root / ".gitignore").read_bytes()
-    except FileNotFoundError:
-        return None
+    return read_file_if_exists(root / ".gitignore", within=root)
 
 
 def write_ml_gitignore(root: Path, previous: bytes | None) -> None:
@@ -80,21 +79,64 @@ def write_ml_gitignore(root: Path, previous: bytes | None) -> None:
     data = previous or b""
     missing = missing_ml_rules(present_rules(data))
     if missing:
-        atomic_write(root / ".gitignore", with_rules(data, missing, header_when_new=False))
+        atomic_write(
+            root / ".gitignore", with_rules(data, missing, header_when_new=False), within=root
+        )
 
 
-def add_gitignore_rules(root: Path, rules: list[str]) -> list[str]:
-    """Append the missing ``rules`` (plus the ML defaults) to ``root/.gitignore``.
+def ignore_folder(repo_root: Path, within: Path | None) -> tuple[Path, str]:
+    """Where new rules go, and that folder's path in the repository (``""`` at its top).
 
-    Returns the rules actually added.
+    The repository's top, unless the server root ``within`` lies inside the
+    repository: then the server root.
     """
-    data = read_gitignore(root) or b""
+    if within is None or is_within(repo_root, within):
+        return repo_root, ""
+    real = Path(os.path.realpath(within))
+    return real, real.relative_to(repo_root).as_posix()
+
+
+def rebase_rule(rule: str, prefix: str) -> str:
+    """A ``.gitignore``/``.gitattributes`` pattern of the repository's top, for ``prefix/``.
+
+    Patterns with a ``/`` at the start or in the middle are relative to their
+    file's folder (gitignore(5)): they must lie below ``prefix`` and lose it;
+    others match at any depth and stay as they are.
+    """
+    if not prefix:
+        return rule
+    body = rule.rstrip("/")
+    if "/" not in body:
+        return rule
+    path = rule.lstrip("/")
+    if not path.startswith(prefix + "/"):
+        raise InvalidRequest(
+            f"The rule {rule!r} is about files outside the server root "
+            f"(the repository's root is above it, this server sees only {prefix}/)."
+        )
+    return "/" + path[len(prefix) + 1 :]
+
+
+def add_gitignore_rules(
+    repo_root: Path, rules: list[str], *, within: Path | None = None
+) -> list[str]:
+    """Append the missing ``rules`` (plus the ML defaults) to the repository's ``.gitignore``.
+
+    With ``within`` (the server root) inside the repository, the server
+    root's own ``.gitignore`` is used and ``rules`` are rebased onto it
+    (:func:`rebase_rule`). Returns the rules actually added (as written).
+    """
+    folder, prefix = ignore_folder(repo_root, within)
+    rebased = [rebase_rule(rule, prefix) for rule in rules]
+    data = read_gitignore(folder) or b""
     present = present_rules(data)
-    wanted = [r for r in ML_GITIGNORE_RULES if not r.startswith("#")] + list(rules)
+    wanted = [r for r in ML_GITIGNORE_RULES if not r.startswith("#")] + rebased
     added: list[str] = []
     for rule in wanted:
         if rule not in present and rule not in added:
             added.append(rule)
     if added:
-        atomic_write(root / ".gitignore", with_rules(data, added, header_when_new=True))
+        atomic_write(
+            folder / ".gitignore", with_rules(data, added, header_when_new=True), within=folder
+        )
     return added

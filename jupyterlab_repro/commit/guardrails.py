@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import os
 from dataclasses import asdict, dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from ..files import regular_file_size
 from ..git.lfs import lfs_tracked
 from ..git.runner import Git
 from .rules import DEFAULT_MAX_FILE_MB
@@ -103,10 +105,10 @@ def check_files(
     found = []
     sizes: dict[str, int] = {}
     for rel in rels:
-        try:
-            sizes[rel] = (git.cwd / rel).stat().st_size
-        except FileNotFoundError:
-            continue
+        path = git.cwd / rel
+        if os.path.lexists(path):  # a deleted file passes
+            # A symlink is committed as a link: its target is not followed (size 0).
+            sizes[rel] = regular_file_size(path) or 0
     tracked = lfs_tracked(git, list(sizes))
     for rel, size in sizes.items():
         violation = check_path(rel, size, max_file_mb=max_file_mb, lfs=rel in tracked)

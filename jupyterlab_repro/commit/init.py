@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..deadline import Deadline
 from ..errors import IdentityMissing, InvalidRequest, RepositoryExists
+from ..files import atomic_write
 from ..git.repository import (
     config_value,
     find_repository,
@@ -83,7 +84,7 @@ def init_repository(
         if previous is None:
             gitignore.unlink(missing_ok=True)
         else:
-            gitignore.write_bytes(previous)
+            atomic_write(gitignore, previous, within=target)
         raise
     return InitResult(
         root=Path(os.path.realpath(target)),

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest
+from ..files import read_file_if_exists
 from ..git.repository import require_repository
 from ..git.revisions import check_revision, file_at, resolve_commit
 from ..git.runner import Git
@@ -46,7 +47,7 @@ def diff_notebook(
     config = load_repo_config(root)
     old = _file_at(git, from_rev, rel) if from_rev else None
     if to_rev is None:
-        new = target.read_bytes() if target.exists() else None
+        new = read_file_if_exists(root / rel, within=root)
     else:
         new = _file_at(git, to_rev, rel)
     if old is None and new is None:

@@ -25,12 +25,14 @@ from 3.11).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigInvalid
+from ..errors import ConfigInvalid, UnsafeFile
+from ..files import is_within, read_file
 from ..notebook.clean import CleanConfig
 
 if sys.version_info >= (3, 11):
@@ -100,14 +102,14 @@ def load_repo_config(root: str | Path) -> RepoConfig:
         if TOOL_TABLE in tools:
             table = tools[TOOL_TABLE]
             if not isinstance(table, dict):
-                raise ConfigInvalid(f"{pyproject}: [tool.{TOOL_TABLE}] must be a table")
+                raise ConfigInvalid(f"{pyproject.name}: [tool.{TOOL_TABLE}] must be a table")
             return parse_repo_config(table, source=pyproject)
     return RepoConfig()
 
 
 def parse_repo_config(table: dict[str, Any], source: str | Path | None = None) -> RepoConfig:
     """Build a :class:`RepoConfig` from an already-parsed TOML table."""
-    where = f"{source}: " if source else ""
+    where = f"{Path(source).name}: " if source else ""
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
         key = raw_key.replace("_", "-")
@@ -168,19 +170,32 @@ def parse_repo_config(table: dict[str, Any], source: str | Path | None = None) -
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A repository's TOML file, through the file door.
+
+    A symlink is followed only when its target stays inside the repository
+    (``path``'s folder is the repository's top); errors name the file, never
+    its content beyond what the TOML parser reports.
+    """
+    root = path.parent
+    real = Path(os.path.realpath(path))
+    if not is_within(real, root):
+        raise ConfigInvalid(f"{path.name} is a symbolic link that leads out of the repository")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigInvalid(f"{path}: invalid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigInvalid(f"{path}: not valid UTF-8") from None
+        data = read_file(real, within=root)
+    except UnsafeFile as exc:
+        raise ConfigInvalid(f"{path.name}: {exc}") from None
     except OSError as exc:
-        raise ConfigInvalid(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigInvalid(f"{path.name}: cannot read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigInvalid(f"{path.name}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigInvalid(f"{path.name}: not valid UTF-8") from None
 
 
 def _tool_tables(pyproject: Path) -> dict[str, Any]:
     tool = _read_toml(pyproject).get("tool", {})
     if not isinstance(tool, dict):
-        raise ConfigInvalid(f"{pyproject}: [tool] must be a table")
+        raise ConfigInvalid(f"{pyproject.name}: [tool] must be a table")
     return tool

@@ -35,8 +35,9 @@ from ..errors import (
     HookRejected,
     IdentityMissing,
     InvalidRequest,
+    UnsafeFile,
 )
-from ..files import atomic_write
+from ..files import atomic_write, file_digest, read_file
 from ..git.hooks import run_hook
 from ..git.index import temporary_index
 from ..git.lfs import lfs_tracked
@@ -201,7 +202,7 @@ def _snapshot_locked(
     originals: dict[str, str] = {}  # content digests, to notice a save during the snapshot
     results: list[NotebookResult] = []
     for rel in nb_rels:
-        raw, originals[rel] = _read_notebook(root / rel)
+        raw, originals[rel] = _read_notebook(root, rel)
         clean, report = clean_text(raw, config.clean)
         del raw
         data = clean.encode("utf-8")
@@ -254,9 +255,9 @@ def _snapshot_locked(
         hook_output = run_hook(staged, "pre-commit")
         tree = staged.write("write-tree")  # hooks may re-stage
         msg_file = gdir / "COMMIT_EDITMSG"
-        msg_file.write_text(text, encoding="utf-8")
+        atomic_write(msg_file, text.encode("utf-8"), within=gdir)
         hook_output += run_hook(staged, "commit-msg", [str(msg_file)])
-        final_message = msg_file.read_text(encoding="utf-8")
+        final_message = read_file(msg_file, within=gdir).decode("utf-8", "replace")
         if not final_message.strip():  # git commit aborts on an empty message too
             raise HookRejected("The commit-msg hook left an empty commit message.", hook_output)
 
@@ -328,39 +329,28 @@ def _clear_working_copy(
     for rel, data in cleaned.items():
         path = root / rel
         try:
-            current = _digest(path)
-        except OSError:
+            current: str | None = file_digest(path, within=root)
+        except (OSError, UnsafeFile):
             current = None
         if current != originals[rel]:
             # Saved again since it was read: never overwrite newer work.
             warnings[rel].append("changed while snapshotting: outputs were not cleared")
             continue
         if current != hashlib.sha256(data).hexdigest():
-            atomic_write(path, data)
+            atomic_write(path, data, within=root)
         cleared.append(rel)
     return cleared
 
 
-_CHUNK = 8 * 1024 * 1024
-
-
-def _read_notebook(path: Path) -> tuple[bytes, str]:
-    """A notebook's bytes and their SHA-256.
+def _read_notebook(root: Path, rel: str) -> tuple[bytes, str]:
+    """A notebook's bytes and their SHA-256 (through the file door: no FIFO, no symlink).
 
     The bytes go to :func:`clean_text` as they are: it checks UTF-8 itself
     and never decodes the output payloads it drops, so a snapshot holds about
     the file once (decoding it here first doubled that).
     """
-    data = path.read_bytes()
+    data = read_file(root / rel, within=root)
     return data, hashlib.sha256(data).hexdigest()
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _sync_real_index(

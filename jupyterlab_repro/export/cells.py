@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidRequest, NotebookInvalid, PathNotFound
+from ..files import read_file
 from ..notebook.ipysyntax import normalize_newlines
 from ..notebook.skeleton import parse_notebook_skeleton
 from ..notebook.validate import source_text
@@ -73,7 +74,7 @@ def read_notebook(path: str | os.PathLike[str]) -> Notebook:
     """Read and parse the notebook at ``path``."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        data = read_file(p)
     except FileNotFoundError:
         raise PathNotFound(f"No such notebook: {p.name}") from None
     except IsADirectoryError:

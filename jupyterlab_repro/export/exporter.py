@@ -12,6 +12,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest
+from ..files import read_file_if_exists
 from ..notebook.ipysyntax import normalize_newlines
 from .cells import read_notebook
 from .module_text import build_body, with_header
@@ -129,10 +130,9 @@ def export_notebook(
     module = with_header(body, provenance, selection)
     warns.extend(module.warnings)
 
-    try:
-        old: str | None = target.read_bytes().decode("utf-8", "replace")
-    except FileNotFoundError:
-        old = None
+    within = Path(os.path.realpath(root)) if root is not None else target.parent
+    old_bytes = read_file_if_exists(target, within=within)
+    old = old_bytes.decode("utf-8", "replace") if old_bytes is not None else None
     changed = old != module.text
     foreign = old is not None and not is_generated(old)
     if old is not None:
@@ -140,7 +140,7 @@ def export_notebook(
     out_of_date = old is None or code_part(old) != code_part(module.text)
     written = False
     if not dry_run and changed:
-        written = write_compiled(module.text, target, force=force)
+        written = write_compiled(module.text, target, force=force, within=within)
     return ExportResult(
         notebook=nb_path,
         output=target,

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from ..errors import ExportError, ForeignFile, InvalidRequest
-from ..files import atomic_write
+from ..files import atomic_write, read_file_if_exists
 from ..notebook.ipysyntax import compiling, normalize_newlines
 
 log = logging.getLogger(__name__)
@@ -36,10 +36,10 @@ def check_module(text: str, target: str | os.PathLike[str]) -> bool:
 
     The ``# Commit:`` header line is ignored (see the module docs).
     """
-    try:
-        existing = Path(target).read_bytes().decode("utf-8", "replace")
-    except FileNotFoundError:
+    existing_bytes = read_file_if_exists(target)
+    if existing_bytes is None:
         return True
+    existing = existing_bytes.decode("utf-8", "replace")
     return code_part(normalize_newlines(existing)) != code_part(text)
 
 
@@ -55,7 +55,13 @@ def module_diff(old: str | None, new: str, name: str) -> str:
     )
 
 
-def write_module(text: str, target: str | os.PathLike[str], *, force: bool = False) -> bool:
+def write_module(
+    text: str,
+    target: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    within: str | os.PathLike[str] | None = None,
+) -> bool:
     """Write ``text`` to ``target`` atomically; return whether the file changed.
 
     Refuses (:class:`ForeignFile`) to replace an existing file that lacks the
@@ -68,15 +74,16 @@ def write_module(text: str, target: str | os.PathLike[str], *, force: bool = Fal
             compile(text, path.name, "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise ExportError(f"Refusing to write {path.name}: line {exc.lineno}: {exc.msg}") from None
-    return write_compiled(text, path, force=force)
+    return write_compiled(text, path, force=force, within=within)
 
 
-def write_compiled(text: str, path: Path, *, force: bool) -> bool:
+def write_compiled(
+    text: str, path: Path, *, force: bool, within: str | os.PathLike[str] | None = None
+) -> bool:
+    """Write already compiled ``text``; the file door confines it below ``within``."""
     data = text.encode("utf-8")
     try:
-        old: bytes | None = path.read_bytes()
-    except FileNotFoundError:
-        old = None
+        old = read_file_if_exists(path, within=within)
     except IsADirectoryError:
         raise InvalidRequest(f"The output {path.name} is a folder.") from None
     if old is not None:
@@ -87,6 +94,6 @@ def write_compiled(text: str, path: Path, *, force: bool) -> bool:
                 f"{path.name} exists and was not written by export; "
                 "it is left alone (overwrite it with force)."
             )
-    atomic_write(path, data)
+    atomic_write(path, data, within=within)
     log.info("exported module written: %s", path)
     return True

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..deadline import Deadline
 from ..errors import GitError, GitTimeout
+from ..files import atomic_write, read_file_if_exists
 from .runner import Git, run_git
 
 
@@ -37,10 +38,16 @@ def lfs_available(root: Path, *, deadline: Deadline | None = None) -> bool:
     return True
 
 
-def lfs_track(git: Git, patterns: list[str]) -> None:
-    """``git lfs install --local`` then ``git lfs track`` the patterns (edits .gitattributes)."""
+def lfs_track(git: Git, patterns: list[str], *, folder: Path | None = None) -> list[str]:
+    """Track ``patterns`` with Git LFS in ``folder`` (default: the work tree's top).
+
+    ``git lfs install --local`` sets up LFS's hooks; the rules are then
+    written to ``folder/.gitattributes`` as ``git lfs track`` writes them,
+    but through the file door: ``git lfs track`` writes through a symlinked
+    ``.gitattributes``. Returns the lines added.
+    """
     if not patterns:
-        return
+        return []
     try:
         git.run("lfs", "install", "--local")
     except GitTimeout:
@@ -54,4 +61,27 @@ def lfs_track(git: Git, patterns: list[str]) -> None:
             "merge its hooks by hand (git lfs update --manual), then try again.",
             exc.stderr,
         ) from exc
-    git.run("lfs", "track", "--", *patterns)
+    folder = folder or git.cwd
+    path = folder / ".gitattributes"
+    data = read_file_if_exists(path, within=folder) or b""
+    tracked = {
+        line.split()[0]
+        for line in data.decode("utf-8", "replace").splitlines()
+        if "filter=lfs" in line.split()[1:]
+    }
+    added: list[str] = []
+    for pattern in patterns:
+        escaped = lfs_pattern(pattern)
+        if escaped not in tracked and escaped not in (a.split()[0] for a in added):
+            added.append(f"{escaped} filter=lfs diff=lfs merge=lfs -text")
+    if added:
+        if data and not data.endswith(b"\n"):
+            data += b"\n"
+        atomic_write(path, data + ("\n".join(added) + "\n").encode("utf-8"), within=folder)
+    return added
+
+
+def lfs_pattern(pattern: str) -> str:
+    """A pattern as ``git lfs track`` writes it (white space as ``[[:space:]]``, ``#`` escaped)."""
+    escaped = "".join("[[:space:]]" if c.isspace() else c for c in pattern)
+    return "\\" + escaped if escaped.startswith("#") else escaped

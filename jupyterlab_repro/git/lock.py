@@ -9,12 +9,13 @@ lab servers, the CLI). Waiting is bounded by the caller's deadline.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import threading
 import time
 from collections.abc import Iterator
 
-from ..errors import GitBusy
+from ..errors import GitBusy, UnsafeFile
 from .repository import git_dir
 from .runner import Git
 
@@ -44,7 +45,15 @@ def repository_lock(git: Git, wait: float = LOCK_WAIT) -> Iterator[None]:
         if fcntl is None:
             yield
             return
-        with open(git_dir(git) / "repro-snapshot.lock", "a+b") as handle:
+        path = git_dir(git) / "repro-snapshot.lock"
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(path, flags, 0o666)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UnsafeFile("The repository's lock file is a symbolic link.") from None
+            raise
+        with os.fdopen(fd, "r+b") as handle:
             until = time.monotonic() + wait
             while True:
                 try:

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from ..deadline import Deadline
-from ..errors import GitError, GitTimeout, InvalidRequest, NotARepository, UnsafeRepository
+from ..errors import (
+    GitError,
+    GitTimeout,
+    InvalidRequest,
+    NotARepository,
+    PathOutsideRoot,
+    UnsafeRepository,
+)
+from ..files import is_within
 from .runner import Git, fs_path, run_git, text
 
 log = logging.getLogger(__name__)
@@ -68,6 +76,27 @@ def require_repository(
 def git_dir(git: Git) -> Path:
     """The repository's git directory (absolute; ``.git`` or a worktree's)."""
     return Path(fs_path(git.run("rev-parse", "--absolute-git-dir", read_only=True).stdout))
+
+
+def writable_git_dir(git: Git, within: str | os.PathLike[str]) -> Path:
+    """The git directory of ``git.cwd``'s repository, if it may be written for the server root ``within``.
+
+    A work tree inside ``within`` whose ``.git`` (or common git directory, for
+    worktrees) lies outside it — a symlinked ``.git``, or a ``gitdir:`` file
+    pointing away — is refused with :class:`PathOutsideRoot`. A work tree that
+    starts above ``within`` (the server serves a folder of a larger
+    repository) keeps its git directory above it too: that is allowed.
+    """
+    out = git.run("rev-parse", "--absolute-git-dir", "--git-common-dir", read_only=True).stdout
+    gdir_text, _, common_text = os.fsdecode(out).rstrip("\n").partition("\n")
+    gdir = Path(os.path.realpath(gdir_text))
+    common = Path(os.path.realpath(git.cwd / common_text)) if common_text else gdir
+    if is_within(git.cwd, within) and not (is_within(gdir, within) and is_within(common, within)):
+        raise PathOutsideRoot(
+            "This repository's .git lies outside the server root (a symbolic link, or a "
+            "gitdir: file pointing away): nothing is written to it from here."
+        )
+    return gdir
 
 
 def config_value(git: Git, key: str) -> str | None:

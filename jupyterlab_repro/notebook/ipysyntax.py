@@ -139,8 +139,8 @@ def compile_cell(tree: ast.Module, in_function: bool) -> None:
     if in_function:
         wrapper = ast.parse("def main() -> None:\n    pass\n")
         fn = wrapper.body[0]
-        assert isinstance(fn, ast.FunctionDef)
-        fn.body = list(tree.body) or fn.body
+        if isinstance(fn, ast.FunctionDef):  # always: the line above is a def
+            fn.body = list(tree.body) or fn.body
         compile(wrapper, "<cell>", "exec", dont_inherit=True)
     else:
         compile(tree, "<cell>", "exec", dont_inherit=True)

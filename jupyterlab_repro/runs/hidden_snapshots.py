@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..deadline import Deadline
-from ..errors import ConfigInvalid, GitError, NotebookInvalid, SnapshotError
+from ..errors import ConfigInvalid, GitError, NotebookInvalid, SnapshotError, UnsafeFile
+from ..files import read_file
 from ..git.index import temporary_index
 from ..git.refs import commit_on_ref, snapshot_ref
 from ..git.revisions import head_state, read_blob, tree_entry
@@ -105,9 +106,10 @@ def snapshot_worktree(
     rel = _check_relative(notebook_rel)
     notebook = root.joinpath(*PurePosixPath(rel).parts)
     try:
-        data = notebook.read_bytes()
-    except OSError as exc:
-        raise SnapshotError(f"Cannot read the notebook {rel}: {exc.strerror or exc}") from exc
+        data = read_file(notebook, within=root)
+    except (OSError, UnsafeFile) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise SnapshotError(f"Cannot read the notebook {rel}: {reason}") from exc
     config = clean_config if clean_config is not None else _repo_clean_config(root)
     cleaned = _clean_notebook_bytes(rel, data, config)
     git = Git(root, deadline or Deadline(SNAPSHOT_TIMEOUT, "the run's snapshot"))

@@ -25,6 +25,8 @@ from jupyter_server.base.handlers import APIHandler
 from .. import errors
 from ..deadline import Deadline
 from ..files import resolve_in_root
+from ..git.repository import require_repository, writable_git_dir
+from ..git.runner import Git
 from .config import Repro
 
 T = TypeVar("T")
@@ -36,6 +38,7 @@ ERROR_STATUS: dict[type[errors.ReproError], tuple[int, str]] = {
     errors.InvalidRequest: (400, "invalid-request"),
     errors.PathOutsideRoot: (403, "path-outside-root"),
     errors.PathNotFound: (404, "not-found"),
+    errors.UnsafeFile: (409, "unsafe-file"),
     errors.NotARepository: (409, "not-a-repository"),
     errors.RepositoryExists: (409, "repository-exists"),
     errors.IdentityMissing: (409, "identity-missing"),
@@ -104,6 +107,16 @@ class ReproHandler(APIHandler):
         route = self.request.path.rsplit("/jupyterlab-repro/", 1)[-1]
         label = f"the {self.request.method} {route} request"
         return Deadline(getattr(self.config_obj, setting), label)
+
+    def writable_repository(self, target: Path, deadline: Deadline) -> Path:
+        """The top of ``target``'s repository, if writes to it may go through this server.
+
+        Blocking (git): call it with :meth:`run`. A ``.git`` that leads out of
+        the server root is refused (:func:`~jupyterlab_repro.git.repository.writable_git_dir`).
+        """
+        top = require_repository(target, deadline=deadline)
+        writable_git_dir(Git(top, deadline), self.root_dir)
+        return top
 
     def resolve(self, relative: Any) -> Path:
         if not isinstance(relative, str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -10,13 +9,12 @@ from typing import Any
 import tornado.web
 
 from ..commit.changes import list_changes
-from ..commit.gitignore import add_gitignore_rules
+from ..commit.gitignore import add_gitignore_rules, ignore_folder, rebase_rule
 from ..commit.notebook_diff import diff_notebook
 from ..commit.snapshot import snapshot
 from ..deadline import Deadline
-from ..files import relative_to_root, resolve_in_root
+from ..files import is_within, relative_to_root, resolve_in_root
 from ..git.lfs import lfs_available, lfs_track
-from ..git.repository import require_repository
 from ..git.runner import Git
 from ..git.tags import create_tag, list_tags
 from .base import ReproHandler, bad_request, optional_string, string_list
@@ -30,7 +28,11 @@ class ChangesHandler(ReproHandler):
         target = self.resolve(self.get_query_argument("path", "", strip=False))
         deadline = self.deadline("read_timeout")
         report = await self.run(
-            list_changes, target, cache=self.repro["classifications"], deadline=deadline
+            list_changes,
+            target,
+            cache=self.repro["classifications"],
+            deadline=deadline,
+            within=Path(self.root_dir),
         )
         lfs = await self._lfs_available(report.root, deadline)
         data = report.as_dict()
@@ -50,11 +52,10 @@ class ChangesHandler(ReproHandler):
         return cached[1]
 
     def _server_path(self, path: Path) -> str | None:
-        real_root = Path(self.root_dir)
-        real = Path(os.path.realpath(path)) if path.exists() else path
-        if real != real_root and real_root not in real.parents:
+        """``path`` as the browser names it, ``None`` when it lies outside the server root."""
+        if not is_within(path, self.root_dir):
             return None
-        return relative_to_root(real_root, real)
+        return relative_to_root(self.root_dir, path)
 
 
 class DiffHandler(ReproHandler):
@@ -96,6 +97,8 @@ class SnapshotHandler(ReproHandler):
         clear = body.get("clear_outputs", False)
         if not isinstance(clear, bool):
             raise bad_request("'clear_outputs' must be true or false.")
+        deadline = self.deadline("write_timeout")
+        await self.run(self.writable_repository, notebook, deadline)
         result = await self.run(
             snapshot,
             [notebook],
@@ -107,7 +110,7 @@ class SnapshotHandler(ReproHandler):
             tag_message=optional_string(body, "tag_message"),
             branch=optional_string(body, "branch"),
             clear_outputs=clear,
-            deadline=self.deadline("write_timeout"),
+            deadline=deadline,
         )
         self.write_json(result.as_dict())
 
@@ -124,17 +127,20 @@ class GuardrailFixHandler(ReproHandler):
         if any(not r.strip() or "\n" in r or "\r" in r or r.startswith("!") for r in rules):
             raise bad_request("Each rule must be one non-empty pattern line (no '!').")
         deadline = self.deadline("write_timeout")
-        root = await self.run(require_repository, target, deadline=deadline)
+        root = await self.run(self.writable_repository, target, deadline)
+        within = Path(self.root_dir)
         if action == "gitignore":
-            added = await self.run(add_gitignore_rules, root, rules)
+            added = await self.run(add_gitignore_rules, root, rules, within=within)
             self.write_json({"added": added})
         elif action == "lfs":
             if not await self.run(lfs_available, root, deadline=deadline):
                 raise tornado.web.HTTPError(
                     409, "%s", "Git LFS is not installed (git lfs).", reason="lfs-missing"
                 )
-            await self.run(lfs_track, Git(root, deadline), rules)
-            self.write_json({"tracked": rules})
+            folder, prefix = ignore_folder(root, within)
+            patterns = [self._translate(rebase_rule, rule, prefix) for rule in rules]
+            await self.run(lfs_track, Git(root, deadline), patterns, folder=folder)
+            self.write_json({"tracked": patterns})
         else:
             raise bad_request("'action' must be 'gitignore' or 'lfs'.")
 
@@ -156,9 +162,9 @@ class TagsHandler(ReproHandler):
         rev = body.get("rev", "HEAD")
         if not (isinstance(name, str) and isinstance(message, str) and isinstance(rev, str)):
             raise bad_request("'name', 'message' and 'rev' must be strings.")
-        tag = await self.run(
-            create_tag, target, name, message, rev=rev, deadline=self.deadline("write_timeout")
-        )
+        deadline = self.deadline("write_timeout")
+        await self.run(self.writable_repository, target, deadline)
+        tag = await self.run(create_tag, target, name, message, rev=rev, deadline=deadline)
         self.write_json(tag.as_dict(), status=201)
 
 

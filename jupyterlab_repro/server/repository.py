@@ -63,13 +63,11 @@ class IdentityHandler(ReproHandler):
         scope = body.get("scope", "repository")
         if not (isinstance(name, str) and isinstance(email, str) and isinstance(scope, str)):
             raise bad_request("'name', 'email' and 'scope' must be strings.")
+        deadline = self.deadline("write_timeout")
+        if scope == "repository":
+            await self.run(self.writable_repository, target, deadline)
         identity = await self.run(
-            set_identity,
-            _directory(target),
-            name,
-            email,
-            scope=scope,
-            deadline=self.deadline("write_timeout"),
+            set_identity, _directory(target), name, email, scope=scope, deadline=deadline
         )
         self.write_json(identity.as_dict())
 

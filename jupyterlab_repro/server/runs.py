@@ -107,7 +107,11 @@ class NotebookAtCommitHandler(ReproHandler):
         if not isinstance(commit, str):
             raise bad_request("'commit' must be a string.")
         copy = await self.run(
-            notebook_at_commit, notebook, commit, deadline=self.deadline("write_timeout")
+            notebook_at_commit,
+            notebook,
+            commit,
+            deadline=self.deadline("write_timeout"),
+            within=self.root_dir,
         )
         self.write_json({"path": relative_to_root(self.root_dir, copy)}, status=201)
 

@@ -134,7 +134,7 @@ def test_clean_and_after_snapshot(repo: Path) -> None:
 def test_report_shape_and_config(make_repo: Callable[..., Path]) -> None:
     repo = make_repo(files={"pyproject.toml": "[tool.jupyterlab-repro]\nmax-file-mb = 2\n"})
     report = list_changes(repo / "pyproject.toml").as_dict()
-    assert report == {"root": str(repo), "files": [], "max_file_mb": 2.0}
+    assert report == {"root": str(repo), "files": [], "max_file_mb": 2.0, "above_root": False}
 
 
 def test_no_commits_yet(make_repo: Callable[..., Path]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import shutil
 import stat
 import subprocess
@@ -672,7 +673,9 @@ def test_detached_head(make_repo: Callable[..., Path], run_git_cmd: Git) -> None
     assert sh(repo, "symbolic-ref", "-q", "HEAD").returncode == 1
 
 
-def test_atomic_write_keeps_links_and_modes(tmp_path: Path) -> None:
+def test_atomic_write_keeps_modes_and_never_writes_through_links(tmp_path: Path) -> None:
+    """The file door (issue 11): a symlink is refused; its target is written by its own name."""
+    from jupyterlab_repro.errors import UnsafeFile
     from jupyterlab_repro.files import atomic_write
 
     target = tmp_path / ("n" * 250 + ".ipynb"[:5])
@@ -680,7 +683,10 @@ def test_atomic_write_keeps_links_and_modes(tmp_path: Path) -> None:
     target.chmod(0o600)
     link = tmp_path / "link.ipynb"
     link.symlink_to(target.name)
-    atomic_write(link, b"new")
+    with pytest.raises(UnsafeFile, match="symbolic link"):
+        atomic_write(link, b"new")
+    assert link.is_symlink() and target.read_bytes() == b"old"
+    atomic_write(Path(os.path.realpath(link)), b"new")
     assert link.is_symlink() and target.read_bytes() == b"new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     atomic_write(tmp_path / "fresh.txt", b"x")

@@ -796,7 +796,7 @@ def test_failed_replace_keeps_the_old_module(
     before = out.read_bytes()
     write_nb(nb, [code("A_1 = 2", "export")])
 
-    def fail(src: Any, dst: Any) -> None:
+    def fail(src: Any, dst: Any, **kwargs: Any) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(writer.os, "replace", fail)

@@ -231,6 +231,8 @@ class TestMlflowHanging:
         monkeypatch: pytest.MonkeyPatch,
     ) -> dict[str, Any]:
         monkeypatch.setenv("REPRO_TRACKING_WARM", "0")
+        # Once the silent server closes, the hung calls end at once instead of retrying.
+        monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
         repro = {
             "tracking_uri": f"http://127.0.0.1:{silent_mlflow.port}",
             # Long enough that every runs request is still waiting when status is asked.
