@@ -65,6 +65,10 @@ class GitTimeout(GitError):
         self.output = output
 
 
+class RepositoryReadOnly(GitError):
+    """git cannot write to the repository (permissions, a read-only file system, no space)."""
+
+
 class GitNotInstalled(ReproError):
     """The git executable cannot be found."""
 

@@ -19,22 +19,35 @@ PACKAGE = Path(__file__).resolve().parents[1] / "jupyterlab_repro"
 ROOT = "jupyterlab_repro"
 
 #: Room → the rooms (or single modules) its modules may import, besides itself.
-#: Shared plain modules: errors, deadline, files.
+#: Shared plain modules: errors, deadline, inputs, files.
 ALLOWED: dict[str, set[str]] = {
     "_version": set(),  # generated at build time
     "errors": set(),
     "deadline": set(),
+    "inputs": {"errors"},
     "files": {"errors"},
-    "git": {"errors", "deadline", "files"},
+    "git": {"errors", "deadline", "files", "inputs"},
     "notebook": {"errors"},
-    "commit": {"errors", "deadline", "files", "git", "notebook"},
-    "export": {"errors", "deadline", "files", "git", "notebook"},
-    "runs": {"errors", "deadline", "files", "git", "notebook", "commit.rules"},
-    "cli": {"errors", "deadline", "files", "git", "notebook", "commit", "export", "runs", ROOT},
+    "commit": {"errors", "deadline", "files", "inputs", "git", "notebook"},
+    "export": {"errors", "deadline", "files", "inputs", "git", "notebook"},
+    "runs": {"errors", "deadline", "files", "inputs", "git", "notebook", "commit.rules"},
+    "cli": {
+        "errors",
+        "deadline",
+        "files",
+        "inputs",
+        "git",
+        "notebook",
+        "commit",
+        "export",
+        "runs",
+        ROOT,
+    },
     "server": {
         "errors",
         "deadline",
         "files",
+        "inputs",
         "git",
         "notebook",
         "commit",
@@ -44,7 +57,18 @@ ALLOWED: dict[str, set[str]] = {
     },
 }
 #: Rooms that must run without a Jupyter server.
-CORE = ["errors", "deadline", "files", "git", "notebook", "commit", "export", "runs", "cli"]
+CORE = [
+    "errors",
+    "deadline",
+    "inputs",
+    "files",
+    "git",
+    "notebook",
+    "commit",
+    "export",
+    "runs",
+    "cli",
+]
 GLUE = ("tornado", "jupyter_server")
 
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 import re
 
 from ..errors import InvalidRequest
+from ..inputs import MAX_MESSAGE, check_optional_text, check_text
 
 COMMIT_TYPES = ("feat", "fix", "exp", "refactor", "docs", "chore")
 
 
 def format_message(message: str, commit_type: str | None, body: str | None = None) -> str:
-    """``type: subject`` (Conventional Commits) plus an optional body."""
+    """``type: subject`` (Conventional Commits) plus an optional body.
+
+    Text git cannot take (NUL, control characters, lone surrogates, more than
+    :data:`~jupyterlab_repro.inputs.MAX_MESSAGE` characters) is refused.
+    """
+    check_text(message or "", "message", max_length=MAX_MESSAGE, multiline=True)
+    check_optional_text(body, "body", max_length=MAX_MESSAGE, multiline=True)
     subject = " ".join((message or "").split())
     if not subject:
         raise InvalidRequest("A commit message is required.")

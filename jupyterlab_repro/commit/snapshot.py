@@ -46,6 +46,7 @@ from ..git.refs import BRANCHES, TAGS, check_new_ref
 from ..git.repository import get_identity, git_dir, require_repository
 from ..git.revisions import records, resolve_commit, symbolic_head, tree_entry
 from ..git.runner import LITERAL_PATHSPECS, Git
+from ..inputs import MAX_MESSAGE, check_optional_text
 from ..notebook.clean import clean_text
 from . import guardrails
 from .message import format_message
@@ -53,6 +54,8 @@ from .rules import RepoConfig, load_repo_config
 
 log = logging.getLogger(__name__)
 
+#: Characters of the subject kept in reflog messages.
+REFLOG_SUBJECT = 200
 #: Seconds a whole snapshot (hooks included) may take when the caller gives no deadline.
 SNAPSHOT_TIMEOUT = 300.0
 _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -111,6 +114,7 @@ def snapshot(
     if not notebooks and not files:
         raise InvalidRequest("Nothing to snapshot: give at least one notebook or file.")
     text = format_message(message, commit_type, body)
+    check_optional_text(tag_message, "tag_message", max_length=MAX_MESSAGE, multiline=True)
     paths = [Path(os.path.abspath(p)) for p in [*notebooks, *files]]
     start = paths[0].parent
     while not start.is_dir() and start != start.parent:  # a deleted file's deleted folder
@@ -127,6 +131,7 @@ def snapshot(
     for rel in nb_rels:
         if not (root / rel).is_file():
             raise InvalidRequest(f"Not a notebook file: {rel}")
+    _check_files_exist(git, file_rels)
     if get_identity(root, deadline=deadline).missing:
         raise IdentityMissing("git does not know who you are: set user.name and user.email first.")
     if branch is not None:
@@ -268,9 +273,10 @@ def _snapshot_locked(
         )
 
     subject = final_message.strip().splitlines()[0] if final_message.strip() else ""
+    reflog = subject[:REFLOG_SUBJECT]  # a reflog message is a process argument
     if branch is not None:
         target_ref = BRANCHES + branch
-        git.run("update-ref", "-m", f"branch (repro): {subject}", target_ref, commit, "")
+        git.run("update-ref", "-m", f"branch (repro): {reflog}", target_ref, commit, "")
         try:
             git.run("symbolic-ref", "-m", f"repro: switch to {branch}", "HEAD", target_ref)
         except BaseException:
@@ -278,7 +284,7 @@ def _snapshot_locked(
             raise
     else:
         try:
-            git.run("update-ref", "-m", f"commit (repro): {subject}", "HEAD", commit, head or "")
+            git.run("update-ref", "-m", f"commit (repro): {reflog}", "HEAD", commit, head or "")
         except GitError as exc:
             if resolve_commit(git, "HEAD") != head:
                 # Somebody committed meanwhile (outside this lock): nothing was moved.
@@ -389,6 +395,20 @@ def _sync_real_index(
     wrong = [rel for rel in cleaned if in_index.get(rel) != committed.get(rel, [None] * 3)[2]]
     if wrong:
         literal.run("reset", "-q", commit, "--", *wrong)
+
+
+def _check_files_exist(git: Git, rels: list[str]) -> None:
+    """Each file is on disk or known to git (a deletion to commit); else 400, before any write."""
+    gone = [rel for rel in rels if not os.path.lexists(git.cwd / rel)]
+    if not gone:
+        return
+    known = git.run("ls-files", "-z", "--", *gone, env=LITERAL_PATHSPECS, read_only=True).stdout
+    tracked = set(os.fsdecode(known).split("\0"))
+    missing = [rel for rel in gone if rel not in tracked]
+    if missing:
+        raise InvalidRequest(
+            "No such file: " + ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+        )
 
 
 def _relative(root: Path, path: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from .repository import config_value
@@ -15,24 +16,43 @@ def origin_url(git: Git) -> str | None:
 
 
 def strip_credentials(url: str) -> str:
-    """A remote URL without secrets: ``https://user:token@host/x`` → ``https://host/x``.
+    """A remote URL without secrets, in every shape git accepts.
 
-    For http(s) the whole user part goes (a lone user name there is usually
-    a token) together with any query string; for other schemes only a
-    password is removed (``ssh://git@host/x`` stays). scp-like
-    ``git@host:path`` and local paths are returned unchanged.
+    - ``scheme://[user[:password]@]host[:port]/path[?query][#fragment]``: the
+      password always goes; for http(s) the whole user part goes too (a lone
+      user name there is usually a token); query and fragment go for every
+      scheme (``?private_token=…``).
+    - scp-like ``[user[:password]@]host:path``: the password goes, and so does
+      anything after ``?`` or ``#``.
+    - local paths (``/srv/repo.git``, ``../repo``, ``C:\\repo``) are returned as
+      they are.
     """
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if not parts.scheme or not parts.netloc or "@" not in parts.netloc:
-        if parts.scheme in ("http", "https") and parts.query:
-            return urlunsplit(parts._replace(query="", fragment=""))
-        return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    scheme = parts.scheme.lower()
-    if scheme in ("http", "https"):
-        return urlunsplit((parts.scheme, hostport, parts.path, "", ""))
-    user = userinfo.split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}@{hostport}" if user else hostport))
+    url = url.strip()
+    if _SCHEME.match(url):
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return _without_query(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, hostport = netloc.rpartition("@")
+            user = userinfo.split(":", 1)[0]
+            keep_user = user and parts.scheme.lower() not in ("http", "https")
+            netloc = f"{user}@{hostport}" if keep_user else hostport
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    match = _SCP.match(url)
+    if match and not _WINDOWS_DRIVE.match(url):
+        userinfo, host, path = match.group("user"), match.group("host"), match.group("path")
+        user = userinfo.split(":", 1)[0] if userinfo else ""
+        return f"{user + '@' if user else ''}{host}:{_without_query(path)}"
+    return url
+
+
+def _without_query(text: str) -> str:
+    return re.split(r"[?#]", text, maxsplit=1)[0]
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+#: ``[user[:password]@]host:path`` as git reads it: no slash before the first colon.
+_SCP = re.compile(r"^(?:(?P<user>[^@/]*)@)?(?P<host>\[[^\]]*\]|[^:/@]+):(?P<path>.*)$")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")

@@ -26,6 +26,7 @@ from ..errors import (
     UnsafeRepository,
 )
 from ..files import is_within
+from ..inputs import check_text
 from .runner import Git, fs_path, run_git, text
 
 log = logging.getLogger(__name__)
@@ -212,12 +213,16 @@ def set_identity(
     return get_identity(directory, deadline=deadline)
 
 
+#: Longest name or e-mail address of an identity.
+MAX_IDENTITY = 256
+
 _EMAIL = re.compile(r"[^@\s<>\x00-\x1f\x7f]+@[^@\s<>\x00-\x1f\x7f]+")
 
 
 def valid_identity(name: str, email: str) -> tuple[str, str]:
     """Stripped ``(name, email)``; :class:`InvalidRequest` when git could not use them."""
-    name, email = name.strip(), email.strip()
+    name = check_text(name, "name", max_length=MAX_IDENTITY).strip()
+    email = check_text(email, "email", max_length=MAX_IDENTITY).strip()
     if not name or not email:
         raise InvalidRequest("A git identity needs a name and an e-mail address.")
     if any(c in name for c in "<>\n\r\0"):

@@ -7,13 +7,15 @@ whole operation; a call that outlives it is killed *with its process group*
 (hooks, filters and anything else git started), and :class:`GitTimeout`
 names the command and the deadline. Read-only calls set
 ``GIT_OPTIONAL_LOCKS=0`` so a status poll never takes ``index.lock`` away
-from the user's own git commands.
+from the user's own git commands, and ``core.fsmonitor=false`` so a poll
+never runs a program the repository's configuration names.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..deadline import Deadline
-from ..errors import GitError, GitNotInstalled, GitTimeout
+from ..errors import GitError, GitNotInstalled, GitTimeout, RepositoryReadOnly
 
 #: Seconds a git call may take when its caller gives no deadline.
 DEFAULT_TIMEOUT = 30.0
@@ -30,8 +32,16 @@ DEFAULT_TIMEOUT = 30.0
 #: File names are names, not glob patterns ("a[1].ipynb" must not match "a1.ipynb").
 LITERAL_PATHSPECS: Mapping[str, str] = {"GIT_LITERAL_PATHSPECS": "1"}
 
+#: What git says when it cannot write to the repository (not a user error, not a bug).
+_READ_ONLY = re.compile(
+    r"insufficient permission|Permission denied|Read-only file system|No space left on device"
+    r"|Disk quota exceeded"
+)
+
 #: Seconds to collect what a killed git printed before its pipes are abandoned.
 _REAP_SECONDS = 1.0
+
+_READ_CONFIG = ("-c", "core.fsmonitor=false")
 
 _BASE_ENV = {
     "GIT_TERMINAL_PROMPT": "0",  # never wait for a password
@@ -73,7 +83,9 @@ def run_git(
         full_env["GIT_OPTIONAL_LOCKS"] = "0"
     if env:
         full_env.update(env)
-    argv = ["git", *args]
+    # A read never runs the repository's file-system monitor (a program its
+    # config names): polls of a shared or crafted repository run nothing but git.
+    argv = ["git", *_READ_CONFIG, *args] if read_only else ["git", *args]
     try:
         proc = subprocess.Popen(
             argv,
@@ -105,6 +117,12 @@ def run_git(
     if proc.returncode != 0:
         text = stderr.decode("utf-8", "replace").strip()
         last = text.splitlines()[-1] if text else f"exit status {proc.returncode}"
+        denied = None if read_only else _READ_ONLY.search(text)
+        if denied is not None:
+            raise RepositoryReadOnly(
+                f"git {name} cannot write to this repository ({denied.group(0).lower()}).",
+                stderr=text,
+            )
         raise GitError(f"git {name} failed: {last}", stderr=text)
     return subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
 

@@ -160,7 +160,7 @@ def repository_status(
     top = find_repository(target, deadline=deadline)
     if top is None:
         directory = target if target.is_dir() else target.parent
-        raise NotARepository(f"{directory} is not inside a git repository.")
+        raise NotARepository(f"{directory.name or 'This folder'} is not inside a git repository.")
     git = Git(top, deadline)
     proc = git.run(
         "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal", read_only=True

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest
+from ..inputs import MAX_MESSAGE, check_text
 from .refs import TAGS, check_new_ref
 from .repository import require_repository
 from .revisions import require_commit
@@ -94,7 +95,8 @@ def create_tag(
     """
     deadline = deadline or Deadline(TAGS_TIMEOUT, "creating the tag")
     git = Git(require_repository(path, deadline=deadline), deadline)
-    if not isinstance(message, str) or not message.strip():
+    check_text(message, "message", max_length=MAX_MESSAGE, multiline=True)
+    if not message.strip():
         raise InvalidRequest("An annotated tag needs a message (e.g. the run's metrics).")
     full = check_new_ref(git, TAGS, name)
     commit = require_commit(git, rev)

@@ -13,8 +13,12 @@ hanging MLflow or a slow hook never delays a status poll.
 
 from __future__ import annotations
 
+import errno
 import functools
-from collections.abc import Callable
+import json
+import os
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -28,6 +32,7 @@ from ..files import resolve_in_root
 from ..git.repository import require_repository, writable_git_dir
 from ..git.runner import Git
 from .config import Repro
+from .fields import Field, parse_fields
 
 T = TypeVar("T")
 
@@ -54,9 +59,26 @@ ERROR_STATUS: dict[type[errors.ReproError], tuple[int, str]] = {
     errors.ForeignFile: (409, "foreign-file"),
     errors.ExportError: (422, "export-error"),
     errors.GitTimeout: (504, "git-timeout"),
+    errors.RepositoryReadOnly: (409, "repository-read-only"),
     errors.GitError: (500, "git-error"),
     errors.GitNotInstalled: (500, "git-not-installed"),
 }
+
+#: Operating-system errors a request can meet → (HTTP status, reason); others are 500s.
+OS_ERROR_STATUS: dict[int, tuple[int, str]] = {
+    errno.EACCES: (409, "permission-denied"),
+    errno.EPERM: (409, "permission-denied"),
+    errno.EROFS: (409, "read-only-file-system"),
+    errno.ENOSPC: (507, "no-space"),
+    errno.EDQUOT: (507, "no-space"),
+    errno.ENOENT: (404, "not-found"),
+    errno.ENAMETOOLONG: (400, "invalid-request"),
+    errno.ENOTDIR: (400, "invalid-request"),
+    errno.EISDIR: (400, "invalid-request"),
+    errno.ELOOP: (409, "unsafe-file"),
+}
+
+_CODES = {status.value for status in HTTPStatus}
 
 #: Pool name → the ``Repro`` setting that sizes it.
 POOLS = {"polls": "worker_threads", "writes": "write_threads", "tracking": "tracking_threads"}
@@ -65,22 +87,6 @@ POOLS = {"polls": "worker_threads", "writes": "write_threads", "tracking": "trac
 def bad_request(message: str) -> tornado.web.HTTPError:
     """A 400 whose JSON body has the same ``reason`` as core :class:`InvalidRequest`."""
     return tornado.web.HTTPError(400, "%s", message, reason="invalid-request")
-
-
-def string_list(body: dict[str, Any], key: str) -> list[str]:
-    """``body[key]`` as a list of strings (``[]`` when absent); 400 otherwise."""
-    value = body.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise bad_request(f"'{key}' must be a list of strings.")
-    return value
-
-
-def optional_string(body: dict[str, Any], key: str) -> str | None:
-    """``body[key]`` as a string, ``None`` when absent or empty; 400 otherwise."""
-    value = body.get(key)
-    if value is not None and not isinstance(value, str):
-        raise bad_request(f"'{key}' must be a string.")
-    return value or None
 
 
 class ReproHandler(APIHandler):
@@ -124,15 +130,29 @@ class ReproHandler(APIHandler):
         return self._translate(resolve_in_root, self.root_dir, relative)
 
     def json_body(self) -> dict[str, Any]:
-        try:
-            body = self.get_json_body()
-        except (tornado.web.HTTPError, UnicodeDecodeError) as exc:
-            raise bad_request("The request body is not valid JSON.") from exc
-        if body is None:
+        raw = self.request.body
+        if not raw.strip():
             return {}
+        try:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            raise bad_request("The request body is not valid JSON.") from None
         if not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object.")
         return body
+
+    def body(self, spec: Mapping[str, Field]) -> dict[str, Any]:
+        """The JSON body checked against ``spec`` (400 naming the field otherwise)."""
+        return self._translate(parse_fields, spec, self.json_body())
+
+    def query(self, spec: Mapping[str, Field]) -> dict[str, Any]:
+        """The query arguments checked against ``spec``."""
+        values: dict[str, Any] = {}
+        for key, field in spec.items():
+            given = self.get_query_arguments(key, strip=False)
+            if given:
+                values[key] = field.from_query(given)
+        return self._translate(parse_fields, spec, values)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking core work in a worker thread of this handler's pool, mapping errors."""
@@ -149,6 +169,7 @@ class ReproHandler(APIHandler):
         return limiter
 
     def _translate(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call ``fn``; typed core errors and OS errors become HTTP errors, said once."""
         try:
             return fn(*args, **kwargs)
         except errors.ReproError as exc:
@@ -156,25 +177,58 @@ class ReproHandler(APIHandler):
             message = str(exc)
             if (
                 isinstance(exc, errors.GitError)
-                and not isinstance(exc, errors.GitTimeout)
+                and not isinstance(exc, (errors.GitTimeout, errors.RepositoryReadOnly))
                 and exc.stderr
                 and exc.stderr not in message
             ):
                 message = f"{message}\n{exc.stderr}"
-            error = tornado.web.HTTPError(status, "%s", message, reason=reason)
-            error.details = _details(exc)  # type: ignore[attr-defined]
+            error = tornado.web.HTTPError(status, "%s", self._relative(message), reason=reason)
+            details = {
+                k: self._relative(v) if isinstance(v, str) else v for k, v in _details(exc).items()
+            }
+            error.details = details  # type: ignore[attr-defined]
             raise error from exc
+        except OSError as exc:
+            if exc.errno not in OS_ERROR_STATUS:
+                raise
+            status, reason = OS_ERROR_STATUS[exc.errno]
+            name = os.path.basename(os.fsdecode(exc.filename)) if exc.filename else ""
+            text = f"{exc.strerror or exc}" + (f": {name}" if name else "")
+            raise tornado.web.HTTPError(status, "%s", text, reason=reason) from exc
+
+    def _relative(self, text: str) -> str:
+        """``text`` with the server root's absolute path taken out (paths relative to it)."""
+        root = self.root_dir.rstrip("/")
+        return text.replace(root + "/", "").replace(root, ".") if root else text
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """JSON errors; the message is formatted so '%' in it survives logging."""
+        """JSON errors; the message is formatted so '%' in it survives logging.
+
+        Anything unexpected answers 500 with a message naming the route; its
+        traceback goes to the server log only (tornado logs it).
+        """
         exc = (kwargs.get("exc_info") or (None, None, None))[1]
+        self.set_header("Content-Type", "application/json")
         if isinstance(exc, tornado.web.HTTPError) and exc.log_message and exc.args:
-            self.set_header("Content-Type", "application/json")
             message = exc.log_message % exc.args
             self.log.warning("wrote error: %r", message)
             self.finish({**getattr(exc, "details", {}), "message": message, "reason": exc.reason})
             return
-        super().write_error(status_code, **kwargs)
+        if isinstance(exc, tornado.web.HTTPError):
+            phrase = HTTPStatus(status_code).phrase if status_code in _CODES else "Error"
+            message = exc.log_message or phrase
+            self.finish({"message": message, "reason": exc.reason})
+            return
+        route = self.request.path.rsplit("/jupyterlab-repro/", 1)[-1]
+        self.finish(
+            {
+                "message": (
+                    f"Unexpected error in {self.request.method} {route} "
+                    f"({type(exc).__name__}); the server log has the details."
+                ),
+                "reason": "internal-error",
+            }
+        )
 
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)

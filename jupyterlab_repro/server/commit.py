@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import tornado.web
 
@@ -15,17 +15,27 @@ from ..commit.snapshot import snapshot
 from ..deadline import Deadline
 from ..files import is_within, relative_to_root, resolve_in_root
 from ..git.lfs import lfs_available, lfs_track
+from ..git.refs import MAX_REF_NAME_BYTES
+from ..git.revisions import MAX_REVISION_LENGTH
 from ..git.runner import Git
 from ..git.tags import create_tag, list_tags
-from .base import ReproHandler, bad_request, optional_string, string_list
+from ..inputs import MAX_MESSAGE
+from .base import ReproHandler, bad_request
+from .fields import PATH, PATHS, Bool, Field, Text, Texts
+
+REV = Text(max_length=MAX_REVISION_LENGTH)
+REF_NAME = Text(max_length=MAX_REF_NAME_BYTES * 4)  # characters; refs.check_new_ref counts bytes
+MESSAGE = Text(max_length=MAX_MESSAGE, multiline=True)
 
 
 class ChangesHandler(ReproHandler):
     """``GET changes?path=…``: changed files with output-blind classes and guardrails."""
 
+    QUERY: ClassVar[dict[str, Field]] = {"path": PATH}
+
     @tornado.web.authenticated
     async def get(self) -> None:
-        target = self.resolve(self.get_query_argument("path", "", strip=False))
+        target = self.resolve(self.query(self.QUERY)["path"])
         deadline = self.deadline("read_timeout")
         report = await self.run(
             list_changes,
@@ -61,11 +71,17 @@ class ChangesHandler(ReproHandler):
 class DiffHandler(ReproHandler):
     """``GET diff?path=NB[&from=REV][&to=REV]``: the output-blind diff of a notebook."""
 
+    QUERY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "from": Text(max_length=MAX_REVISION_LENGTH, default_value="HEAD"),
+        "to": REV,
+    }
+
     @tornado.web.authenticated
     async def get(self) -> None:
-        target = self.resolve(self.get_query_argument("path", "", strip=False))
-        from_rev = self.get_query_argument("from", "HEAD", strip=False) or None
-        to_rev = self.get_query_argument("to", None, strip=False) or None
+        query = self.query(self.QUERY)
+        target = self.resolve(query["path"])
+        from_rev, to_rev = query["from"], query["to"]
         if target.is_dir():
             raise bad_request("'path' must be a notebook, not a folder.")
         data = await self.run(
@@ -81,35 +97,41 @@ class DiffHandler(ReproHandler):
 class SnapshotHandler(ReproHandler):
     """``POST snapshot {path, message, type?, body?, files?, tag?, branch?, clear_outputs?}``."""
 
+    BODY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "message": Text(required=True, max_length=MAX_MESSAGE, multiline=True, keep_empty=True),
+        "type": Text(max_length=32),
+        "body": MESSAGE,
+        "files": PATHS,
+        "tag": REF_NAME,
+        "tag_message": MESSAGE,
+        "branch": REF_NAME,
+        "clear_outputs": Bool(),
+    }
+
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.json_body()
-        notebook = self.resolve(body.get("path", ""))
+        body = self.body(self.BODY)
+        notebook = self.resolve(body["path"])
         if not notebook.is_file():
             raise bad_request("'path' must be a notebook file.")
         files = [
             self._translate(resolve_in_root, self.root_dir, f, must_exist=False)
-            for f in string_list(body, "files")
+            for f in body["files"]
         ]
-        message = body.get("message")
-        if not isinstance(message, str):
-            raise bad_request("'message' must be a string.")
-        clear = body.get("clear_outputs", False)
-        if not isinstance(clear, bool):
-            raise bad_request("'clear_outputs' must be true or false.")
         deadline = self.deadline("write_timeout")
         await self.run(self.writable_repository, notebook, deadline)
         result = await self.run(
             snapshot,
             [notebook],
-            message,
-            commit_type=optional_string(body, "type"),
-            body=optional_string(body, "body"),
+            body["message"],
+            commit_type=body["type"],
+            body=body["body"],
             files=files,
-            tag=optional_string(body, "tag"),
-            tag_message=optional_string(body, "tag_message"),
-            branch=optional_string(body, "branch"),
-            clear_outputs=clear,
+            tag=body["tag"],
+            tag_message=body["tag_message"],
+            branch=body["branch"],
+            clear_outputs=body["clear_outputs"],
             deadline=deadline,
         )
         self.write_json(result.as_dict())
@@ -118,13 +140,20 @@ class SnapshotHandler(ReproHandler):
 class GuardrailFixHandler(ReproHandler):
     """``POST guardrails/fix {path, action: gitignore|lfs, rules}``."""
 
+    BODY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "action": Text(required=True, max_length=32),
+        "rules": Texts(max_items=100, item=Text(keep_empty=True)),
+    }
+
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.json_body()
-        target = self.resolve(body.get("path", ""))
-        action = body.get("action")
-        rules = string_list(body, "rules")
-        if any(not r.strip() or "\n" in r or "\r" in r or r.startswith("!") for r in rules):
+        body = self.body(self.BODY)
+        target = self.resolve(body["path"])
+        action, rules = body["action"], body["rules"]
+        if action not in ("gitignore", "lfs"):
+            raise bad_request("'action' must be 'gitignore' or 'lfs'.")
+        if any(not r.strip() or r.startswith("!") for r in rules):
             raise bad_request("Each rule must be one non-empty pattern line (no '!').")
         deadline = self.deadline("write_timeout")
         root = await self.run(self.writable_repository, target, deadline)
@@ -141,27 +170,30 @@ class GuardrailFixHandler(ReproHandler):
             patterns = [self._translate(rebase_rule, rule, prefix) for rule in rules]
             await self.run(lfs_track, Git(root, deadline), patterns, folder=folder)
             self.write_json({"tracked": patterns})
-        else:
-            raise bad_request("'action' must be 'gitignore' or 'lfs'.")
 
 
 class TagsHandler(ReproHandler):
     """``GET tags?path=…`` (annotated tags, newest first), ``POST tags {path, name, message, rev?}``."""
 
+    QUERY: ClassVar[dict[str, Field]] = {"path": PATH}
+    BODY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "name": Text(required=True, max_length=MAX_REF_NAME_BYTES * 4, keep_empty=True),
+        "message": Text(required=True, max_length=MAX_MESSAGE, multiline=True, keep_empty=True),
+        "rev": Text(max_length=MAX_REVISION_LENGTH, default_value="HEAD", keep_empty=True),
+    }
+
     @tornado.web.authenticated
     async def get(self) -> None:
-        target = self.resolve(self.get_query_argument("path", "", strip=False))
+        target = self.resolve(self.query(self.QUERY)["path"])
         found = await self.run(list_tags, target, deadline=self.deadline("read_timeout"))
         self.write_json({"tags": [t.as_dict() for t in found]})
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.json_body()
-        target = self.resolve(body.get("path", ""))
-        name, message = body.get("name"), body.get("message")
-        rev = body.get("rev", "HEAD")
-        if not (isinstance(name, str) and isinstance(message, str) and isinstance(rev, str)):
-            raise bad_request("'name', 'message' and 'rev' must be strings.")
+        body = self.body(self.BODY)
+        target = self.resolve(body["path"])
+        name, message, rev = body["name"], body["message"], body["rev"]
         deadline = self.deadline("write_timeout")
         await self.run(self.writable_repository, target, deadline)
         tag = await self.run(create_tag, target, name, message, rev=rev, deadline=deadline)

@@ -2,41 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import tornado.web
 
 from ..export.exporter import export_notebook
 from ..files import relative_to_root, resolve_in_root
-from .base import ReproHandler, bad_request, optional_string
+from .base import ReproHandler, bad_request
+from .fields import PATH, Bool, Field, PathText, Text
+
+#: Longest cell selector (``1,3-5,id:…``).
+MAX_SELECTOR = 64 * 1024
 
 
 class ExportHandler(ReproHandler):
     """``POST export {path, output?, cells?, dry_run?, force?}``: cells → module."""
 
+    BODY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "output": PathText(default_value=None),
+        "cells": Text(max_length=MAX_SELECTOR),
+        "dry_run": Bool(),
+        "force": Bool(),
+    }
+
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.json_body()
-        notebook = self.resolve(body.get("path", ""))
+        body = self.body(self.BODY)
+        notebook = self.resolve(body["path"])
         if not notebook.is_file():
             raise bad_request("'path' must be a notebook file.")
-        output = optional_string(body, "output")
+        output = body["output"]
         target = (
             self._translate(resolve_in_root, self.root_dir, output, must_exist=False)
             if output
             else None
         )
-        dry_run, force = body.get("dry_run", False), body.get("force", False)
-        if not isinstance(dry_run, bool) or not isinstance(force, bool):
-            raise bad_request("'dry_run' and 'force' must be true or false.")
         result = await self.run(
             export_notebook,
             notebook,
             target,
-            optional_string(body, "cells"),
+            body["cells"],
             root=self.root_dir,
-            dry_run=dry_run,
-            force=force,
+            dry_run=body["dry_run"],
+            force=body["force"],
             deadline=self.deadline("write_timeout"),
         )
         data = result.as_dict()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import tornado.web
 
@@ -12,6 +12,10 @@ from ..commit.init import init_repository
 from ..git.repository import get_identity, set_identity
 from ..git.status import status_report
 from .base import ReproHandler, bad_request
+from .fields import PATH, Field, Text
+
+#: Longest name or e-mail address of a git identity.
+MAX_NAME = 256
 
 
 def _directory(target: Path) -> Path:
@@ -21,9 +25,11 @@ def _directory(target: Path) -> Path:
 class StatusHandler(ReproHandler):
     """``GET status?path=…``: the repository of a folder or notebook (504 past ``status_timeout``)."""
 
+    QUERY: ClassVar[dict[str, Field]] = {"path": PATH}
+
     @tornado.web.authenticated
     async def get(self) -> None:
-        target = self.resolve(self.get_query_argument("path", "", strip=False))
+        target = self.resolve(self.query(self.QUERY)["path"])
         deadline = self.deadline("status_timeout")
         report = await self.run(status_report, self.root_dir, target, deadline=deadline)
         self.write_json({"version": __version__, **report})
@@ -32,15 +38,20 @@ class StatusHandler(ReproHandler):
 class InitHandler(ReproHandler):
     """``POST init {path, name?, email?}``: a repository with an ML .gitignore and a first commit."""
 
+    BODY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "name": Text(max_length=MAX_NAME, keep_empty=True),
+        "email": Text(max_length=MAX_NAME, keep_empty=True),
+    }
+
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.json_body()
-        target = self.resolve(body.get("path", ""))
-        name, email = body.get("name"), body.get("email")
-        if not all(v is None or isinstance(v, str) for v in (name, email)):
-            raise bad_request("'name' and 'email' must be strings.")
+        body = self.body(self.BODY)
+        target = self.resolve(body["path"])
         deadline = self.deadline("write_timeout")
-        await self.run(init_repository, target, name=name, email=email, deadline=deadline)
+        await self.run(
+            init_repository, target, name=body["name"], email=body["email"], deadline=deadline
+        )
         report = await self.run(status_report, self.root_dir, target, deadline=deadline)
         self.write_json({"version": __version__, **report}, status=201)
 
@@ -48,21 +59,28 @@ class InitHandler(ReproHandler):
 class IdentityHandler(ReproHandler):
     """``GET/POST identity``: who git commits as, here or globally."""
 
+    QUERY: ClassVar[dict[str, Field]] = {"path": PATH}
+    BODY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "name": Text(required=True, max_length=MAX_NAME, keep_empty=True),
+        "email": Text(required=True, max_length=MAX_NAME, keep_empty=True),
+        "scope": Text(default_value="repository"),
+    }
+
     @tornado.web.authenticated
     async def get(self) -> None:
-        target = self.resolve(self.get_query_argument("path", "", strip=False))
+        target = self.resolve(self.query(self.QUERY)["path"])
         deadline = self.deadline("read_timeout")
         identity = await self.run(get_identity, _directory(target), deadline=deadline)
         self.write_json(identity.as_dict())
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.json_body()
-        target = self.resolve(body.get("path", ""))
-        name, email = body.get("name"), body.get("email")
-        scope = body.get("scope", "repository")
-        if not (isinstance(name, str) and isinstance(email, str) and isinstance(scope, str)):
-            raise bad_request("'name', 'email' and 'scope' must be strings.")
+        body = self.body(self.BODY)
+        target = self.resolve(body["path"])
+        name, email, scope = body["name"], body["email"], body["scope"]
+        if scope not in ("repository", "global"):
+            raise bad_request("'scope' must be 'repository' or 'global'.")
         deadline = self.deadline("write_timeout")
         if scope == "repository":
             await self.run(self.writable_repository, target, deadline)

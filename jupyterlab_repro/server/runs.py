@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import tornado.web
 
 from ..files import relative_to_root
+from ..git.revisions import MAX_REVISION_LENGTH
 from ..runs.notebook_copy import notebook_at_commit
 from ..runs.store import MAX_PAGE_SIZE, TrackingService
 from ..runs.tracking_uri import default_tracking_uri
 from .base import ReproHandler, bad_request
 from .config import Repro
+from .fields import PATH, Field, Int, Text, Texts
+
+#: Longest MLflow filter expression.
+MAX_FILTER = 16 * 1024
 
 #: Key of the :class:`TrackingService` in the extension's settings.
 TRACKING_KEY = "tracking"
@@ -50,31 +55,33 @@ class RunsHandler(ReproHandler):
 
     pool = "tracking"
 
+    QUERY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "commit": Text(max_length=MAX_REVISION_LENGTH),
+        "page_token": Text(max_length=4096),
+        "max_results": Int(minimum=1, maximum=MAX_PAGE_SIZE, default_value=100),
+        "filter": Text(max_length=MAX_FILTER),
+    }
+
     @tornado.web.authenticated
     async def get(self) -> None:
-        notebook = self.resolve(self.get_query_argument("path", "", strip=False))
+        query = self.query(self.QUERY)
+        notebook = self.resolve(query["path"])
         if not notebook.is_file():
             raise bad_request("'path' must be a notebook file.")
-        raw_max = self.get_query_argument("max_results", "100")
-        try:
-            max_results = int(raw_max)
-        except ValueError:
-            raise bad_request("'max_results' must be an integer.") from None
-        if not 1 <= max_results <= MAX_PAGE_SIZE:
-            raise bad_request(f"'max_results' must be between 1 and {MAX_PAGE_SIZE}.")
         service: TrackingService = self.repro[TRACKING_KEY]
         repo_root, rel = await self.run(notebook_key, notebook)
         data = await self.run(
             service.runs_for_notebook,
             repo_root,
             rel,
-            commit=self.get_query_argument("commit", None) or None,
-            page_token=self.get_query_argument("page_token", None) or None,
-            max_results=max_results,
-            filter_text=self.get_query_argument("filter", None, strip=False) or None,
+            commit=query["commit"],
+            page_token=query["page_token"],
+            max_results=query["max_results"],
+            filter_text=query["filter"],
             deadline=self.deadline("tracking_timeout"),
         )
-        data["path"] = self.get_query_argument("path", "", strip=False)
+        data["path"] = query["path"]
         self.write_json(data)
 
 
@@ -83,10 +90,15 @@ class RunMetricsHandler(ReproHandler):
 
     pool = "tracking"
 
+    QUERY: ClassVar[dict[str, Field]] = {
+        "run_id": Texts(max_items=1000, item=Text(max_length=64)),
+        "key": Texts(max_items=1000, item=Text(max_length=250, keep_empty=True)),
+    }
+
     @tornado.web.authenticated
     async def get(self) -> None:
-        run_ids = self.get_query_arguments("run_id")
-        keys = self.get_query_arguments("key", strip=False)
+        query = self.query(self.QUERY)
+        run_ids, keys = query["run_id"], query["key"]
         if not run_ids:
             raise bad_request("Give at least one 'run_id'.")
         service: TrackingService = self.repro[TRACKING_KEY]
@@ -99,13 +111,16 @@ class RunMetricsHandler(ReproHandler):
 class NotebookAtCommitHandler(ReproHandler):
     """``POST runs/notebook {path, commit}``: a read-only copy as of a run's commit."""
 
+    BODY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "commit": Text(required=True, max_length=MAX_REVISION_LENGTH, keep_empty=True),
+    }
+
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.json_body()
-        notebook = self.resolve(body.get("path", ""))
-        commit = body.get("commit")
-        if not isinstance(commit, str):
-            raise bad_request("'commit' must be a string.")
+        body = self.body(self.BODY)
+        notebook = self.resolve(body["path"])
+        commit = body["commit"]
         copy = await self.run(
             notebook_at_commit,
             notebook,

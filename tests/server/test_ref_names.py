@@ -47,7 +47,7 @@ TAG_CLASHES = [
     ("refs/heads/main", "mistaken"),
     ("0123456789abcdef0123456789abcdef01234567", "mistaken"),
     ("x" * 600, "too long"),
-    ("bad\x00name", "Invalid tag name"),
+    ("bad\x00name", "NUL"),
     ("-f", "Invalid tag name"),
     ("a..b", "Invalid tag name"),
 ]

@@ -301,25 +301,30 @@ async def test_repository_owned_by_another_user(
     assert "safe.directory" in body["message"]
 
 
-class TestTimeout:
-    @pytest.fixture
-    def jp_server_config(self) -> dict[str, Any]:
-        return {
-            "ServerApp": {"jpserver_extensions": {"jupyterlab_repro": True}},
-            "Repro": {"status_timeout": 0.5},
-        }
-
-    async def test_slow_git_is_cut_off(
-        self, jp_fetch: Fetch, jp_root_dir: Path, repo_at: Callable[..., Path], run_git_cmd: Git
+class TestUntrustedRepository:
+    async def test_a_poll_never_runs_the_repositorys_fsmonitor(
+        self,
+        jp_fetch: Fetch,
+        jp_root_dir: Path,
+        repo_at: Callable[..., Path],
+        run_git_cmd: Git,
+        tmp_path: Path,
     ) -> None:
-        """A real slow git (a fsmonitor hook that sleeps) → 504 git-timeout."""
-        repo = repo_at(jp_root_dir / "slow")
-        run_git_cmd(repo, "config", "core.fsmonitor", "sleep 3; false")
-        body = await status(jp_fetch, "slow", expect=504)
-        assert body == {
-            "message": "git status did not finish within 0.5 s (the GET status request).",
-            "reason": "git-timeout",
-        }
+        """A shared or crafted repository names a program as its fsmonitor: polls ignore it.
+
+        (Slow git and the 504 it gives: tests/faults/test_deadlines.py.)
+        """
+        repo = repo_at(jp_root_dir / "shared")
+        marker = tmp_path / "fsmonitor-ran"
+        run_git_cmd(repo, "config", "core.fsmonitor", f"touch {marker}; false")
+        (repo / "new.txt").write_text("x\n", encoding="utf-8")
+        body = await status(jp_fetch, "shared")
+        assert body["repository"]["changes"]["untracked"] == 1
+        for route in ("changes", "diff"):
+            params = {"path": "shared"} if route == "changes" else {"path": "shared/README.md"}
+            response = await jp_fetch("jupyterlab-repro", route, params=params, raise_error=False)
+            assert response.code < 500, response.body
+        assert not marker.exists()
 
 
 # --- authentication ----------------------------------------------------------
