@@ -259,10 +259,17 @@ def _snapshot_locked(
         # 2. The repository's hooks, against the index being committed.
         hook_output = run_hook(staged, "pre-commit")
         tree = staged.write("write-tree")  # hooks may re-stage
-        msg_file = gdir / "COMMIT_EDITMSG"
-        atomic_write(msg_file, text.encode("utf-8"), within=gdir)
-        hook_output += run_hook(staged, "commit-msg", [str(msg_file)])
-        final_message = read_file(msg_file, within=gdir).decode("utf-8", "replace")
+        # A file of our own (O_EXCL, random name), not COMMIT_EDITMSG: a name
+        # anyone could have planted a symlink under. Hooks get its path ($1).
+        fd, name = tempfile.mkstemp(prefix="repro-COMMIT_EDITMSG-", dir=gdir)
+        msg_file = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+            hook_output += run_hook(staged, "commit-msg", [str(msg_file)])
+            final_message = read_file(msg_file, within=gdir).decode("utf-8", "replace")
+        finally:
+            msg_file.unlink(missing_ok=True)
         if not final_message.strip():  # git commit aborts on an empty message too
             raise HookRejected("The commit-msg hook left an empty commit message.", hook_output)
 
