@@ -265,6 +265,32 @@ describe('SnapshotView', () => {
     expect(q('.jp-Repro-Snapshot-resultSha')?.textContent).toBe('ccccccc');
   });
 
+  it('says when the repository starts above the server root', async () => {
+    server.handlers.changes = () => ({
+      ...changesReply([file('train.ipynb')]),
+      root: null,
+      above_root: true
+    });
+    await render();
+    expect(q('.jp-Repro-Snapshot')?.getAttribute('data-state')).toBe('ready');
+    const note = q('.jp-Repro-Snapshot-aboveRoot');
+    expect(note?.textContent).toBe(
+      "The repository's root is above the server root: only files inside the server root are shown or changed."
+    );
+    expect(note?.children.length).toBe(0);
+    // The files inside the server root are still listed.
+    expect(
+      q('.jp-Repro-Snapshot-file[data-path="train.ipynb"]')
+    ).not.toBeNull();
+  });
+
+  it('has no above-root note in a repository inside the server root', async () => {
+    await render();
+    expect(q('.jp-Repro-Snapshot')?.getAttribute('data-state')).toBe('ready');
+    expect(q('.jp-Repro-Snapshot-aboveRoot')).toBeNull();
+    expect(host.textContent).not.toContain('above the server root');
+  });
+
   it('asks for a notebook when a folder is followed', async () => {
     await render('proj');
     expect(q('.jp-Repro-Snapshot')?.getAttribute('data-state')).toBe('ready');

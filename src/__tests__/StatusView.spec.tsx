@@ -109,6 +109,93 @@ describe('StatusView', () => {
     model.dispose();
   });
 
+  async function renderStatus(reply: IStatusReply, path: string) {
+    const requester: Requester = async <T,>() => reply as T;
+    const model = new ReproModel({
+      requester,
+      version: '1.0.0',
+      autoStart: false
+    });
+    const trans = nullTranslator.load('jupyterlab_repro');
+    await act(async () => {
+      root.render(
+        <StatusView
+          model={model}
+          trans={trans}
+          commands={new CommandRegistry()}
+        />
+      );
+    });
+    await act(async () => {
+      model.setPath(path);
+      await model.refresh();
+    });
+    return model;
+  }
+
+  const ABOVE_ROOT_NOTE =
+    "The repository's root is above the server root: only files inside the server root are shown or changed.";
+
+  function aboveRootReply(path: string): IStatusReply {
+    const reply = hostileReply();
+    return {
+      ...reply,
+      path,
+      kind: 'directory',
+      identity: { name: 'A', email: 'a@example.com', missing: false },
+      repository: {
+        ...reply.repository!,
+        root: null,
+        contains_server_root: true,
+        branch: 'main'
+      }
+    };
+  }
+
+  it('says when the repository starts above the server root, and names no folder', async () => {
+    const model = await renderStatus(aboveRootReply(''), '');
+    expect(
+      host.querySelector('.jp-Repro-Status')?.getAttribute('data-state')
+    ).toBe('ready');
+    const note = host.querySelector('.jp-Repro-Status-aboveRoot');
+    expect(note?.textContent).toBe(ABOVE_ROOT_NOTE);
+    expect(note?.children.length).toBe(0);
+    // The server root is not called '/' (nor anything absolute) here.
+    const header = host.querySelector('.jp-Repro-Status-path');
+    expect(header?.textContent).toBe('');
+    expect(header?.hasAttribute('title')).toBe(false);
+    expect(host.querySelector('.jp-Repro-Status-branch')?.textContent).toBe(
+      'main'
+    );
+    model.dispose();
+  });
+
+  it('shows the followed path relative to the server root above the root too', async () => {
+    const model = await renderStatus(aboveRootReply('sub/dir'), 'sub/dir');
+    expect(host.querySelector('.jp-Repro-Status-aboveRoot')?.textContent).toBe(
+      ABOVE_ROOT_NOTE
+    );
+    expect(host.querySelector('.jp-Repro-Status-path')?.textContent).toBe(
+      'sub/dir'
+    );
+    model.dispose();
+  });
+
+  it('has no above-root note when the repository is inside the server root', async () => {
+    const reply = hostileReply();
+    const model = await renderStatus(
+      { ...reply, path: '', kind: 'directory' },
+      ''
+    );
+    expect(
+      host.querySelector('.jp-Repro-Status')?.getAttribute('data-state')
+    ).toBe('ready');
+    expect(host.querySelector('.jp-Repro-Status-aboveRoot')).toBeNull();
+    expect(host.textContent).not.toContain('above the server root');
+    expect(host.querySelector('.jp-Repro-Status-path')?.textContent).toBe('/');
+    model.dispose();
+  });
+
   it('offers to initialize a repository outside one', async () => {
     const requester: Requester = async <T,>() =>
       ({

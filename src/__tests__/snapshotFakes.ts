@@ -110,7 +110,13 @@ export function file(
 }
 
 export function changesReply(files: IChangedFile[]): IChangesReply {
-  return { root: 'proj', files, max_file_mb: 10, lfs_available: true };
+  return {
+    root: 'proj',
+    above_root: false,
+    files,
+    max_file_mb: 10,
+    lfs_available: true
+  };
 }
 
 export const DIFF_TEXT =

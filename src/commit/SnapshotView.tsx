@@ -79,6 +79,13 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
       )}
       {(state === 'ready' || state === 'busy') && (
         <>
+          {model.changes?.above_root === true && (
+            <div className="jp-Repro-Snapshot-note jp-Repro-Snapshot-aboveRoot">
+              {trans.__(
+                "The repository's root is above the server root: only files inside the server root are shown or changed."
+              )}
+            </div>
+          )}
           <FileList model={model} trans={trans} commands={commands} />
           <DiffSection model={model} trans={trans} />
           {model.notebookPath !== null ? (

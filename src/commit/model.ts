@@ -67,7 +67,13 @@ export interface IChangedFile {
  * `GET /jupyterlab-repro/changes` reply.
  */
 export interface IChangesReply {
+  /** The repository's root relative to the server root; null when above it. */
   root: string | null;
+  /**
+   * The repository's root lies above the server root: only the files inside
+   * the server root are listed (and may be committed).
+   */
+  above_root: boolean;
   files: IChangedFile[];
   max_file_mb: number;
   lfs_available: boolean;

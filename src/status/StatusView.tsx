@@ -25,6 +25,7 @@ export function StatusView(props: IStatusViewProps): JSX.Element {
   useSignal(model.stateChanged);
 
   const { state, status } = model;
+  const header = displayPath(model.path, status);
   const className = 'jp-Repro-Status' + (model.busy ? ' jp-mod-busy' : '');
   return (
     <section
@@ -34,8 +35,8 @@ export function StatusView(props: IStatusViewProps): JSX.Element {
       aria-label={trans.__('Repository status')}
     >
       <div className="jp-Repro-Status-header">
-        <span className="jp-Repro-Status-path" title={displayPath(model.path)}>
-          {displayPath(model.path)}
+        <span className="jp-Repro-Status-path" title={header || undefined}>
+          {header}
         </span>
         <button
           className="jp-Repro-Status-refresh"
@@ -84,8 +85,26 @@ export function StatusView(props: IStatusViewProps): JSX.Element {
   );
 }
 
-function displayPath(path: string): string {
-  return path === '' ? '/' : path;
+/**
+ * The followed path as the header shows it: relative to the server root,
+ * '/' for the root itself. When the repository starts above the server
+ * root, the root has no name to show (the server never tells where the
+ * repository starts, and an absolute path is never shown).
+ */
+function displayPath(path: string, status: IStatusReply | null): string {
+  if (path !== '') {
+    return path;
+  }
+  return status?.path === path && aboveRoot(status) ? '' : '/';
+}
+
+/**
+ * True when the repository's root lies above the server root: the server
+ * lists and changes only what is inside its root.
+ */
+function aboveRoot(status: IStatusReply | null): boolean {
+  const repo = status?.repository;
+  return !!repo && (repo.contains_server_root || repo.root === null);
 }
 
 function RepositoryFacts(props: {
@@ -166,10 +185,10 @@ function RepositoryFacts(props: {
           </span>
         </div>
       )}
-      {repo.root === null && (
-        <div className="jp-Repro-Status-message">
+      {aboveRoot(status) && (
+        <div className="jp-Repro-Status-message jp-Repro-Status-aboveRoot">
           {trans.__(
-            'The repository starts above the folder this server shows.'
+            "The repository's root is above the server root: only files inside the server root are shown or changed."
           )}
         </div>
       )}
