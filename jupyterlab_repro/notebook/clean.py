@@ -48,6 +48,7 @@ import copy
 import json
 import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -235,7 +236,11 @@ def dumps_notebook(nb: dict[str, Any]) -> str:
 
 
 def clean_text(
-    data: bytes | str, config: CleanConfig | None = None, *, strict: bool = False
+    data: bytes | str,
+    config: CleanConfig | None = None,
+    *,
+    strict: bool = False,
+    edit: Callable[[dict[str, Any]], object] | None = None,
 ) -> tuple[str, CleanReport]:
     """Clean notebook bytes/text; return the cleaned text and a report.
 
@@ -247,6 +252,9 @@ def clean_text(
         Rules; defaults to :class:`CleanConfig()`.
     strict
         Also validate the cleaned notebook with ``nbformat.validate``.
+    edit
+        Called with the parsed (and checked) notebook before it is cleaned,
+        to change it in place (e.g. the sources a kernel actually ran).
 
     Raises
     ------
@@ -261,6 +269,8 @@ def clean_text(
     """
     config = config or CleanConfig()
     nb = parse_for_cleaning(data, keeps_output=lambda cell: _keeps_output(cell, config))
+    if edit is not None:
+        edit(nb)
     return _clean_parsed(data, nb, config, strict)
 
 

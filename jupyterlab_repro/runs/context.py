@@ -29,8 +29,17 @@ Which notebook: VS Code's ``__vsc_ipynb_file__`` or ipykernel's
 Jupyter Server for the kernels it starts: an absolute path when the client
 sends the notebook's name, as JupyterLab does, else the API path relative to
 the server root, resolved against the kernel's working directory). The name is
-fixed when the kernel starts; renaming the notebook later is not seen. The
-notebook is read from disk, so unsaved edits are not part of the snapshot.
+fixed when the kernel starts; renaming the notebook later is not seen.
+
+The code that ran: from the moment MLflow loads the plugin, every cell
+execution is recorded (:mod:`~jupyterlab_repro.runs.executed_cells`; what ran
+before comes from IPython's history). When an executed source differs from
+the saved notebook (an unsaved edit, a cell run and then deleted, a cell not
+saved yet), the hidden snapshot holds the notebook *as executed* and the run
+is tagged ``repro.unsaved=true``; ``repro.execution_order`` lists the cells in
+the order they last ran. A run whose state has not changed since the last one
+(same notebook file, HEAD, index, executed cells, and the same cell running)
+reuses its tags without reading anything (a sweep of runs in one cell).
 """
 
 from __future__ import annotations
@@ -48,15 +57,18 @@ from ..git.remotes import origin_url
 from ..git.repository import find_repository, repository_id
 from ..git.runner import Git
 from .environment import environment_tags, truncate
+from .executed_cells import ExecutedCells, compact_order
 from .tag_names import (
     GIT_BRANCH,
     GIT_COMMIT,
     GIT_REPO_URL,
     REPRO_DIRTY,
+    REPRO_EXECUTION_ORDER,
     REPRO_NOTEBOOK,
     REPRO_REPO,
     REPRO_SEED,
     REPRO_SNAPSHOT,
+    REPRO_UNSAVED,
     SOURCE_NAME,
     SOURCE_TYPE,
 )
@@ -86,7 +98,12 @@ class ReproRunContextMixin:
         except OSError:
             self._start_dir = None
         self._missing_warned: set[str] = set()
+        self._executed: ExecutedCells | None = None
+        self._cache = _StateCache()
         if self.in_context():
+            # From now on every cell execution is recorded (and the history holds
+            # what ran before): runs record the code that ran, not the saved file.
+            self._executed = ExecutedCells(_shell())
             # Package versions, nvidia-smi, the snapshot code and the repository's
             # root commit cost ~150 ms once: pay them now, beside `import mlflow`,
             # not in the first start_run.
@@ -121,7 +138,7 @@ class ReproRunContextMixin:
     def tags(self) -> dict[str, str]:
         """The run's tags; on any failure, fewer tags and a logged warning."""
         try:
-            return _collect_tags(self._start_dir)
+            return _collect_tags(self._start_dir, self._executed, self._cache)
         except Exception as exc:
             log.warning("jupyterlab_repro: run tags not recorded: %s", exc, exc_info=True)
             return {}
@@ -140,7 +157,11 @@ def _prewarm(start_dir: str | None) -> None:
         log.debug("jupyterlab_repro: pre-warming failed", exc_info=True)
 
 
-def _collect_tags(start_dir: str | None) -> dict[str, str]:
+def _collect_tags(
+    start_dir: str | None,
+    executed: ExecutedCells | None = None,
+    cache: _StateCache | None = None,
+) -> dict[str, str]:
     tags: dict[str, str] = {}
     try:
         tags.update(environment_tags())
@@ -155,11 +176,22 @@ def _collect_tags(start_dir: str | None) -> dict[str, str]:
         return _finish(tags)
     tags[SOURCE_TYPE] = "NOTEBOOK"
     tags[SOURCE_NAME] = tags[REPRO_NOTEBOOK] = str(notebook)
+    key = cache.key(notebook, executed) if cache is not None else None
+    if cache is not None and key is not None and key == cache.last_key:
+        return _finish({**tags, **cache.last_tags})  # nothing changed since the last run
+    code_tags = _code_tags(notebook, executed)
+    if cache is not None:
+        cache.remember(notebook, key, code_tags, executed)
+    return _finish({**tags, **code_tags})
 
+
+def _code_tags(notebook: Path, executed: ExecutedCells | None) -> dict[str, str]:
+    """The tags that say which code ran: path, commit, snapshot, unsaved cells, order."""
+    tags: dict[str, str] = {}
     deadline = Deadline(CONTEXT_TIMEOUT, "recording the run's code")
     root = _repository_root(notebook, deadline)
     if root is None:
-        return _finish(tags)
+        return tags
     rel = notebook.relative_to(root).as_posix()
     tags[SOURCE_NAME] = tags[REPRO_NOTEBOOK] = rel
 
@@ -169,25 +201,100 @@ def _collect_tags(start_dir: str | None) -> dict[str, str]:
     # The root commit walks the history (~50 ms at 10,000 commits, once per
     # kernel): let git do that beside the snapshot's git calls.
     finder = _RepositoryIdFinder(root, deadline)
+    executions = executed.executions() if executed is not None else None
     try:
-        snap = snapshot_worktree(root, rel, deadline=deadline)
+        snap = snapshot_worktree(root, rel, deadline=deadline, executions=executions)
     except Exception as exc:  # a ReproError, or a bug: the notebook tags still go out
         if not isinstance(exc, ReproError):
             log.debug("snapshot failed", exc_info=True)
         log.warning("jupyterlab_repro: the run is not tied to a commit: %s", exc)
-        return _finish(finder.add_to(tags))
+        return finder.add_to(tags)
     if snap.head is not None:
         tags[GIT_COMMIT] = snap.head
     tags[REPRO_DIRTY] = "true" if snap.dirty else "false"
     if snap.dirty:
         tags[REPRO_SNAPSHOT] = snap.commit
-
+    if snap.unsaved:
+        tags[REPRO_UNSAVED] = "true"
+    if snap.executed is not None and snap.executed.order:
+        tags[REPRO_EXECUTION_ORDER] = compact_order(snap.executed.order)
     if snap.branch:
         tags[GIT_BRANCH] = snap.branch
     url = origin_url(Git(root, deadline))
     if url:
         tags[GIT_REPO_URL] = url
-    return _finish(finder.add_to(tags))
+    return finder.add_to(tags)
+
+
+class _StateCache:
+    """The last run's code tags, reused while nothing they depend on changed.
+
+    The key is cheap (a few ``stat`` calls, no git, no read of the notebook):
+    the notebook's stat, the git directory's ``HEAD``, ``index``,
+    ``packed-refs`` and current branch ref, what the kernel executed, and
+    the cell being executed. Within one cell's execution (a sweep of runs in
+    a loop), a run whose key equals the last one's reuses its tags and
+    snapshot; a tracked file other than the notebook that the same cell
+    rewrites between two runs is not noticed (the next cell's run sees it).
+    """
+
+    def __init__(self) -> None:
+        self.last_key: tuple[Any, ...] | None = None
+        self.last_tags: dict[str, str] = {}
+        self._git_dirs: dict[Path, tuple[Path, Path] | None] = {}
+
+    def key(self, notebook: Path, executed: ExecutedCells | None) -> tuple[Any, ...] | None:
+        dirs = self._git_dirs.get(notebook)
+        if dirs is None:
+            return None  # not known yet: the first run finds them
+        git_dir, common = dirs
+        try:
+            head = (git_dir / "HEAD").read_bytes()
+        except OSError:
+            return None
+        ref = head[5:].strip().decode("utf-8", "replace") if head.startswith(b"ref:") else ""
+        files = [notebook, git_dir / "index", common / "packed-refs"]
+        if ref:
+            files.append(common / ref)
+        return (
+            str(notebook),
+            head,
+            tuple(_stat_key(f) for f in files),
+            executed.digest() if executed is not None else None,
+            executed.execution_count if executed is not None else None,
+        )
+
+    def remember(
+        self,
+        notebook: Path,
+        key: tuple[Any, ...] | None,
+        tags: dict[str, str],
+        executed: ExecutedCells | None,
+    ) -> None:
+        if notebook not in self._git_dirs:  # the first run: the key is known only now
+            self._git_dirs[notebook] = _git_dirs(notebook) if REPRO_NOTEBOOK in tags else None
+            key = self.key(notebook, executed)
+        self.last_key, self.last_tags = key, dict(tags)
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _git_dirs(notebook: Path) -> tuple[Path, Path] | None:
+    """(git dir, common git dir) of the notebook's repository, or ``None``."""
+    try:
+        out = Git(notebook.parent, Deadline(5.0)).read(
+            "rev-parse", "--absolute-git-dir", "--git-common-dir"
+        )
+    except Exception:
+        return None
+    git_dir, _, common = out.partition("\n")
+    return Path(git_dir), Path(os.path.realpath(notebook.parent / common.strip()))
 
 
 def _finish(tags: dict[str, str]) -> dict[str, str]:
@@ -254,14 +361,19 @@ def session_candidates(environ: dict[str, str] | None = None) -> list[str]:
     return candidates
 
 
-def _user_namespace() -> dict[str, Any]:
+def _shell() -> Any:
+    """The running IPython shell, if IPython is loaded (it is, in a kernel)."""
     ipython = sys.modules.get("IPython")
     if ipython is None:
-        return {}
+        return None
     try:
-        shell = ipython.get_ipython()
+        return ipython.get_ipython()
     except Exception:
-        return {}
+        return None
+
+
+def _user_namespace() -> dict[str, Any]:
+    shell = _shell()
     ns = getattr(shell, "user_ns", None)
     return ns if isinstance(ns, dict) else {}
 

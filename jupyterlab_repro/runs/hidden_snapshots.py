@@ -33,8 +33,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from ..deadline import Deadline
 from ..errors import ConfigInvalid, GitError, NotebookInvalid, SnapshotError, UnsafeFile
@@ -44,6 +46,7 @@ from ..git.refs import commit_on_ref, snapshot_ref
 from ..git.revisions import head_state, read_blob, tree_entry
 from ..git.runner import Git
 from ..notebook.clean import CleanConfig, clean_text
+from .executed_cells import ExecutedNotebook, Execution, as_executed
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,13 @@ class HiddenSnapshot:
     head: str | None  # None in a repository without commits
     tree: str
     branch: str | None = None  # short name; None when HEAD is detached
+    #: What the kernel ran that the saved notebook lacks (``None``: not asked).
+    executed: ExecutedNotebook | None = None
+
+    @property
+    def unsaved(self) -> bool:
+        """Cells ran with sources the saved notebook does not have."""
+        return self.executed is not None and self.executed.unsaved
 
 
 def snapshot_worktree(
@@ -82,6 +92,7 @@ def snapshot_worktree(
     *,
     clean_config: CleanConfig | None = None,
     deadline: Deadline | None = None,
+    executions: list[Execution] | None = None,
 ) -> HiddenSnapshot:
     """Record the working copy (tracked files + cleaned notebook) on a hidden ref.
 
@@ -95,6 +106,10 @@ def snapshot_worktree(
         Cleaning rules; by default the repository's own (``commit.rules``).
     deadline
         Shared by every git call (default :data:`SNAPSHOT_TIMEOUT`).
+    executions
+        What the kernel executed (:mod:`~jupyterlab_repro.runs.executed_cells`):
+        the notebook is recorded *as executed* (unsaved edits, cells run and
+        deleted, cells not saved yet), and ``executed`` says what differed.
 
     Raises
     ------
@@ -111,10 +126,16 @@ def snapshot_worktree(
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise SnapshotError(f"Cannot read the notebook {rel}: {reason}") from exc
     config = clean_config if clean_config is not None else _repo_clean_config(root)
-    cleaned = _clean_notebook_bytes(rel, data, config)
+    executed: ExecutedNotebook | None = None
+
+    def edit(nb: dict[str, Any]) -> None:
+        nonlocal executed
+        executed = as_executed(nb, executions or [])
+
+    cleaned = _clean_notebook_bytes(rel, data, config, edit=edit if executions else None)
     git = Git(root, deadline or Deadline(SNAPSHOT_TIMEOUT, "the run's snapshot"))
     try:
-        return _snapshot(git, rel, cleaned, config)
+        return replace(_snapshot(git, rel, cleaned, config), executed=executed)
     except GitError as exc:
         raise SnapshotError(f"Cannot snapshot {rel}: {exc}") from exc
 
@@ -197,12 +218,18 @@ def _repo_clean_config(root: Path) -> CleanConfig:
         return CleanConfig()
 
 
-def _clean_notebook_bytes(rel: str, data: bytes, config: CleanConfig) -> bytes:
+def _clean_notebook_bytes(
+    rel: str,
+    data: bytes,
+    config: CleanConfig,
+    *,
+    edit: Callable[[dict[str, Any]], None] | None = None,
+) -> bytes:
     """Cleaned ``.ipynb`` bytes; other files (Jupytext ``.py``/``.md``) unchanged."""
     if not rel.lower().endswith(".ipynb"):
         return data
     try:
-        text, _report = clean_text(data, config)
+        text, _report = clean_text(data, config, edit=edit)
     except NotebookInvalid as exc:
         raise SnapshotError(f"{rel}: {exc}") from exc
     return text.encode("utf-8")

@@ -22,6 +22,10 @@ REPRO_NOTEBOOK = "repro.notebook"
 REPRO_DIRTY = "repro.git.dirty"
 #: The hidden snapshot commit holding the code that ran, when dirty.
 REPRO_SNAPSHOT = "repro.snapshot"
+#: ``true`` when cells ran with sources the saved notebook lacks (unsaved edits, deleted cells).
+REPRO_UNSAVED = "repro.unsaved"
+#: The cells (1-based, in the notebook as executed) in the order they last ran: ``1-3,5,4``.
+REPRO_EXECUTION_ORDER = "repro.execution_order"
 #: The repository's root commit: tells same-named notebooks of two repositories apart.
 REPRO_REPO = "repro.repo"
 REPRO_SEED = "repro.seed"

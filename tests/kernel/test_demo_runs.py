@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_run_context import EXECUTE_TIMEOUT, Fetch, git, needs_plugin, start_kernel
+from _kernels import EXECUTE_TIMEOUT, Fetch, git, needs_plugin, start_kernel
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -15,156 +15,30 @@ import logging
 import os
 import subprocess
 import sys
-import textwrap
-import warnings
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from jupyterlab_repro.notebook.clean import clean_text
-
-Fetch = Callable[..., Any]
-
-EXECUTE_TIMEOUT = 180.0  # a cold `import mlflow` plus the SQLite migrations on a busy machine
-
-
-def _entry_point_installed() -> bool:
-    eps = entry_points(group="mlflow.run_context_provider")
-    return any(ep.value == "jupyterlab_repro.runs.context:ReproRunContext" for ep in eps)
-
-
-needs_plugin = pytest.mark.skipif(
-    not _entry_point_installed(),
-    reason="jupyterlab_repro is not installed with its mlflow.run_context_provider entry point "
-    "(pip install -e .)",
+from _kernels import (
+    Fetch,
+    cleaned,
+    connect,
+    entry_point_installed,
+    git,
+    mlflow_setup,
+    needs_plugin,
+    new_run,
+    notebook_text,
+    repo_state,
+    run_tags,
+    start_kernel,
 )
 
 
-def notebook_text(sources: list[str], *, outputs: bool = False) -> str:
-    cells = [
-        {
-            "cell_type": "code",
-            "execution_count": i + 1 if outputs else None,
-            "id": f"c{i}",
-            "metadata": {},
-            "outputs": (
-                [{"name": "stdout", "output_type": "stream", "text": [f"{i}\n"]}] if outputs else []
-            ),
-            "source": src,
-        }
-        for i, src in enumerate(sources)
-    ]
-    nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    return json.dumps(nb, indent=1) + "\n"
-
-
-def cleaned(text: str) -> str:
-    return clean_text(text)[0]
-
-
-def git(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return proc.stdout.strip()
-
-
-def repo_state(repo: Path) -> dict[str, Any]:
-    """HEAD, branch refs, the index bytes and the working copy."""
-    files = {
-        p.relative_to(repo).as_posix(): p.read_bytes()
-        for p in sorted(repo.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(repo).parts
-    }
-    return {
-        "HEAD": (repo / ".git" / "HEAD").read_bytes(),
-        "heads": git(repo, "for-each-ref", "refs/heads"),
-        "index": (repo / ".git" / "index").read_bytes(),
-        "files": files,
-    }
-
-
-class Kernel:
-    """A kernel started by the server for a notebook session, driven with jupyter_client."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-
-    async def run(self, code: str) -> tuple[str, str]:
-        """Execute ``code``; return (stdout, stderr); fail on an exception in the kernel."""
-        out: list[str] = []
-        err: list[str] = []
-
-        def hook(msg: dict[str, Any]) -> None:
-            if msg["msg_type"] == "stream":
-                (out if msg["content"]["name"] == "stdout" else err).append(msg["content"]["text"])
-            elif msg["msg_type"] == "error":
-                err.append("\n".join(msg["content"]["traceback"]))
-
-        reply = await self.client.execute_interactive(
-            textwrap.dedent(code), output_hook=hook, timeout=EXECUTE_TIMEOUT
-        )
-        assert reply["content"]["status"] == "ok", "".join(err)
-        return "".join(out), "".join(err)
-
-
-async def start_kernel(
-    jp_fetch: Fetch, jp_serverapp: Any, clients: list[Any], path: str, *, send_name: bool = False
-) -> Kernel:
-    """``POST /api/sessions`` for ``path`` (like JupyterLab) and connect to its kernel.
-
-    JupyterLab also sends the file name, which makes the server pass an
-    absolute ``JPY_SESSION_NAME``; without it the kernel gets the API path.
-    """
-    model: dict[str, Any] = {"path": path, "type": "notebook", "kernel": {"name": "python3"}}
-    if send_name:
-        model["name"] = Path(path).name
-    response = await jp_fetch("api", "sessions", method="POST", body=json.dumps(model))
-    kernel_id = json.loads(response.body)["kernel"]["id"]
-    return await connect(jp_serverapp, clients, kernel_id)
-
-
-async def connect(jp_serverapp: Any, clients: list[Any], kernel_id: str) -> Kernel:
-    client = jp_serverapp.kernel_manager.get_kernel(kernel_id).client()
-    clients.append(client)
-    client.start_channels()
-    await client.wait_for_ready(timeout=EXECUTE_TIMEOUT)
-    return Kernel(client)
-
-
-def mlflow_setup(db: Path) -> str:
-    return f"""
-    import mlflow
-    mlflow.set_tracking_uri({f"sqlite:///{db}"!r})
-
-    def new_run():
-        with mlflow.start_run() as run:
-            pass
-        print(run.info.run_id)
-    """
-
-
-def run_tags(db: Path, run_id: str) -> tuple[dict[str, str], dict[str, str]]:
-    from mlflow import MlflowClient
-    from sqlalchemy.exc import SADeprecationWarning
-
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    with warnings.catch_warnings():
-        # MLflow's SQL store uses SQLAlchemy's deprecated ``noload`` (not ours to fix)
-        warnings.simplefilter("ignore", SADeprecationWarning)
-        run = MlflowClient(tracking_uri=f"sqlite:///{db}").get_run(run_id.strip())
-    return run.data.tags, run.data.params
-
-
-async def new_run(kernel: Kernel, db: Path) -> tuple[dict[str, str], dict[str, str], str]:
-    out, err = await kernel.run("new_run()")
-    tags, params = run_tags(db, out)
-    return tags, params, err
-
-
 def test_entry_point_loads_the_provider() -> None:
-    if not _entry_point_installed():
+    if not entry_point_installed():
         pytest.skip("the mlflow.run_context_provider entry point is not installed")
     from mlflow.tracking.context.abstract_context import RunContextProvider
 

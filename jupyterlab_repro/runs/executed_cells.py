@@ -1,0 +1,278 @@
+"""The code that actually ran in this kernel, cell by cell (DESIGN invariant 3).
+
+The kernel runs what is in the browser, not what is on disk: an unsaved
+edit, a cell run and then deleted, a cell not saved yet. :class:`ExecutedCells`
+listens to IPython's ``pre_run_cell`` event (its ``raw_cell`` and, from
+JupyterLab through ipykernel, the ``cell_id``) from the moment the plugin
+loads, and reads IPython's input history for what ran before (sources
+without ids).
+
+:func:`as_executed` turns the notebook on disk into the notebook *as
+executed*: each executed cell's source replaces the saved one, cells that ran
+but are not in the file are added after the cell that ran before them, and
+the order in which cells last ran is kept. An execution is matched to a
+saved cell by its id, else by an equal source; one without an id (IPython's
+history of what ran before the plugin loaded) also by the most similar
+source (``difflib`` ratio ≥ :data:`SIMILARITY`) that no later execution
+claimed. Only executions with an id become cells of their own: input without
+one, once the front end has sent ids, came from a console attached to the
+kernel. Import-light: the kernel plugin loads it on every ``import mlflow``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Lowest ``SequenceMatcher.ratio()`` for an executed source to count as an edit of a saved cell.
+SIMILARITY = 0.6
+#: Executions remembered (the oldest are forgotten first).
+MAX_EXECUTIONS = 5000
+
+_CELL_ID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One cell execution: its order, the cell's id when the front end sent one, the source."""
+
+    seq: int
+    cell_id: str | None
+    source: str
+    from_history: bool = False
+
+
+class ExecutedCells:
+    """Everything a kernel has executed, for the run-context plugin.
+
+    ``shell`` is the running ``InteractiveShell`` (``None``: nothing is
+    recorded, e.g. a plain Python process).
+    """
+
+    def __init__(self, shell: Any) -> None:
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._timeline: list[Execution] = []
+        self._shell = shell
+        if shell is None:
+            return
+        self._read_history(shell)
+        try:
+            shell.events.register("pre_run_cell", self._pre_run_cell)
+        except Exception as exc:  # an IPython without events: history only
+            log.debug("cannot listen to pre_run_cell: %s", exc)
+
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _read_history(self, shell: Any) -> None:
+        """Sources run before the plugin loaded (IPython's ``In``; no cell ids)."""
+        try:
+            history = list(shell.history_manager.input_hist_raw)[1:]
+        except Exception:
+            return
+        current = _current_cell_id(shell)
+        for i, source in enumerate(history):
+            if not isinstance(source, str) or not source.strip():
+                continue
+            cell_id = current if i == len(history) - 1 else None
+            self._add(cell_id, source, from_history=True)
+
+    def _pre_run_cell(self, info: Any) -> None:
+        try:
+            if getattr(info, "silent", False) or not getattr(info, "store_history", True):
+                return
+            source = getattr(info, "raw_cell", None)
+            if not isinstance(source, str):
+                return
+            self._add(getattr(info, "cell_id", None), source)
+        except Exception:  # never disturb the user's cell
+            log.debug("recording an execution failed", exc_info=True)
+
+    def _add(self, cell_id: object, source: str, *, from_history: bool = False) -> None:
+        valid = cell_id if isinstance(cell_id, str) and _CELL_ID_RE.match(cell_id) else None
+        with self._lock:
+            self._timeline.append(Execution(self._next(), valid, source, from_history))
+            del self._timeline[:-MAX_EXECUTIONS]
+
+    def executions(self) -> list[Execution]:
+        """Every execution remembered, oldest first."""
+        with self._lock:
+            return list(self._timeline)
+
+    def digest(self) -> str:
+        """A digest of :meth:`executions` (cache key: nothing ran since when it is equal)."""
+        h = hashlib.sha256()
+        for e in self.executions():
+            h.update(f"{e.seq}\0{e.cell_id}\0".encode())
+            h.update(e.source.encode("utf-8", "surrogatepass"))
+            h.update(b"\0")
+        return h.hexdigest()
+
+    @property
+    def execution_count(self) -> int | None:
+        """IPython's current execution count (the cell being run), if there is a shell."""
+        count = getattr(self._shell, "execution_count", None)
+        return count if isinstance(count, int) else None
+
+
+def _current_cell_id(shell: Any) -> str | None:
+    """The id of the cell being executed, from the execute_request ipykernel is handling."""
+    try:
+        parent = shell.kernel.get_parent()
+    except Exception:
+        parent = getattr(shell, "parent_header", None)
+    if not isinstance(parent, dict):
+        return None
+    cell_id = (parent.get("metadata") or {}).get("cellId")
+    return cell_id if isinstance(cell_id, str) else None
+
+
+@dataclass
+class ExecutedNotebook:
+    """What :func:`as_executed` did to a notebook."""
+
+    #: Cells whose executed source differs from the saved one, or that are not saved at all.
+    replaced: int = 0
+    added: int = 0
+    #: 1-based numbers of the cells (in the notebook as executed) in the order they last ran.
+    order: list[int] = field(default_factory=list)
+
+    @property
+    def unsaved(self) -> bool:
+        return bool(self.replaced or self.added)
+
+    @property
+    def out_of_order(self) -> bool:
+        return self.order != sorted(self.order)
+
+
+def as_executed(nb: dict[str, Any], executions: list[Execution]) -> ExecutedNotebook:
+    """Change the parsed notebook ``nb`` (nbformat 4) into the notebook as executed, in place.
+
+    Executions with a cell id (JupyterLab sends one with every cell) are
+    cells: matched by id, else by an equal source, else added as cells of
+    their own. Executions without one are matched to a saved cell (an equal
+    or similar source) or left out: they are what ran before the plugin
+    loaded (IPython's history), or, once the front end has sent ids, input
+    from a console attached to the kernel, which is not the notebook.
+    """
+    report = ExecutedNotebook()
+    cells = nb.get("cells")
+    if nb.get("nbformat") != 4 or not isinstance(cells, list) or not executions:
+        return report
+    code = [i for i, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"]
+    by_id = {cells[i].get("id"): i for i in code if isinstance(cells[i].get("id"), str)}
+    sources = {i: _source(cells[i]) for i in code}
+    ids_seen = any(e.cell_id and not e.from_history for e in executions)
+    executions = [e for e in executions if e.cell_id or e.from_history or not ids_seen]
+
+    # 1. Which saved cell each execution was (the newest execution of a cell wins).
+    assigned: dict[int, Execution] = {}
+    new: list[Execution] = []
+    seen_new: set[str] = set()
+    for execution in sorted(executions, key=lambda e: e.seq, reverse=True):
+        if execution.cell_id in seen_new:
+            continue  # an older run of an unsaved cell that ran again since
+        index = by_id.get(execution.cell_id) if execution.cell_id else None
+        if index is None:
+            index = next(
+                (i for i in code if i not in assigned and sources[i] == execution.source), None
+            )
+        if index is None and execution.cell_id is None:
+            unclaimed = [i for i in code if i not in assigned]
+            index = _most_similar(execution.source, unclaimed, sources)
+        if index is not None:
+            if index not in assigned:
+                assigned[index] = execution
+        elif execution.cell_id is not None:
+            seen_new.add(execution.cell_id)
+            new.append(execution)
+
+    # 2. Executed sources replace saved ones.
+    for index, execution in assigned.items():
+        if sources[index] != execution.source:
+            cells[index]["source"] = execution.source
+            report.replaced += 1
+
+    # 3. Cells not in the file go after the saved cell that ran just before them
+    # (any run of it, not only its latest).
+    final = {i: _source(cells[i]) for i in code}
+    saved_by_seq = sorted(
+        (e.seq, i)
+        for e in executions
+        for i in ([by_id[e.cell_id]] if e.cell_id in by_id else [])
+        or [j for j in code if final[j] == e.source][:1]
+    )
+    after: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+    minor = nb.get("nbformat_minor", 0)
+    for execution in new:
+        before = [i for seq, i in saved_by_seq if seq < execution.seq]
+        anchor = before[-1] if before else len(cells) - 1
+        after.setdefault(anchor, []).append((execution.seq, _new_cell(execution, minor)))
+    out: list[dict[str, Any]] = []
+    for i, cell in enumerate(cells):
+        out.append(cell)
+        out.extend(c for _, c in sorted(after.get(i, []), key=lambda p: p[0]))
+    out.extend(c for _, c in sorted(after.get(-1, []), key=lambda p: p[0]))  # empty notebook
+    nb["cells"] = out
+    report.added = len(new)
+
+    # 4. The order cells last ran in, as 1-based numbers of the notebook as executed.
+    position = {id(cell): n for n, cell in enumerate(out, start=1)}
+    ran = [(e.seq, position[id(cells[i])]) for i, e in assigned.items()]
+    ran += [(seq, position[id(cell)]) for pairs in after.values() for seq, cell in pairs]
+    report.order = [n for _, n in sorted(ran)]
+    return report
+
+
+def _source(cell: dict[str, Any]) -> str:
+    value = cell.get("source", "")
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _most_similar(source: str, candidates: list[int], sources: dict[int, str]) -> int | None:
+    best, best_ratio = None, SIMILARITY
+    for i in candidates:
+        ratio = difflib.SequenceMatcher(None, source, sources[i], autojunk=False).ratio()
+        if ratio >= best_ratio:
+            best, best_ratio = i, ratio
+    return best
+
+
+def _new_cell(execution: Execution, minor: int) -> dict[str, Any]:
+    cell: dict[str, Any] = {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": execution.source,
+    }
+    if minor >= 5:
+        valid = execution.cell_id and _CELL_ID_RE.match(execution.cell_id)
+        digest = hashlib.sha256(execution.source.encode("utf-8", "surrogatepass")).hexdigest()
+        cell["id"] = execution.cell_id if valid else "repro-" + digest[:12]
+    return cell
+
+
+def compact_order(order: list[int]) -> str:
+    """``1,2,3,5,4`` → ``1-3,5,4``: ascending runs folded into ranges."""
+    parts: list[str] = []
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and order[j + 1] == order[j] + 1:
+            j += 1
+        parts.append(
+            f"{order[i]}-{order[j]}" if j > i + 1 else ",".join(map(str, order[i : j + 1]))
+        )
+        i = j + 1
+    return ",".join(parts)

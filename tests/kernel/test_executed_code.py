@@ -1,0 +1,174 @@
+"""Runs record the code that actually ran: unsaved edits, cells run then deleted, the order.
+
+Real kernels started by a real Jupyter server; cells are executed as
+JupyterLab executes them (``execute_request`` with ``metadata.cellId``), and
+the notebook on disk is what JupyterLab last saved, which may lag behind.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from _kernels import (
+    Fetch,
+    Kernel,
+    cleaned,
+    git,
+    needs_plugin,
+    notebook_text,
+    repo_state,
+    run_tags,
+    start_kernel,
+)
+
+#: The saved notebook: three cells with ids c0, c1, c2.
+SAVED = ["import mlflow", "seed = 42", "print(seed)"]
+
+
+async def _setup(jp_fetch: Fetch, jp_serverapp: Any, clients: list[Any], root: Path, tmp: Path):
+    repo = root / "proj"
+    repo.mkdir()
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    nb = repo / "train.ipynb"
+    nb.write_text(cleaned(notebook_text(SAVED)), encoding="utf-8")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "feat: train")
+    db = tmp / "mlflow.db"
+    kernel = await start_kernel(jp_fetch, jp_serverapp, clients, "proj/train.ipynb")
+    return repo, nb, db, kernel
+
+
+async def _start_run(kernel: Kernel, db: Path, cell_id: str = "run") -> dict[str, str]:
+    """A cell (not saved in the notebook) that starts a run, as a user's would."""
+    code = (
+        "import mlflow\n"
+        f"mlflow.set_tracking_uri({f'sqlite:///{db}'!r})\n"
+        "with mlflow.start_run() as _run:\n"
+        "    pass\n"
+        "print(_run.info.run_id)\n"
+    )
+    out, _ = await kernel.run(code, cell_id=cell_id)
+    tags, _ = run_tags(db, out)
+    return tags
+
+
+def _snapshot_cells(repo: Path, snapshot: str) -> list[tuple[str | None, str]]:
+    data = git(repo, "show", f"{snapshot}:train.ipynb")
+    nb = json.loads(data)
+    return [(c.get("id"), "".join(c["source"])) for c in nb["cells"]]
+
+
+@needs_plugin
+async def test_an_unsaved_edit_is_what_the_snapshot_holds(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_root_dir: Path, tmp_path: Path, clients: list[Any]
+) -> None:
+    repo, nb, db, kernel = await _setup(jp_fetch, jp_serverapp, clients, jp_root_dir, tmp_path)
+    await kernel.run(SAVED[0], cell_id="c0")
+    await kernel.run("seed = 7", cell_id="c1")  # edited in the browser, not saved
+    out, _ = await kernel.run(SAVED[2], cell_id="c2")
+    assert out.strip() == "7"
+    before = repo_state(repo)
+    tags = await _start_run(kernel, db)
+    assert tags["repro.unsaved"] == "true"
+    assert tags["repro.git.dirty"] == "true"
+    cells = _snapshot_cells(repo, tags["repro.snapshot"])
+    assert ("c1", "seed = 7") in cells and ("c1", "seed = 42") not in cells
+    assert repo_state(repo) == before  # HEAD, branch, index and the saved file untouched
+    assert "seed = 42" in nb.read_text(encoding="utf-8")
+
+
+@needs_plugin
+async def test_a_cell_run_and_then_deleted_is_in_the_snapshot(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_root_dir: Path, tmp_path: Path, clients: list[Any]
+) -> None:
+    repo, nb, db, kernel = await _setup(jp_fetch, jp_serverapp, clients, jp_root_dir, tmp_path)
+    await kernel.run(SAVED[0], cell_id="c0")
+    await kernel.run(SAVED[1], cell_id="c1")
+    await kernel.run("seed = seed + 1  # a cell since deleted", cell_id="gone")
+    await kernel.run(SAVED[2], cell_id="c2")
+    tags = await _start_run(kernel, db)
+    assert tags["repro.unsaved"] == "true"
+    cells = _snapshot_cells(repo, tags["repro.snapshot"])
+    ids = [cid for cid, _ in cells]
+    # The deleted cell sits after the cell that ran before it, the run cell after c2.
+    assert ids[:4] == ["c0", "c1", "gone", "c2"], cells
+    assert tags["repro.execution_order"] == "1-5"
+
+
+@needs_plugin
+async def test_saved_and_clean_runs_have_no_snapshot_and_no_flag(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_root_dir: Path, tmp_path: Path, clients: list[Any]
+) -> None:
+    repo, nb, db, kernel = await _setup(jp_fetch, jp_serverapp, clients, jp_root_dir, tmp_path)
+    for i, source in enumerate(SAVED):
+        await kernel.run(source, cell_id=f"c{i}")
+    # The cell that starts the run is saved too here: add it to the notebook and commit.
+    code = (
+        "import mlflow\n"
+        f"mlflow.set_tracking_uri({f'sqlite:///{db}'!r})\n"
+        "with mlflow.start_run() as _run:\n"
+        "    pass\n"
+        "print(_run.info.run_id)\n"
+    )
+    nb.write_text(cleaned(notebook_text([*SAVED, code])), encoding="utf-8")
+    git(repo, "commit", "--quiet", "-am", "feat: run cell")
+    out, _ = await kernel.run(code, cell_id="c3")
+    tags, _ = run_tags(db, out)
+    assert tags["repro.git.dirty"] == "false"
+    assert "repro.snapshot" not in tags and "repro.unsaved" not in tags
+    assert tags["repro.execution_order"] == "1-4"
+    assert tags["mlflow.source.git.commit"] == git(repo, "rev-parse", "HEAD")
+
+
+@needs_plugin
+async def test_out_of_order_execution_is_recorded(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_root_dir: Path, tmp_path: Path, clients: list[Any]
+) -> None:
+    repo, nb, db, kernel = await _setup(jp_fetch, jp_serverapp, clients, jp_root_dir, tmp_path)
+    await kernel.run(SAVED[0], cell_id="c0")
+    await kernel.run(SAVED[1], cell_id="c1")
+    await kernel.run(SAVED[2], cell_id="c2")
+    await kernel.run(SAVED[1], cell_id="c1")  # c1 ran again, after c2
+    tags = await _start_run(kernel, db)
+    # As executed: c0, c1, the unsaved run cell (placed after c1, which ran just
+    # before it), c2. Last runs: c0 (1), c2 (4), c1 (2), the run cell (3).
+    assert tags["repro.execution_order"] == "1,4,2,3"
+    assert tags["repro.unsaved"] == "true"  # the run cell itself is not saved
+    assert [cid for cid, _ in _snapshot_cells(repo, tags["repro.snapshot"])] == [
+        "c0",
+        "c1",
+        "run",
+        "c2",
+    ]
+
+
+@needs_plugin
+async def test_a_sweep_of_runs_in_one_cell_reuses_one_snapshot(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_root_dir: Path, tmp_path: Path, clients: list[Any]
+) -> None:
+    repo, nb, db, kernel = await _setup(jp_fetch, jp_serverapp, clients, jp_root_dir, tmp_path)
+    await kernel.run(SAVED[0], cell_id="c0")
+    await kernel.run("seed = 7", cell_id="c1")
+    code = (
+        "import mlflow\n"
+        f"mlflow.set_tracking_uri({f'sqlite:///{db}'!r})\n"
+        "ids = []\n"
+        "for lr in (0.1, 0.01, 0.001, 0.0001):\n"
+        "    with mlflow.start_run() as _run:\n"
+        "        mlflow.log_param('lr', lr)\n"
+        "    ids.append(_run.info.run_id)\n"
+        "print(' '.join(ids))\n"
+    )
+    out, _ = await kernel.run(code, cell_id="sweep")
+    snapshots = {run_tags(db, run_id)[0]["repro.snapshot"] for run_id in out.split()}
+    assert len(snapshots) == 1
+    refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/repro/snapshots/")
+    assert len(refs.splitlines()) == 1
+    # The next cell's run sees a change made meanwhile (the cache is scoped to one cell).
+    nb.write_text(cleaned(notebook_text(["import mlflow", "seed = 1", "print(seed)"])), "utf-8")
+    time.sleep(0.01)
+    tags = await _start_run(kernel, db, cell_id="after")
+    assert tags["repro.snapshot"] not in snapshots
