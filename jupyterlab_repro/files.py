@@ -294,6 +294,47 @@ def atomic_write(
             raise
 
 
+def create_file(
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    within: str | os.PathLike[str] | None = None,
+    mode: int = 0o666,
+) -> None:
+    """Create the new file ``path`` with ``data``; :class:`FileExistsError` if anything is there.
+
+    Nothing existing is ever replaced (a symlink under the name counts as
+    existing). Written to a temporary file first and linked into place, so
+    readers never see half of it.
+    """
+    target, base = _target(path, within)
+    with _folder(target.parent, base) as dfd:
+        if _exists(target.name, dfd):
+            raise FileExistsError(errno.EEXIST, "File exists", target.name)
+        tmp = f".{target.name[:40]}.{secrets.token_hex(4)}.repro-tmp"
+        fd = os.open(
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, mode, dir_fd=dfd
+        )
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            # link() fails when the name exists: never a replace, unlike rename().
+            os.link(tmp, target.name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=dfd)
+
+
+def _exists(name: str, dfd: int) -> bool:
+    try:
+        os.stat(name, dir_fd=dfd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def set_mode(
     path: str | os.PathLike[str], mode: int, *, within: str | os.PathLike[str] | None = None
 ) -> None:

@@ -1,4 +1,4 @@
-"""``jupyter repro runs NB [--commit REV] [--json]``: a notebook's MLflow runs by commit.
+"""``jupyter repro runs NB`` (a notebook's MLflow runs by commit) and ``jupyter repro restore RUN_ID``.
 
 The same core as the runs panel (:mod:`jupyterlab_repro.runs.store`); the store
 is ``--tracking-uri``, else ``MLFLOW_TRACKING_URI``, else ``./mlflow.db``.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,28 +39,100 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     runs.add_argument(
         "--limit", type=int, default=100, metavar="N", help="show at most N runs (100)"
     )
-    runs.add_argument(
+    _tracking_options(runs)
+    runs.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    runs.set_defaults(func=cmd_runs)
+
+    restore = subparsers.add_parser(
+        "restore",
+        help="get a run's code back: a branch at it, or a copy of the notebook as it ran",
+        description=(
+            "Make the branch exp/<run name> point at the code a run ran (for a run with "
+            "uncommitted or unsaved changes, a commit of its hidden snapshot on top of the "
+            "commit it started from) and switch to it when git can do so without touching "
+            "local changes; or, with --copy, write the notebook as it ran under a new name "
+            "beside it. Run it inside the notebook's repository."
+        ),
+    )
+    restore.add_argument("run_id", metavar="RUN_ID", help="the MLflow run")
+    restore.add_argument("--branch", metavar="exp/NAME", help="branch name (exp/<run name>)")
+    restore.add_argument(
+        "--copy", action="store_true", help="write <notebook>-<run name>.ipynb instead"
+    )
+    restore.add_argument(
+        "--no-switch", action="store_true", help="create the branch, stay where you are"
+    )
+    _tracking_options(restore)
+    restore.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    restore.set_defaults(func=cmd_restore)
+    return runs
+
+
+def _tracking_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--tracking-uri",
         metavar="URI",
         help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else ./mlflow.db)",
     )
-    runs.add_argument(
+    parser.add_argument(
         "--timeout",
         type=float,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"give up on an unresponsive tracking store after this long ({DEFAULT_TIMEOUT:g})",
     )
-    runs.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    runs.set_defaults(func=cmd_runs)
-    return runs
+
+
+def _service(args: argparse.Namespace) -> Any:
+    """The tracking service of ``--tracking-uri``, bounded for this process."""
+    from ..runs.store import TrackingService
+    from ..runs.tracking_uri import bounded_http_env, default_tracking_uri
+
+    # Our own process: MLflow's HTTP client may give up early here (the
+    # server does not do this, kernels inherit its environment).
+    for key, value in bounded_http_env(args.timeout).items():
+        os.environ.setdefault(key, value)
+    uri = args.tracking_uri or default_tracking_uri(Path.cwd())
+    return TrackingService(uri, timeout=args.timeout)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """``jupyter repro restore RUN_ID``; returns the exit status."""
+    from ..git.repository import require_repository
+    from ..runs.restore import branch_name, restore_branch, restore_copy
+    from ..runs.tag_names import REPRO_NOTEBOOK
+
+    run = _service(args).get_run(args.run_id)
+    code, rel = run.get("code"), run["all_tags"].get(REPRO_NOTEBOOK)
+    if not code or not rel:
+        raise InvalidRequest(
+            f"Run {args.run_id} was not started from a notebook in a repository: "
+            "its code is unknown."
+        )
+    root = require_repository(Path.cwd(), "the current folder")
+    notebook = root / rel
+    if args.copy:
+        result = restore_copy(notebook, code, name=run.get("run_name") or args.run_id)
+    else:
+        branch = args.branch or branch_name(run.get("run_name"), args.run_id)
+        result = restore_branch(
+            notebook, code, branch=branch, run_id=args.run_id, checkout=not args.no_switch
+        )
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2))
+    elif result.copy:
+        print(f"wrote {result.copy} (the notebook as run {args.run_id} ran it)")
+    else:
+        where = "switched to" if result.checked_out else "created"
+        print(f"{where} {result.branch} at {result.commit[:7]}")
+        if result.reason:
+            print(result.reason, file=sys.stderr)
+    return 0
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
     """Run the ``runs`` subcommand; returns the exit status."""
     from ..git.repository import find_repository
-    from ..runs.store import TrackingService
-    from ..runs.tracking_uri import bounded_http_env, default_tracking_uri
 
     if args.limit < 1:
         raise InvalidRequest("--limit must be at least 1.")
@@ -68,12 +141,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         raise PathNotFound(f"No such directory: {Path(args.notebook).parent}")
     if notebook.is_dir():
         raise InvalidRequest(f"{args.notebook} is a directory, not a notebook.")
-    # Our own process: MLflow's HTTP client may give up early here (the
-    # server does not do this, kernels inherit its environment).
-    for key, value in bounded_http_env(args.timeout).items():
-        os.environ.setdefault(key, value)
-    uri = args.tracking_uri or default_tracking_uri(Path.cwd())
-    service = TrackingService(uri, timeout=args.timeout)
+    service = _service(args)
     root = find_repository(notebook.parent)
     rel = notebook.relative_to(root).as_posix() if root else str(notebook)
     data = collect(service, root, rel, args.commit, args.filter_text, args.limit)

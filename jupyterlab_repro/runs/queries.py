@@ -127,7 +127,7 @@ def client_metric_rows(
     if keys:
         pairs = [(r, k) for r in run_ids for k in keys]
     else:
-        for run in parallel(lambda r: _run_or_none(client, r), run_ids):
+        for run in parallel(lambda r: run_or_none(client, r), run_ids):
             if run is not None:  # unknown to the store: no metrics, as on the SQL path
                 pairs.extend((run.info.run_id, k) for k in sorted(run.data.metrics))
     rows: list[tuple[str, str, int, float, int]] = []
@@ -138,7 +138,7 @@ def client_metric_rows(
     return rows
 
 
-def _run_or_none(client: Any, run_id: str) -> Any:
+def run_or_none(client: Any, run_id: str) -> Any:
     """``client.get_run(run_id)``, or ``None`` for a run the store does not know."""
     try:
         return client.get_run(run_id)

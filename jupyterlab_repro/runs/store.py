@@ -44,6 +44,7 @@ from .queries import (
     client_metric_rows,
     finite,
     list_experiments,
+    run_or_none,
     search_runs,
     sql_metric_rows,
     tag_equals,
@@ -245,6 +246,27 @@ class TrackingService:
         if ours is None:
             return runs
         return [r for r in runs if r.data.tags.get(REPRO_REPO, ours) == ours]
+
+    def get_run(self, run_id: str, *, deadline: Deadline | None = None) -> dict[str, Any]:
+        """One run as the panel shows it, plus all its tags (``all_tags``) and code commit.
+
+        Raises :class:`InvalidRequest` for an id the store does not know.
+        """
+        if not isinstance(run_id, str) or not _ID_RE.match(run_id):
+            raise InvalidRequest(f"Not a run id: {run_id!r}")
+        deadline = deadline or Deadline(self.timeout, "reading the run")
+        if self._store_missing():
+            raise InvalidRequest(f"No run {run_id!r}: the tracking store is empty.")
+        run = self.mlflow.call(run_or_none, run_id, deadline=deadline)
+        if run is None:
+            raise InvalidRequest(f"No run {run_id!r} in {redact_uri(self.tracking_uri)}.")
+        names = self._experiment_names(deadline=deadline)
+        data = self._run_dict(run, names)
+        tags = dict(run.data.tags)
+        data.pop("_branch")
+        commit, snapshot = data.pop("_commit"), data.pop("_snapshot")
+        data.update(all_tags=tags, commit=commit, snapshot=snapshot, code=snapshot or commit)
+        return data
 
     def metric_histories(
         self,

@@ -7,20 +7,22 @@ request. MLflow work runs in the ``tracking`` pool.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, ClassVar
 
 import tornado.web
 
-from ..files import relative_to_root
+from ..files import is_within, relative_to_root, resolve_in_root
 from ..git.revisions import MAX_REVISION_LENGTH
 from ..runs.notebook_copy import notebook_at_commit
+from ..runs.restore import branch_name, notebook_at, restore_branch, restore_copy
 from ..runs.store import MAX_PAGE_SIZE, TrackingService
 from ..runs.tracking_uri import default_tracking_uri
 from .base import ReproHandler, bad_request
 from .config import Repro
-from .fields import PATH, Field, Int, Text, Texts
+from .fields import PATH, PATHS, Field, Int, Text, Texts
 
 #: Longest MLflow filter expression.
 MAX_FILTER = 16 * 1024
@@ -109,7 +111,38 @@ class RunMetricsHandler(ReproHandler):
 
 
 class NotebookAtCommitHandler(ReproHandler):
-    """``POST runs/notebook {path, commit}``: a read-only copy as of a run's commit."""
+    """``GET runs/notebook?path=&commit=``: the notebook as a run's commit held it (writes nothing).
+
+    ``POST`` (older front ends) writes a read-only copy beside the notebook.
+    """
+
+    QUERY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "commit": Text(required=True, max_length=MAX_REVISION_LENGTH),
+    }
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        query = self.query(self.QUERY)
+        notebook = self.resolve(query["path"])
+        version = await self.run(
+            notebook_at, notebook, query["commit"], deadline=self.deadline("read_timeout")
+        )
+        try:
+            content = json.loads(version.content)
+        except (ValueError, RecursionError):
+            raise bad_request(
+                f"{version.path} at {version.commit[:7]} is not a notebook."
+            ) from None
+        self.write_json(
+            {
+                "path": relative_to_root(self.root_dir, notebook),
+                "commit": version.commit,
+                "snapshot": version.snapshot,
+                "label": version.label(),
+                "content": content,
+            }
+        )
 
     BODY: ClassVar[dict[str, Field]] = {
         "path": PATH,
@@ -131,8 +164,68 @@ class NotebookAtCommitHandler(ReproHandler):
         self.write_json({"path": relative_to_root(self.root_dir, copy)}, status=201)
 
 
+class RestoreHandler(ReproHandler):
+    """``POST runs/restore {path, commit, mode: branch|copy, name?, run_id?, branch?, open_paths?}``.
+
+    ``branch``: ``exp/<run name>`` at the run's code, switched to only when no
+    notebook in ``open_paths`` (server paths) would change; ``copy``: the
+    notebook as it was, under a new name beside it.
+    """
+
+    BODY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "commit": Text(required=True, max_length=MAX_REVISION_LENGTH),
+        "mode": Text(default_value="branch", max_length=16),
+        "name": Text(max_length=250),
+        "run_id": Text(max_length=64),
+        "branch": Text(max_length=800),
+        "open_paths": PATHS,
+    }
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body(self.BODY)
+        notebook = self.resolve(body["path"])
+        if not notebook.is_file():
+            raise bad_request("'path' must be a notebook file.")
+        deadline = self.deadline("write_timeout")
+        if body["mode"] == "copy":
+            result = await self.run(
+                restore_copy,
+                notebook,
+                body["commit"],
+                name=body["name"] or body["run_id"] or body["commit"][:7],
+                deadline=deadline,
+                within=self.root_dir,
+            )
+        elif body["mode"] == "branch":
+            top = await self.run(self.writable_repository, notebook, deadline)
+            open_paths = []
+            for path in body["open_paths"]:
+                real = self._translate(resolve_in_root, self.root_dir, path, must_exist=False)
+                if is_within(real, top):
+                    open_paths.append(real.relative_to(top).as_posix())
+            result = await self.run(
+                restore_branch,
+                notebook,
+                body["commit"],
+                branch=body["branch"] or branch_name(body["name"], body["run_id"]),
+                run_id=body["run_id"],
+                open_paths=open_paths,
+                deadline=deadline,
+            )
+        else:
+            raise bad_request("'mode' must be 'branch' or 'copy'.")
+        data = result.as_dict()
+        if result.copy is not None:
+            copy = notebook.parent / Path(result.copy).name
+            data["copy"] = relative_to_root(self.root_dir, copy)
+        self.write_json(data, status=201)
+
+
 ROUTES: list[tuple[str, Any]] = [
     ("runs", RunsHandler),
     ("runs/metrics", RunMetricsHandler),
     ("runs/notebook", NotebookAtCommitHandler),
+    ("runs/restore", RestoreHandler),
 ]

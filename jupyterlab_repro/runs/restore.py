@@ -1,0 +1,191 @@
+"""A way back to a run's code: the notebook as it was, as a branch, or as a working copy.
+
+``notebook_at`` reads the notebook as a run's commit (or hidden snapshot)
+holds it, for a read-only view that writes nothing. ``restore_branch``
+makes ``exp/<run-name>`` point at the run's code — for a snapshot run, a
+commit of the snapshot's tree on top of its parent (the commit the run
+started from) — and switches to it only when no notebook the user has open
+would change and git can switch without touching local changes (like DVC's
+``exp branch``). ``restore_copy`` writes that version under a new name
+beside the notebook, never over an existing file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..deadline import Deadline
+from ..errors import GitError, GitTimeout, InvalidRequest
+from ..files import create_file, relative_to_root
+from ..git.refs import BRANCHES, check_new_ref, is_snapshot_commit
+from ..git.repository import require_repository
+from ..git.revisions import file_at, require_commit, resolve_commit
+from ..git.runner import LITERAL_PATHSPECS, Git
+from ..inputs import check_text
+
+#: Seconds a restore may take when the caller gives no deadline.
+RESTORE_TIMEOUT = 60.0
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class NotebookVersion:
+    """A notebook as a commit holds it."""
+
+    path: str  # relative to the repository
+    commit: str
+    content: bytes
+    snapshot: bool  # the commit is a hidden snapshot of a run
+
+    def label(self) -> str:
+        """``train.ipynb @ a1b2c3d`` — how a view of it is titled."""
+        return f"{Path(self.path).name} @ {self.commit[:7]}"
+
+
+@dataclass
+class RestoreResult:
+    branch: str | None
+    commit: str
+    checked_out: bool
+    #: Why the branch was not checked out (``None`` when it was, or when not asked).
+    reason: str | None = None
+    #: The working copy written, relative to the repository.
+    copy: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _locate(path: str | os.PathLike[str], commit: str, deadline: Deadline) -> tuple[Git, str, str]:
+    target = Path(os.path.abspath(path))
+    root = require_repository(target.parent, target.name, deadline=deadline)
+    git = Git(root, deadline)
+    rel = Path(os.path.realpath(target)).relative_to(root).as_posix()
+    check_text(commit, "commit", max_length=1024)
+    sha = require_commit(git, commit, what="commit", hint=" (was the snapshot garbage-collected?)")
+    return git, rel, sha
+
+
+def notebook_at(
+    path: str | os.PathLike[str], commit: str, *, deadline: Deadline | None = None
+) -> NotebookVersion:
+    """The notebook ``path`` as ``commit`` (a run's commit or hidden snapshot) holds it."""
+    deadline = deadline or Deadline(RESTORE_TIMEOUT, "reading the notebook as it was")
+    git, rel, sha = _locate(path, commit, deadline)
+    data = file_at(git, sha, rel)
+    if data is None:
+        raise InvalidRequest(f"{rel} does not exist at {sha[:7]}.")
+    return NotebookVersion(rel, sha, data, is_snapshot_commit(git, sha))
+
+
+def branch_name(run_name: str | None, run_id: str | None = None) -> str:
+    """``exp/<run name>`` with what a ref name cannot hold replaced by ``-``."""
+    base = _UNSAFE_NAME.sub("-", (run_name or "").strip()).strip("-.") or (run_id or "run")[:12]
+    return f"exp/{base[:80]}"
+
+
+def restore_branch(
+    path: str | os.PathLike[str],
+    commit: str,
+    *,
+    branch: str,
+    run_id: str | None = None,
+    open_paths: list[str] | None = None,
+    checkout: bool = True,
+    deadline: Deadline | None = None,
+) -> RestoreResult:
+    """Create ``branch`` at the run's code, and switch to it when that is safe.
+
+    ``open_paths`` are the repository-relative paths of the notebooks the user
+    has open: when the switch would change one of them the branch is made
+    but not checked out, and ``reason`` says why.
+    """
+    deadline = deadline or Deadline(RESTORE_TIMEOUT, "restoring the run")
+    git, rel, sha = _locate(path, commit, deadline)
+    full = check_new_ref(git, BRANCHES, branch, must_start="exp/")
+    target = sha
+    if is_snapshot_commit(git, sha):
+        parent = resolve_commit(git, f"{sha}^")
+        subject = f"exp: the code of run {run_id or sha[:7]} (restored by jupyterlab-repro)"
+        args = ["commit-tree", f"{sha}^{{tree}}", "-m", subject]
+        if parent:
+            args[2:2] = ["-p", parent]
+        target = git.write(*args)
+    git.run("update-ref", "-m", f"repro: restore run {run_id or sha[:7]}", full, target, "")
+    result = RestoreResult(branch=branch, commit=target, checked_out=False)
+    if not checkout:
+        return result
+    changed = _changed_paths(git, target, open_paths or [])
+    if changed:
+        shown = ", ".join(changed[:3]) + (" …" if len(changed) > 3 else "")
+        result.reason = (
+            f"Not switched to {branch}: it would change {shown}, open in the lab. "
+            "Close them (or save and commit) and switch with git, or open a working copy."
+        )
+        return result
+    try:
+        git.run("switch", "--quiet", branch)
+    except GitTimeout:
+        raise
+    except GitError as exc:
+        last = exc.stderr.strip().splitlines()[0] if exc.stderr.strip() else str(exc)
+        result.reason = f"Not switched to {branch}: {last}"
+        return result
+    result.checked_out = True
+    return result
+
+
+def _changed_paths(git: Git, target: str, paths: list[str]) -> list[str]:
+    if not paths:
+        return []
+    out = git.run(
+        "diff",
+        "--name-only",
+        "-z",
+        "HEAD",
+        target,
+        "--",
+        *paths,
+        env=LITERAL_PATHSPECS,
+        read_only=True,
+    ).stdout
+    return [p for p in os.fsdecode(out).split("\0") if p]
+
+
+def restore_copy(
+    path: str | os.PathLike[str],
+    commit: str,
+    *,
+    name: str,
+    deadline: Deadline | None = None,
+    within: str | os.PathLike[str] | None = None,
+) -> RestoreResult:
+    """Write the notebook as ``commit`` holds it as ``<stem>-<name>.ipynb`` beside it.
+
+    An existing file is never overwritten: ``-2``, ``-3`` … are tried.
+    """
+    deadline = deadline or Deadline(RESTORE_TIMEOUT, "restoring the run")
+    version = notebook_at(path, commit, deadline=deadline)
+    real = Path(os.path.realpath(path))
+    base = Path(os.path.realpath(within)) if within is not None else real.parent
+    slug = _UNSAFE_NAME.sub("-", name.strip()).strip("-.")[:80] or version.commit[:7]
+    for n in range(1, 100):
+        suffix = "" if n == 1 else f"-{n}"
+        candidate = real.with_name(f"{real.stem}-{slug}{suffix}{real.suffix}")
+        try:
+            create_file(candidate, version.content, within=base)
+        except FileExistsError:
+            continue
+        root = require_repository(real.parent, deadline=deadline)
+        return RestoreResult(
+            branch=None,
+            commit=version.commit,
+            checked_out=False,
+            copy=relative_to_root(root, candidate),
+        )
+    raise InvalidRequest(f"Too many copies of {real.name} named {slug}: remove some first.")

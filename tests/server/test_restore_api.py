@@ -1,0 +1,152 @@
+"""``GET runs/notebook`` (the notebook as it was, writing nothing) and ``POST runs/restore``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
+
+Fetch = Callable[..., Any]
+Git = Callable[..., str]
+
+
+def notebook(source: str) -> str:
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "c0",
+                "metadata": {},
+                "outputs": [],
+                "source": [source],
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(nb, indent=1, sort_keys=True) + "\n"
+
+
+async def call(
+    jp_fetch: Fetch, route: str, body: Any = None, params: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    kwargs: dict[str, Any] = {"raise_error": False}
+    if body is not None:
+        kwargs.update(method="POST", body=json.dumps(body))
+    if params is not None:
+        kwargs["params"] = params
+    response = await jp_fetch("jupyterlab-repro", *route.split("/"), **kwargs)
+    return response.code, json.loads(response.body)
+
+
+@pytest.fixture
+def repo(jp_root_dir: Path, repo_at: Callable[..., Path]) -> Path:
+    return repo_at(jp_root_dir / "work", files={"train.ipynb": notebook("lr = 0.1")})
+
+
+@pytest.fixture
+def snapshot(repo: Path) -> str:
+    path = repo / "train.ipynb"
+    path.write_text(notebook("lr = 0.01"), encoding="utf-8")
+    snap = snapshot_worktree(repo, "train.ipynb")
+    path.write_text(notebook("lr = 0.1"), encoding="utf-8")
+    return snap.commit
+
+
+def files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if ".git" not in p.parts)
+
+
+async def test_the_notebook_as_it_was_writes_nothing(
+    jp_fetch: Fetch, repo: Path, snapshot: str, jp_root_dir: Path
+) -> None:
+    before = files(jp_root_dir), (repo / ".git" / "info" / "exclude").read_bytes()
+    code, data = await call(
+        jp_fetch, "runs/notebook", params={"path": "work/train.ipynb", "commit": snapshot}
+    )
+    assert code == 200, data
+    assert data["snapshot"] is True and data["commit"] == snapshot
+    assert data["label"] == f"train.ipynb @ {snapshot[:7]}"
+    assert data["path"] == "work/train.ipynb"
+    assert data["content"]["cells"][0]["source"] == ["lr = 0.01"]
+    assert (files(jp_root_dir), (repo / ".git" / "info" / "exclude").read_bytes()) == before
+
+
+@pytest.mark.parametrize("commit", ["0" * 40, "-p", "HEAD\x00", ""])
+async def test_the_notebook_as_it_was_bad_commits(jp_fetch: Fetch, repo: Path, commit: str) -> None:
+    code, data = await call(
+        jp_fetch, "runs/notebook", params={"path": "work/train.ipynb", "commit": commit}
+    )
+    assert code == 400, data
+
+
+async def test_restore_as_a_branch_switches_when_nothing_open_changes(
+    jp_fetch: Fetch, repo: Path, snapshot: str, run_git_cmd: Git
+) -> None:
+    code, data = await call(
+        jp_fetch,
+        "runs/restore",
+        {"path": "work/train.ipynb", "commit": snapshot, "name": "swift owl", "run_id": "r1"},
+    )
+    assert code == 201, data
+    assert data["branch"] == "exp/swift-owl" and data["checked_out"] is True
+    assert run_git_cmd(repo, "symbolic-ref", "--short", "HEAD") == "exp/swift-owl"
+
+
+async def test_restore_as_a_branch_stays_when_an_open_notebook_would_change(
+    jp_fetch: Fetch, repo: Path, snapshot: str, run_git_cmd: Git
+) -> None:
+    code, data = await call(
+        jp_fetch,
+        "runs/restore",
+        {
+            "path": "work/train.ipynb",
+            "commit": snapshot,
+            "name": "owl",
+            "open_paths": ["work/train.ipynb"],
+        },
+    )
+    assert code == 201, data
+    assert data["checked_out"] is False and "train.ipynb" in data["reason"]
+    assert run_git_cmd(repo, "symbolic-ref", "--short", "HEAD") == "main"
+
+
+async def test_restore_as_a_working_copy(
+    jp_fetch: Fetch, repo: Path, snapshot: str, jp_root_dir: Path
+) -> None:
+    body = {"path": "work/train.ipynb", "commit": snapshot, "mode": "copy", "name": "owl"}
+    code, data = await call(jp_fetch, "runs/restore", body)
+    assert code == 201, data
+    assert data["copy"] == "work/train-owl.ipynb"
+    assert "lr = 0.01" in (jp_root_dir / data["copy"]).read_text(encoding="utf-8")
+    code, again = await call(jp_fetch, "runs/restore", body)
+    assert again["copy"] == "work/train-owl-2.ipynb"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"mode": "teleport"},
+        {"branch": "main"},
+        {"branch": "exp/../x"},
+        {"commit": "nope"},
+        {"open_paths": ["../outside.ipynb"]},
+        {"name": "x\x00y", "mode": "copy"},
+    ],
+)
+async def test_bad_restores_change_nothing(
+    jp_fetch: Fetch, repo: Path, snapshot: str, run_git_cmd: Git, jp_root_dir: Path, body: Any
+) -> None:
+    before = run_git_cmd(repo, "for-each-ref"), files(jp_root_dir)
+    code, data = await call(
+        jp_fetch, "runs/restore", {"path": "work/train.ipynb", "commit": snapshot, **body}
+    )
+    assert 400 <= code < 500, data
+    assert (run_git_cmd(repo, "for-each-ref"), files(jp_root_dir)) == before
