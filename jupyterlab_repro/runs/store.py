@@ -55,10 +55,12 @@ from .tag_names import (
     MLFLOW_RUN_NAME,
     MLFLOW_USER,
     REPRO_DIRTY,
+    REPRO_EXECUTION_ORDER,
     REPRO_NOTEBOOK,
     REPRO_PREFIX,
     REPRO_REPO,
     REPRO_SNAPSHOT,
+    REPRO_UNSAVED,
 )
 from .tracking_uri import redact_uri, sqlite_path, uri_kind
 
@@ -404,6 +406,8 @@ class TrackingService:
             "metrics": {k: finite(v) for k, v in data.metrics.items()},
             "tags": {k: v for k, v in tags.items() if k.startswith(REPRO_PREFIX)},
             "dirty": tags.get(REPRO_DIRTY) == "true",
+            "unsaved": tags.get(REPRO_UNSAVED) == "true",
+            "out_of_order": _out_of_order(tags.get(REPRO_EXECUTION_ORDER)),
             "url": self.run_url(info.experiment_id, info.run_id),
             "_commit": tags.get(GIT_COMMIT),
             "_snapshot": tags.get(REPRO_SNAPSHOT),
@@ -475,3 +479,16 @@ class TrackingService:
             while len(self._subjects) > SUBJECT_CACHE_SIZE:
                 self._subjects.popitem(last=False)
         return found
+
+
+def _out_of_order(order: str | None) -> bool:
+    """Whether ``repro.execution_order`` (``1-3,5,4``) ran cells other than top to bottom."""
+    if not order:
+        return False
+    numbers: list[int] = []
+    for part in order.split(","):
+        first, _, last = part.partition("-")
+        if not first.strip().isdigit() or (last and not last.strip().isdigit()):
+            return False  # not ours (or cut at the tag length limit): say nothing
+        numbers.extend(range(int(first), int(last or first) + 1))
+    return numbers != sorted(numbers)
