@@ -66,6 +66,11 @@ class BoundedMlflow:
         self._down_until = 0.0
         self._down_message = ""
 
+    @property
+    def ready(self) -> bool:
+        """Whether the client is built (calls no longer wait for MLflow to load)."""
+        return self._client is not None
+
     def client(self) -> Any:
         """The ``MlflowClient`` (built in a worker on first use, within ``startup_timeout``)."""
         if self._client is not None:

@@ -40,6 +40,7 @@ from ..git.repository import repository_id
 from ..git.revisions import check_revision, commit_summaries, is_full_sha, resolve_commit
 from ..git.runner import Git
 from .bounded import BoundedMlflow
+from .direct_store import DirectReader
 from .queries import (
     client_metric_rows,
     finite,
@@ -110,6 +111,7 @@ class TrackingService:
         self.timeout = self.mlflow.timeout
         self.ui_url = (ui_url or "").rstrip("/") or None
         self.kind = uri_kind(tracking_uri)
+        self._direct = DirectReader.for_uri(tracking_uri)
         self._lock = threading.Lock()  # the caches below
         self._experiments: dict[str, str] = {}
         self._experiments_at = -math.inf
@@ -197,13 +199,16 @@ class TrackingService:
             raise InvalidRequest(f"max_results must be between 1 and {MAX_PAGE_SIZE}.")
         clause, recheck = tag_equals(REPRO_NOTEBOOK, notebook_rel)
         clauses = [clause]
+        exact = {REPRO_NOTEBOOK: notebook_rel}  # the same query for the direct reader
         resolved = None
         commit = (commit or "").strip() or None
         if commit:
             if repo_root is None:
                 raise InvalidRequest("The notebook is not in a git repository: no commits.")
             resolved, is_snapshot = self._resolve_commit(Git(repo_root, deadline), commit)
-            clauses.append(f"tags.`{REPRO_SNAPSHOT if is_snapshot else GIT_COMMIT}` = '{resolved}'")
+            key = REPRO_SNAPSHOT if is_snapshot else GIT_COMMIT
+            clauses.append(f"tags.`{key}` = '{resolved}'")
+            exact[key] = resolved
         if filter_text and filter_text.strip():
             clauses.append(filter_text.strip())
         result: dict[str, Any] = {
@@ -215,17 +220,30 @@ class TrackingService:
         }
         if self._store_missing():
             return result  # no store yet: no runs (and do not create one)
-        names = self._experiment_names(deadline=deadline)
-        if not names:
-            return result
-        runs, token = self.mlflow.call(
-            search_runs,
-            list(names),
-            " and ".join(clauses),
-            int(max_results),
-            page_token or None,
-            deadline=deadline,
-        )
+        direct = self._direct_reader() if not (filter_text and filter_text.strip()) else None
+        runs, token, names = None, None, {}
+        if direct is not None:
+            try:
+                names = self._experiment_names(deadline=deadline, direct_ok=True)
+                runs, token = direct.search(
+                    list(names), exact, int(max_results), page_token or None, deadline
+                )
+                recheck = False
+            except (TrackingUnavailable, InvalidRequest) as exc:
+                log.debug("reading the store directly failed (%s); asking MLflow", exc)
+                runs = None
+        if runs is None:
+            names = self._experiment_names(deadline=deadline)
+            if not names:
+                return result
+            runs, token = self.mlflow.call(
+                search_runs,
+                list(names),
+                " and ".join(clauses),
+                int(max_results),
+                page_token or None,
+                deadline=deadline,
+            )
         names = self._names_for(runs, names, deadline)
         if recheck:
             runs = [r for r in runs if r.data.tags.get(REPRO_NOTEBOOK) == notebook_rel]
@@ -318,6 +336,10 @@ class TrackingService:
 
     # -- internals: the store -----------------------------------------------
 
+    def _direct_reader(self) -> DirectReader | None:
+        """The MLflow-free reader, while MLflow's client is not ready yet (see direct_store)."""
+        return None if self.mlflow.ready else self._direct
+
     def _store_missing(self) -> bool:
         """True for a local store that does not exist yet (or an empty SQLite file).
 
@@ -337,7 +359,7 @@ class TrackingService:
     # -- internals: experiments, commits, runs -------------------------------
 
     def _experiment_names(
-        self, *, refresh: bool = False, deadline: Deadline | None = None
+        self, *, refresh: bool = False, deadline: Deadline | None = None, direct_ok: bool = False
     ) -> dict[str, str]:
         """``{experiment_id: name}`` of the active experiments.
 
@@ -347,7 +369,11 @@ class TrackingService:
         shows up on the next query).
         """
         if refresh or self._experiments_at == -math.inf:
-            names = self.mlflow.call(list_experiments, deadline=deadline)
+            direct = self._direct_reader() if direct_ok else None
+            if direct is not None:
+                names = direct.experiments(deadline or Deadline(self.timeout))
+            else:
+                names = self.mlflow.call(list_experiments, deadline=deadline)
             self._experiments, self._experiments_at = names, time.monotonic()
         elif time.monotonic() - self._experiments_at > EXPERIMENTS_TTL:
             with self._lock:

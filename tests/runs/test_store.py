@@ -591,3 +591,83 @@ def test_cli_no_runs_and_errors(
         run_cli(["runs", nb, "--tracking-uri", store.uri, "--commit", "nope"])
     with pytest.raises(Exception, match="No such directory"):
         run_cli(["runs", str(tmp_path / "no" / "x.ipynb"), "--tracking-uri", store.uri])
+
+
+# --- the direct reader (the first queries, while MLflow loads) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("notebook", "commit", "max_results"),
+    [
+        (TRAIN, None, 100),
+        (TRAIN, None, 7),
+        (TRAIN, "c2", 100),
+        (TRAIN, "snap", 100),
+        (ODD, None, 100),
+        (BOTH, None, 100),
+        (DECOY, None, 100),
+        ("never-ran.ipynb", None, 100),
+    ],
+)
+def test_the_direct_reader_answers_what_mlflow_answers(
+    store: Store, notebook: str, commit: str | None, max_results: int
+) -> None:
+    """Page for page, field for field: the SQLite reader and MLflow's client agree."""
+    direct = TrackingService(store.uri, timeout=30.0)
+    client = TrackingService(store.uri, timeout=30.0)
+    client.mlflow.client()  # ready: every query goes through MLflow
+    assert not direct.mlflow.ready and client.mlflow.ready
+    rev = store.commits[commit] if commit else None
+    tokens: list[str | None] = [None]
+    pages = 0
+    while tokens[-1] is not None or pages == 0:
+        kwargs = {"commit": rev, "max_results": max_results, "page_token": tokens[-1]}
+        mine = direct.runs_for_notebook(store.repo, notebook, **kwargs)
+        theirs = client.runs_for_notebook(store.repo, notebook, **kwargs)
+        assert mine == theirs
+        assert not direct.mlflow.ready  # still no MLflow client behind the direct pages
+        tokens.append(theirs["next_page_token"])
+        pages += 1
+    assert pages >= (3 if max_results == 7 and notebook == TRAIN and not commit else 1)
+
+
+def test_direct_pages_continue_with_mlflow(store: Store) -> None:
+    """A page token from the direct reader is MLflow's: the next page may come from either."""
+    direct = TrackingService(store.uri, timeout=30.0)
+    first = direct.runs_for_notebook(store.repo, TRAIN, max_results=5)
+    client = TrackingService(store.uri, timeout=30.0)
+    client.mlflow.client()
+    second = client.runs_for_notebook(
+        store.repo, TRAIN, max_results=5, page_token=first["next_page_token"]
+    )
+    reference = [
+        r["run_id"]
+        for page in (client.runs_for_notebook(store.repo, TRAIN, max_results=10),)
+        for g in page["groups"]
+        for r in g["runs"]
+    ]
+    ids = [r["run_id"] for page in (first, second) for g in page["groups"] for r in g["runs"]]
+    assert ids == reference
+
+
+def test_a_user_filter_goes_to_mlflow(store: Store) -> None:
+    service = TrackingService(store.uri, timeout=30.0)
+    page = service.runs_for_notebook(store.repo, TRAIN, filter_text="params.group = 'c1'")
+    assert service.mlflow.ready
+    assert [len(g["runs"]) for g in page["groups"]] == [3]
+
+
+def test_the_direct_reader_imports_no_mlflow(store: Store) -> None:
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from jupyterlab_repro.runs.store import TrackingService\n"
+        f"page = TrackingService({store.uri!r}).runs_for_notebook(Path({str(store.repo)!r}), "
+        f"{TRAIN!r}, max_results=3)\n"
+        "print(json.dumps([len(page['groups']), 'mlflow' in sys.modules]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    groups, imported = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert groups >= 1 and imported is False

@@ -615,3 +615,27 @@ class TestMlflowDown:
             assert time.monotonic() < deadline, "GET runs still 503 two minutes after SIGCONT"
             await asyncio.sleep(0.5)
         assert keys(json.loads(back.body)) == expected
+
+
+# --- the direct reader over MLflow's REST API --------------------------------------
+
+
+@pytest.mark.parametrize("max_results", [100, 2])
+def test_the_rest_reader_answers_what_mlflow_answers(live: Live, max_results: int) -> None:
+    """Before MLflow's client is ready the panel reads the server with urllib: same answers."""
+    from jupyterlab_repro.runs.store import TrackingService
+
+    direct = TrackingService(live.server.uri, timeout=30.0)
+    client = TrackingService(live.server.uri, timeout=30.0)
+    client.mlflow.client()
+    for commit in (None, live.commits["c2"], live.commits["snap"]):
+        token = None
+        while True:
+            kwargs = {"commit": commit, "max_results": max_results, "page_token": token}
+            mine = direct.runs_for_notebook(live.repo, TRAIN, **kwargs)
+            theirs = client.runs_for_notebook(live.repo, TRAIN, **kwargs)
+            assert mine == theirs
+            token = theirs["next_page_token"]
+            if not token:
+                break
+    assert not direct.mlflow.ready
