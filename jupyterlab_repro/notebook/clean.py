@@ -268,10 +268,27 @@ def clean_text(
     those of :func:`_clean_text_full`, which parses everything.
     """
     config = config or CleanConfig()
-    nb = parse_for_cleaning(data, keeps_output=lambda cell: _keeps_output(cell, config))
+    nb = parse_for_clean(data, config)
     if edit is not None:
         edit(nb)
     return _clean_parsed(data, nb, config, strict)
+
+
+def parse_for_clean(data: bytes | str, config: CleanConfig | None = None) -> dict[str, Any]:
+    """The first half of :func:`clean_text`: the parsed, checked notebook, dropped outputs stubbed.
+
+    :func:`clean_parsed` finishes the job; the parsed notebook may be kept and
+    cleaned again later (a copy of it: cleaning changes it in place).
+    """
+    config = config or CleanConfig()
+    return parse_for_cleaning(data, keeps_output=lambda cell: _keeps_output(cell, config))
+
+
+def clean_parsed(nb: dict[str, Any], config: CleanConfig | None = None) -> str:
+    """The second half of :func:`clean_text`: clean ``nb`` in place and serialize it."""
+    config = config or CleanConfig()
+    _clean(nb, config)
+    return dumps_notebook(nb)
 
 
 def _clean_text_full(

@@ -100,16 +100,19 @@ class ReproRunContextMixin:
         self._missing_warned: set[str] = set()
         self._executed: ExecutedCells | None = None
         self._cache = _StateCache()
-        if self.in_context():
-            # From now on every cell execution is recorded (and the history holds
-            # what ran before): runs record the code that ran, not the saved file.
-            self._executed = ExecutedCells(_shell())
-            # Package versions, nvidia-smi, the snapshot code and the repository's
-            # root commit cost ~150 ms once: pay them now, beside `import mlflow`,
-            # not in the first start_run.
-            threading.Thread(
-                target=_prewarm, args=(self._start_dir,), name="repro-prewarm", daemon=True
-            ).start()
+        self.in_context()  # starts recording and pre-warming in a notebook kernel
+
+    def _start(self) -> None:
+        """Once, when the provider first finds itself in a notebook kernel."""
+        # From now on every cell execution is recorded (and the history holds
+        # what ran before): runs record the code that ran, not the saved file.
+        self._executed = ExecutedCells(_shell())
+        # Package versions, nvidia-smi, parsing the notebook, cleaning HEAD's
+        # version of it and the repository's root commit cost ~0.1-0.3 s once:
+        # pay them now, beside `import mlflow`, not in the first start_run.
+        threading.Thread(
+            target=_prewarm, args=(self._start_dir,), name="repro-prewarm", daemon=True
+        ).start()
 
     def in_context(self) -> bool:
         """True in a kernel whose notebook file is known (no git call)."""
@@ -117,6 +120,8 @@ class ReproRunContextMixin:
             if os.environ.get(DISABLE_ENV_VAR, "").strip().lower() in ("0", "false", "off", "no"):
                 return False
             if notebook_path(start_dir=self._start_dir) is not None:
+                if self._executed is None:
+                    self._start()
                 return True
             self._warn_missing_notebook()
             return False
@@ -149,10 +154,12 @@ def _prewarm(start_dir: str | None) -> None:
         deadline = Deadline(CONTEXT_TIMEOUT, "pre-warming the run context")
         notebook = notebook_path(start_dir=start_dir)
         root = _repository_root(notebook, deadline) if notebook is not None else None
-        if root is not None:
-            repository_id(root, deadline=deadline)
         environment_tags()
-        from . import hidden_snapshots  # noqa: F401
+        if root is not None and notebook is not None:
+            from .hidden_snapshots import prewarm
+
+            prewarm(root, notebook.relative_to(root).as_posix())
+            repository_id(root, deadline=deadline)
     except Exception:  # the real call will report it
         log.debug("jupyterlab_repro: pre-warming failed", exc_info=True)
 

@@ -30,10 +30,11 @@ Repository without commits
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -45,7 +46,7 @@ from ..git.index import temporary_index
 from ..git.refs import commit_on_ref, snapshot_ref
 from ..git.revisions import head_state, read_blob, tree_entry
 from ..git.runner import Git
-from ..notebook.clean import CleanConfig, clean_text
+from ..notebook.clean import CleanConfig, clean_parsed, clean_text, parse_for_clean
 from .executed_cells import ExecutedNotebook, Execution, as_executed
 
 log = logging.getLogger(__name__)
@@ -119,20 +120,15 @@ def snapshot_worktree(
     """
     root = Path(repo_root)
     rel = _check_relative(notebook_rel)
-    notebook = root.joinpath(*PurePosixPath(rel).parts)
-    try:
-        data = read_file(notebook, within=root)
-    except (OSError, UnsafeFile) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise SnapshotError(f"Cannot read the notebook {rel}: {reason}") from exc
     config = clean_config if clean_config is not None else _repo_clean_config(root)
     executed: ExecutedNotebook | None = None
-
-    def edit(nb: dict[str, Any]) -> None:
-        nonlocal executed
-        executed = as_executed(nb, executions or [])
-
-    cleaned = _clean_notebook_bytes(rel, data, config, edit=edit if executions else None)
+    if rel.lower().endswith(".ipynb"):
+        nb = _parsed_notebook(root, rel, config)
+        if executions:
+            executed = as_executed(nb, executions)
+        cleaned = clean_parsed(nb, config).encode("utf-8")
+    else:  # Jupytext .py/.md: committed as it is
+        cleaned = _read(root, rel)
     git = Git(root, deadline or Deadline(SNAPSHOT_TIMEOUT, "the run's snapshot"))
     try:
         return replace(_snapshot(git, rel, cleaned, config), executed=executed)
@@ -218,18 +214,96 @@ def _repo_clean_config(root: Path) -> CleanConfig:
         return CleanConfig()
 
 
-def _clean_notebook_bytes(
-    rel: str,
-    data: bytes,
-    config: CleanConfig,
-    *,
-    edit: Callable[[dict[str, Any]], None] | None = None,
-) -> bytes:
+def prewarm(repo_root: str | os.PathLike[str], notebook_rel: str) -> None:
+    """Pay now (beside ``import mlflow``) what the first snapshot would pay.
+
+    Parses the notebook (kept while its file does not change) and cleans
+    HEAD's version of it (the digest is kept: blobs never change), so the
+    first ``start_run`` of a large notebook neither reads nor parses it.
+    """
+    root = Path(repo_root)
+    rel = _check_relative(notebook_rel)
+    if not rel.lower().endswith(".ipynb"):
+        return
+    config = _repo_clean_config(root)
+    _parsed_notebook(root, rel, config)
+    git = Git(root, Deadline(SNAPSHOT_TIMEOUT, "pre-warming the run's snapshot"))
+    head = head_state(git).commit
+    entry = tree_entry(git, head, rel) if head is not None else None
+    if entry is not None:
+        _cleaned_digest(git, rel, entry[1], config)
+
+
+def _read(root: Path, rel: str) -> bytes:
+    try:
+        return read_file(root.joinpath(*PurePosixPath(rel).parts), within=root)
+    except (OSError, UnsafeFile) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise SnapshotError(f"Cannot read the notebook {rel}: {reason}") from exc
+
+
+class _ParsedNotebooks:
+    """Parsed notebooks (outputs stubbed) by path, kept while the file's stat is the same.
+
+    A 50 MB notebook parses in ~70 ms; its parse without the dropped outputs
+    is a few hundred kB. Bounded; the oldest entries go first.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+
+    def get(self, path: str, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._entries.get(path)
+        return copy.deepcopy(found[1]) if found is not None and found[0] == key else None
+
+    def put(self, path: str, key: tuple[Any, ...], nb: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.pop(path, None)
+            if len(self._entries) >= self._size:
+                self._entries.pop(next(iter(self._entries)))
+            self._entries[path] = (key, copy.deepcopy(nb))
+
+
+_PARSED = _ParsedNotebooks()
+
+
+def _parsed_notebook(root: Path, rel: str, config: CleanConfig) -> dict[str, Any]:
+    """The notebook parsed for cleaning, from the cache when its file has not changed."""
+    path = root.joinpath(*PurePosixPath(rel).parts)
+    try:
+        st = os.lstat(path)
+        key: tuple[Any, ...] | None = (
+            st.st_mtime_ns,
+            st.st_size,
+            st.st_ino,
+            st.st_ctime_ns,
+            config,
+        )
+    except OSError:
+        key = None
+    if key is not None:
+        cached = _PARSED.get(str(path), key)
+        if cached is not None:
+            return cached
+    data = _read(root, rel)
+    try:
+        nb = parse_for_clean(data, config)
+    except NotebookInvalid as exc:
+        raise SnapshotError(f"{rel}: {exc}") from exc
+    if key is not None:
+        _PARSED.put(str(path), key, nb)
+    return nb
+
+
+def _clean_notebook_bytes(rel: str, data: bytes, config: CleanConfig) -> bytes:
     """Cleaned ``.ipynb`` bytes; other files (Jupytext ``.py``/``.md``) unchanged."""
     if not rel.lower().endswith(".ipynb"):
         return data
     try:
-        text, _report = clean_text(data, config, edit=edit)
+        text, _report = clean_text(data, config)
     except NotebookInvalid as exc:
         raise SnapshotError(f"{rel}: {exc}") from exc
     return text.encode("utf-8")
