@@ -65,6 +65,47 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     _tracking_options(restore)
     restore.add_argument("--json", action="store_true", help="print machine-readable JSON")
     restore.set_defaults(func=cmd_restore)
+
+    compare = subparsers.add_parser(
+        "compare",
+        help="compare runs: params, metrics, environment and the code that changed",
+        description=(
+            "Compare 2 to 10 MLflow runs side by side: the params that differ, metrics "
+            "(latest, min, max, best), environment differences and the output-blind diff "
+            "of the code from the first run (the baseline) to each other run. Run it inside "
+            "the notebook's repository."
+        ),
+    )
+    compare.add_argument("run_ids", nargs="+", metavar="RUN_ID", help="two to ten runs")
+    compare.add_argument(
+        "--metric", action="append", default=[], metavar="NAME", help="include its history"
+    )
+    compare.add_argument("--baseline", metavar="RUN_ID", help="compare against this run")
+    _tracking_options(compare)
+    compare.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    compare.set_defaults(func=cmd_compare)
+
+    tag = subparsers.add_parser(
+        "tag",
+        help="release a run as an annotated git tag with its metrics",
+        description=(
+            "Tag the code a run ran (its commit, or its hidden snapshot) with an annotated "
+            "tag whose message lists the run, experiment, notebook, commit, metrics, params "
+            "and environment as 'key: value' lines; the run gets the MLflow tag "
+            "repro.release=NAME. Run it inside the notebook's repository."
+        ),
+    )
+    tag.add_argument("run_id", metavar="RUN_ID", help="the MLflow run")
+    tag.add_argument("name", metavar="NAME", help="the tag, e.g. v1.2.0")
+    tag.add_argument("--message", metavar="TEXT", help="your words, after the facts")
+    tag.add_argument(
+        "--model-card",
+        action="store_true",
+        help="add MODEL_CARD.md in a small commit on top of the run's code, tagged",
+    )
+    _tracking_options(tag)
+    tag.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    tag.set_defaults(func=cmd_tag)
     return runs
 
 
@@ -251,3 +292,120 @@ def _printable(text: str) -> str:
 def _clip(text: str, width: int) -> str:
     text = _printable(text)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``jupyter repro compare RUN_A RUN_B …``."""
+    from ..git.repository import find_repository
+    from ..runs.compare import compare_runs
+
+    data = compare_runs(
+        _service(args),
+        args.run_ids,
+        repo_root=find_repository(Path.cwd()),
+        metrics=args.metric,
+        baseline=args.baseline,
+    )
+    if args.json:
+        print(json.dumps(data, indent=2, allow_nan=False))
+    else:
+        print(format_comparison(data))
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    """``jupyter repro tag RUN_ID NAME``."""
+    from ..git.repository import require_repository
+    from ..runs.release import release_run
+
+    result = release_run(
+        _service(args),
+        args.run_id,
+        args.name,
+        repo_root=require_repository(Path.cwd(), "the current folder"),
+        message=args.message,
+        with_model_card=args.model_card,
+    )
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2))
+    else:
+        what = "the snapshot of uncommitted changes" if result.snapshot else "the commit"
+        print(f"tagged {result.tag} at {result.commit[:7]} ({what} run {args.run_id} ran)")
+        if result.model_card:
+            print("with MODEL_CARD.md in a commit of its own on top of that code")
+    return 0
+
+
+def format_comparison(data: dict[str, Any]) -> str:
+    """The comparison for people: runs, differing params, metrics, environment, code."""
+    runs = data["runs"]
+    names = [_clip(r["run_name"] or r["run_id"][:8], 16) for r in runs]
+    lines = [f"{len(runs)} runs, baseline {names[0]} ({runs[0]['run_id'][:8]})", ""]
+    table = [["RUN", "NAME", "STATUS", "CODE", "DURATION"]]
+    for run, name in zip(runs, names, strict=True):
+        code = (run["code"] or "unknown")[:7] + (" (snapshot)" if run["snapshot"] else "")
+        if run["unsaved"]:
+            code += " unsaved"
+        duration = f"{run['duration']:.1f}s" if run["duration"] is not None else "-"
+        table.append([run["run_id"][:8], name, run["status"], code, duration])
+    lines += _table(table)
+
+    def section(title: str, rows: list[list[str]]) -> None:
+        lines.extend(["", title])
+        lines.extend(_table([["", *names], *rows]) if rows else ["  (none)"])
+
+    section(
+        "params that differ:",
+        [
+            [r["key"], *[_clip(v if v is not None else "-", 16) for v in r["values"]]]
+            for r in data["params"]
+            if r["differs"]
+        ],
+    )
+    metric_rows = []
+    for row in data["metrics"]:
+        cells = []
+        for i, cell in enumerate(row["values"]):
+            text = _fmt(cell["latest"]) + ("*" if row["best"] == i else "")
+            cells.append(text)
+        metric_rows.append([row["key"], *cells])
+    section("metrics (latest; * best):", metric_rows)
+    section(
+        "environment that differs:",
+        [[r["key"], *[_clip(v or "-", 16) for v in r["values"]]] for r in data["environment"]],
+    )
+    for entry in data["code"]:
+        lines.append("")
+        if not entry["known"]:
+            lines.append(f"code of {entry['run_id'][:8]}: {entry['reason']}")
+            continue
+        lines.append(
+            f"code {entry['from_code'][:7]} -> {entry['to_code'][:7]} ({entry['label']})"
+            + (": the same commit" if entry["same_code"] else "")
+        )
+        lines.append(entry["notebook_text"].rstrip("\n") or "  notebook: no change")
+        for item in entry["files"]:
+            lines.append(
+                f"  {item['status']:<8} {item['path']}"
+                + (f" +{item['additions']} -{item['deletions']}" if not item["binary"] else "")
+                + (f"  ({item['summary']})" if item["summary"] else "")
+            )
+            if item["diff"]:
+                lines.extend("    " + line for line in item["diff"].rstrip("\n").splitlines())
+        if entry["files_total"] > len(entry["files"]):
+            lines.append(f"  … and {entry['files_total'] - len(entry['files'])} more files")
+    return "\n".join(lines)
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

@@ -153,3 +153,7 @@ def finite(value: Any) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def set_tag(client: Any, run_id: str, key: str, value: str) -> None:
+    client.set_tag(run_id, key, value)

@@ -47,6 +47,7 @@ from .queries import (
     list_experiments,
     run_or_none,
     search_runs,
+    set_tag,
     sql_metric_rows,
     tag_equals,
 )
@@ -272,21 +273,66 @@ class TrackingService:
 
         Raises :class:`InvalidRequest` for an id the store does not know.
         """
-        if not isinstance(run_id, str) or not _ID_RE.match(run_id):
+        if not isinstance(run_id, str):
             raise InvalidRequest(f"Not a run id: {run_id!r}")
-        deadline = deadline or Deadline(self.timeout, "reading the run")
+        return self.get_runs([run_id], deadline=deadline)[0]
+
+    def get_runs(
+        self, run_ids: Sequence[str], *, deadline: Deadline | None = None
+    ) -> list[dict[str, Any]]:
+        """Several runs as :meth:`get_run` gives them, in ``run_ids`` order, in one query.
+
+        Raises :class:`InvalidRequest` naming a run the store does not know.
+        """
+        ids = list(dict.fromkeys(run_ids))
+        for run_id in ids:
+            if not _ID_RE.match(run_id):
+                raise InvalidRequest(f"Not a run id: {run_id!r}")
+        deadline = deadline or Deadline(self.timeout, "reading the runs")
         if self._store_missing():
-            raise InvalidRequest(f"No run {run_id!r}: the tracking store is empty.")
-        run = self.mlflow.call(run_or_none, run_id, deadline=deadline)
-        if run is None:
-            raise InvalidRequest(f"No run {run_id!r} in {redact_uri(self.tracking_uri)}.")
+            raise InvalidRequest("No such runs: the tracking store is empty.")
         names = self._experiment_names(deadline=deadline)
-        data = self._run_dict(run, names)
-        tags = dict(run.data.tags)
-        data.pop("_branch")
-        commit, snapshot = data.pop("_commit"), data.pop("_snapshot")
-        data.update(all_tags=tags, commit=commit, snapshot=snapshot, code=snapshot or commit)
-        return data
+        quoted = ", ".join(f"'{run_id}'" for run_id in ids)
+        found: dict[str, Any] = {}
+        if names:
+            runs, _ = self.mlflow.call(
+                search_runs,
+                list(names),
+                f"attributes.run_id IN ({quoted})",
+                len(ids),
+                None,
+                deadline=deadline,
+            )
+            found = {r.info.run_id: r for r in runs}
+        for run_id in ids:
+            if run_id not in found:  # e.g. in a deleted experiment: ask for it alone
+                run = self.mlflow.call(run_or_none, run_id, deadline=deadline)
+                if run is None:
+                    raise InvalidRequest(f"No run {run_id!r} in {redact_uri(self.tracking_uri)}.")
+                found[run_id] = run
+        names = self._names_for(list(found.values()), names, deadline)
+        out = []
+        for run_id in ids:
+            run = found[run_id]
+            data = self._run_dict(run, names)
+            data.pop("_branch")
+            commit, snapshot = data.pop("_commit"), data.pop("_snapshot")
+            data.update(
+                all_tags=dict(run.data.tags),
+                commit=commit,
+                snapshot=snapshot,
+                code=snapshot or commit,
+            )
+            out.append(data)
+        return out
+
+    def set_tag(
+        self, run_id: str, key: str, value: str, *, deadline: Deadline | None = None
+    ) -> None:
+        """Set one tag on a run (the only write the server makes to MLflow: releases)."""
+        if not _ID_RE.match(run_id):
+            raise InvalidRequest(f"Not a run id: {run_id!r}")
+        self.mlflow.call(set_tag, run_id, key, value, deadline=deadline)
 
     def metric_histories(
         self,

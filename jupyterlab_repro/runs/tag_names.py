@@ -32,5 +32,7 @@ REPRO_SEED = "repro.seed"
 REPRO_IMAGE = "repro.image"
 #: Prefix of the environment facts (python, packages, CUDA, GPU).
 REPRO_ENV_PREFIX = "repro.env."
+#: The git tag a run was released as (``jupyter repro tag``).
+REPRO_RELEASE = "repro.release"
 #: Prefix of every tag of ours.
 REPRO_PREFIX = "repro."

@@ -16,13 +16,15 @@ import tornado.web
 
 from ..files import is_within, relative_to_root, resolve_in_root
 from ..git.revisions import MAX_REVISION_LENGTH
+from ..runs.compare import compare_runs
 from ..runs.notebook_copy import notebook_at_commit
+from ..runs.release import release_run
 from ..runs.restore import branch_name, notebook_at, restore_branch, restore_copy
 from ..runs.store import MAX_PAGE_SIZE, TrackingService
 from ..runs.tracking_uri import default_tracking_uri
 from .base import ReproHandler, bad_request
 from .config import Repro
-from .fields import PATH, PATHS, Field, Int, Text, Texts
+from .fields import PATH, PATHS, Bool, Field, Int, PathText, Text, Texts
 
 #: Longest MLflow filter expression.
 MAX_FILTER = 16 * 1024
@@ -46,10 +48,15 @@ def notebook_key(path: Path) -> tuple[Path | None, str]:
     worktrees and submodules) upwards, as git does, without starting git:
     this runs on every panel refresh.
     """
-    root = next((p for p in path.parents if os.path.lexists(p / ".git")), None)
+    root = repository_of(path.parent)
     if root is None:
         return None, str(path)
     return root, path.relative_to(root).as_posix()
+
+
+def repository_of(folder: Path) -> Path | None:
+    """The work tree holding ``folder`` (itself included), found by its ``.git``, without git."""
+    return next((p for p in (folder, *folder.parents) if os.path.lexists(p / ".git")), None)
 
 
 class RunsHandler(ReproHandler):
@@ -223,9 +230,78 @@ class RestoreHandler(ReproHandler):
         self.write_json(data, status=201)
 
 
+class CompareHandler(ReproHandler):
+    """``GET runs/compare?run_id=A&run_id=B[…][&metric=NAME…][&baseline=A][&path=NB]``.
+
+    ``path`` (a notebook or folder) says which repository holds the runs' code.
+    """
+
+    pool = "tracking"
+    QUERY: ClassVar[dict[str, Field]] = {
+        "run_id": Texts(max_items=100, item=Text(max_length=64)),
+        "metric": Texts(max_items=100, item=Text(max_length=250, keep_empty=True)),
+        "baseline": Text(max_length=64),
+        "path": PathText(default_value=None),
+    }
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        query = self.query(self.QUERY)
+        repo_root = None
+        if query["path"] is not None:
+            target = self.resolve(query["path"])
+            folder = target if target.is_dir() else target.parent
+            repo_root = await self.run(repository_of, folder)
+        service: TrackingService = self.repro[TRACKING_KEY]
+        data = await self.run(
+            compare_runs,
+            service,
+            query["run_id"],
+            repo_root=repo_root,
+            metrics=query["metric"],
+            baseline=query["baseline"],
+            deadline=self.deadline("read_timeout"),
+        )
+        self.write_json(data)
+
+
+class ReleaseHandler(ReproHandler):
+    """``POST runs/release {path, run_id, name, message?, model_card?}``: a run as an annotated tag."""
+
+    pool = "tracking"
+    BODY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "run_id": Text(required=True, max_length=64),
+        "name": Text(required=True, max_length=800, keep_empty=True),
+        "message": Text(max_length=256 * 1024, multiline=True),
+        "model_card": Bool(),
+    }
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body(self.BODY)
+        target = self.resolve(body["path"])
+        deadline = self.deadline("write_timeout")
+        top = await self.run(self.writable_repository, target, deadline)
+        service: TrackingService = self.repro[TRACKING_KEY]
+        result = await self.run(
+            release_run,
+            service,
+            body["run_id"],
+            body["name"],
+            repo_root=top,
+            message=body["message"],
+            with_model_card=body["model_card"],
+            deadline=deadline,
+        )
+        self.write_json(result.as_dict(), status=201)
+
+
 ROUTES: list[tuple[str, Any]] = [
     ("runs", RunsHandler),
     ("runs/metrics", RunMetricsHandler),
     ("runs/notebook", NotebookAtCommitHandler),
     ("runs/restore", RestoreHandler),
+    ("runs/compare", CompareHandler),
+    ("runs/release", ReleaseHandler),
 ]
