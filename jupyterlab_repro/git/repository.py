@@ -213,6 +213,9 @@ def set_identity(
     return get_identity(directory, deadline=deadline)
 
 
+#: What git strips from the ends of a name or e-mail address ("crud", ident.c).
+_GIT_CRUD = " .,:;<>\"'\\\t"
+
 #: Longest name or e-mail address of an identity.
 MAX_IDENTITY = 256
 
@@ -227,6 +230,9 @@ def valid_identity(name: str, email: str) -> tuple[str, str]:
         raise InvalidRequest("A git identity needs a name and an e-mail address.")
     if any(c in name for c in "<>\n\r\0"):
         raise InvalidRequest("The name must not contain '<', '>' or line breaks.")
-    if not _EMAIL.fullmatch(email):
-        raise InvalidRequest(f"Not an e-mail address: {email!r}")
+    # git strips these from both ends, and refuses what is left empty.
+    if not name.strip(_GIT_CRUD):
+        raise InvalidRequest("The name must contain more than punctuation.")
+    if not _EMAIL.fullmatch(email) or not all(p.strip(_GIT_CRUD) for p in email.split("@")):
+        raise InvalidRequest(f"Not an e-mail address: {email[:80]!r}")
     return name, email

@@ -83,8 +83,8 @@ def page_offset(token: str | None) -> int:
     if not token:
         return 0
     try:
-        offset = json.loads(base64.b64decode(token))["offset"]
-    except (ValueError, TypeError, KeyError):
+        offset = json.loads(base64.b64decode(token, validate=True))["offset"]
+    except (ValueError, TypeError, KeyError, IndexError):
         raise InvalidRequest("Invalid page token.") from None
     if not isinstance(offset, int) or offset < 0:
         raise InvalidRequest("Invalid page token.")

@@ -40,7 +40,7 @@ from ..git.repository import repository_id
 from ..git.revisions import check_revision, commit_summaries, is_full_sha, resolve_commit
 from ..git.runner import Git
 from .bounded import BoundedMlflow
-from .direct_store import DirectReader
+from .direct_store import DirectReader, page_offset
 from .queries import (
     client_metric_rows,
     finite,
@@ -82,6 +82,7 @@ REPOSITORY_ID_TTL = 60.0
 SUBJECT_CACHE_SIZE = 4096
 
 _ID_RE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9+/=_-]{1,4096}$")
 
 
 class TrackingService:
@@ -198,6 +199,8 @@ class TrackingService:
             raise InvalidRequest("A notebook path is required.")
         if not 1 <= int(max_results) <= MAX_PAGE_SIZE:
             raise InvalidRequest(f"max_results must be between 1 and {MAX_PAGE_SIZE}.")
+        if page_token:
+            self._check_page_token(page_token)
         clause, recheck = tag_equals(REPRO_NOTEBOOK, notebook_rel)
         clauses = [clause]
         exact = {REPRO_NOTEBOOK: notebook_rel}  # the same query for the direct reader
@@ -381,6 +384,18 @@ class TrackingService:
         return out
 
     # -- internals: the store -----------------------------------------------
+
+    def _check_page_token(self, token: str) -> None:
+        """Refuse a page token the store did not make, before MLflow chokes on it.
+
+        MLflow's SQL stores make base64 JSON ``{"offset": N}``; a tracking
+        server's tokens are opaque but base64 too. Anything else made MLflow
+        raise errors that looked like an outage (and opened the breaker).
+        """
+        if self.kind in ("sqlite", "postgresql", "mysql", "mssql"):
+            page_offset(token)
+        elif not _TOKEN_RE.match(token):
+            raise InvalidRequest("Invalid page token.")
 
     def _direct_reader(self) -> DirectReader | None:
         """The MLflow-free reader, while MLflow's client is not ready yet (see direct_store)."""

@@ -79,6 +79,15 @@ OS_ERROR_STATUS: dict[int, tuple[int, str]] = {
 }
 
 _CODES = {status.value for status in HTTPStatus}
+#: Reasons for errors tornado raises itself (undecodable query, a bad multipart body …).
+_REASONS = {
+    400: "invalid-request",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "too-large",
+    415: "unsupported-media-type",
+}
 
 #: Pool name → the ``Repro`` setting that sizes it.
 POOLS = {"polls": "worker_threads", "writes": "write_threads", "tracking": "tracking_threads"}
@@ -209,15 +218,14 @@ class ReproHandler(APIHandler):
         """
         exc = (kwargs.get("exc_info") or (None, None, None))[1]
         self.set_header("Content-Type", "application/json")
-        if isinstance(exc, tornado.web.HTTPError) and exc.log_message and exc.args:
-            message = exc.log_message % exc.args
-            self.log.warning("wrote error: %r", message)
-            self.finish({**getattr(exc, "details", {}), "message": message, "reason": exc.reason})
-            return
-        if isinstance(exc, tornado.web.HTTPError):
+        if isinstance(exc, tornado.web.HTTPError):  # ours, or tornado's (bad query, body …)
             phrase = HTTPStatus(status_code).phrase if status_code in _CODES else "Error"
-            message = exc.log_message or phrase
-            self.finish({"message": message, "reason": exc.reason})
+            text = phrase
+            if exc.log_message:
+                text = exc.log_message % exc.args if exc.args else exc.log_message
+            reason = exc.reason or _REASONS.get(status_code, "error")
+            self.log.warning("wrote error: %r", text)
+            self.finish({**getattr(exc, "details", {}), "message": text, "reason": reason})
             return
         route = self.request.path.rsplit("/jupyterlab-repro/", 1)[-1]
         self.finish(

@@ -67,7 +67,7 @@ class RunsHandler(ReproHandler):
     QUERY: ClassVar[dict[str, Field]] = {
         "path": PATH,
         "commit": Text(max_length=MAX_REVISION_LENGTH),
-        "page_token": Text(max_length=4096),
+        "page_token": Text(max_length=4096),  # checked against the store's format below
         "max_results": Int(minimum=1, maximum=MAX_PAGE_SIZE, default_value=100),
         "filter": Text(max_length=MAX_FILTER),
     }
@@ -100,7 +100,7 @@ class RunMetricsHandler(ReproHandler):
     pool = "tracking"
 
     QUERY: ClassVar[dict[str, Field]] = {
-        "run_id": Texts(max_items=1000, item=Text(max_length=64)),
+        "run_id": Texts(max_items=1000, item=Text(max_length=64, keep_empty=True)),
         "key": Texts(max_items=1000, item=Text(max_length=250, keep_empty=True)),
     }
 
@@ -238,7 +238,7 @@ class CompareHandler(ReproHandler):
 
     pool = "tracking"
     QUERY: ClassVar[dict[str, Field]] = {
-        "run_id": Texts(max_items=100, item=Text(max_length=64)),
+        "run_id": Texts(max_items=100, item=Text(max_length=64, keep_empty=True)),
         "metric": Texts(max_items=100, item=Text(max_length=250, keep_empty=True)),
         "baseline": Text(max_length=64),
         "path": PathText(default_value=None),
