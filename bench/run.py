@@ -23,6 +23,11 @@ Sections (``--only`` takes a comma-separated subset):
     answers) vs a warm ``MlflowClient.search_runs`` with the same filter;
     ``GET runs/metrics`` for 20 runs vs ``get_metric_history`` per run per
     key; ``jupyter-repro runs --json`` for information.
+``compare``
+    ``GET /jupyterlab-repro/runs/compare`` of 10 runs x 3 metrics x 10,000
+    steps (histories downsampled for charts) vs the ``MlflowClient`` loop a
+    notebook would write (``get_run`` + ``get_metric_history`` per run and
+    metric); the reply's size.
 
 Every measurement is repeated (tools interleaved round by round, so machine
 load hits all of them alike) and the median is compared. Results go to
@@ -70,7 +75,7 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
 
-SECTIONS = ("snapshot", "status", "export", "runcontext", "runs")
+SECTIONS = ("snapshot", "status", "export", "runcontext", "runs", "compare")
 MB = 1_000_000
 #: Runs per page the runs panel asks for (``pageSize`` in src/runsModel.ts).
 RUNS_PAGE_SIZE = 50
@@ -319,7 +324,8 @@ class Budget:
     ours: float | None
     baseline: float | None
     limit: float
-    unit: str = "ratio"  # "ratio" (ours / baseline) or "seconds" / "x size" (ours vs limit)
+    #: "ratio" (ours / baseline), or "seconds" / "x size" / "MB" (ours vs limit)
+    unit: str = "ratio"
     note: str = ""
 
     @property
@@ -1230,6 +1236,161 @@ class Bench:
                     found.setdefault("first_user_query_started", at)
         return found
 
+    # -- compare ----------------------------------------------------------
+
+    def compare_store(self) -> dict[str, Any]:
+        """10 runs x 3 metrics x 10,000 steps over two commits (cached under bench/work)."""
+        path = self.work / f"compare-store-s{self.seed}"
+        facts_file = path / "facts.json"
+        if facts_file.is_file():
+            return json.loads(facts_file.read_text())
+        shutil.rmtree(path, ignore_errors=True)
+        repo = path / "repo"
+        repo.mkdir(parents=True)
+        git(repo, self.env, "init", "-q", "--initial-branch=main")
+        commits = []
+        for lr in ("0.1", "0.01"):
+            nb = (
+                generate.small_notebook(f"lr = {lr}")
+                if hasattr(generate, "small_notebook")
+                else None
+            )
+            text = nb or json.dumps(
+                {
+                    "cells": [
+                        {
+                            "cell_type": "code",
+                            "execution_count": None,
+                            "id": "c0",
+                            "metadata": {},
+                            "outputs": [],
+                            "source": [f"lr = {lr}\n", "train(lr)"],
+                        }
+                    ],
+                    "metadata": {},
+                    "nbformat": 4,
+                    "nbformat_minor": 5,
+                },
+                indent=1,
+            )
+            (repo / "train.ipynb").write_text(text)
+            (repo / "train.py").write_text(f"LR = {lr}\n")
+            git(repo, self.env, "add", "--all")
+            git(repo, self.env, "commit", "-q", "-m", f"exp: lr {lr}")
+            commits.append(git(repo, self.env, "rev-parse", "HEAD"))
+        db = path / "mlflow.db"
+        uri = f"sqlite:///{db}"
+        seed_script = path / "seed.py"
+        seed_script.write_text(
+            textwrap.dedent(
+                f"""
+                import json, math, sqlite3, sys
+                from mlflow.tracking import MlflowClient
+                client = MlflowClient({uri!r})
+                exp = client.create_experiment("compare")
+                ids = []
+                for i in range(10):
+                    run = client.create_run(exp, run_name=f"run-{{i}}", tags={{
+                        "repro.notebook": "train.ipynb",
+                        "mlflow.source.git.commit": {commits!r}[i % 2],
+                    }})
+                    client.log_param(run.info.run_id, "lr", str(0.1 / (i + 1)))
+                    ids.append(run.info.run_id)
+                conn = sqlite3.connect({str(db)!r})
+                rows = [
+                    (key, math.sin(step / 500 + i) / (step + 1) + i, 1700000000000 + step * 10,
+                     run_id, step, 0)
+                    for i, run_id in enumerate(ids)
+                    for key in ("loss", "acc", "lr")
+                    for step in range(10000)
+                ]
+                conn.executemany(
+                    "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", rows)
+                conn.executemany(
+                    "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(k, v, t, s, n, r) for k, v, t, r, s, n in rows if s == 9999])
+                conn.commit()
+                print(json.dumps(ids))
+                """
+            )
+        )
+        proc = timed([sys.executable, str(seed_script)], path, self.env)
+        ids = json.loads(proc.stdout.strip().splitlines()[-1])
+        facts = {"uri": uri, "repo": str(repo), "run_ids": ids, "commits": commits}
+        facts_file.write_text(json.dumps(facts))
+        return facts
+
+    def bench_compare(self) -> None:
+        try:
+            from mlflow.tracking import MlflowClient
+        except ImportError as exc:
+            self._skip("compare", f"mlflow not importable: {exc!r}")
+            return
+        facts = self.compare_store()
+        config = self.work / "compare-server-config.py"
+        config.write_text(
+            f"c.Repro.tracking_uri = {facts['uri']!r}\nc.Repro.read_timeout = 120.0\n"
+        )
+        server = self.server(Path(facts["repo"]).parent, [f"--config={config}"])
+        query = [("run_id", r) for r in facts["run_ids"]]
+        query += [("metric", m) for m in ("loss", "acc", "lr")] + [("path", "repo/train.ipynb")]
+        route = "/jupyterlab-repro/runs/compare?" + urllib.parse.urlencode(query)
+        client = MlflowClient(facts["uri"])
+        try:
+            status, body, _ = server.request("GET", route)
+            if status != 200:
+                raise RuntimeError(f"GET runs/compare answered {status}: {str(body)[:300]}")
+            size = len(json.dumps(body))
+
+            def rest() -> float:
+                status, _, seconds = server.request("GET", route)
+                if status != 200:
+                    raise RuntimeError(f"GET runs/compare answered {status}")
+                return seconds
+
+            def client_loop() -> float:
+                begin = time.perf_counter()
+                for run_id in facts["run_ids"]:
+                    client.get_run(run_id)
+                    for key in ("loss", "acc", "lr"):
+                        client.get_metric_history(run_id, key)
+                return time.perf_counter() - begin
+
+            samples = rounds({"rest": rest, "client_loop": client_loop}, self.reps(5))
+        finally:
+            self.stop_servers()
+        med = {k: statistics.median(v) for k, v in samples.items()}
+        self.sections["compare"] = {
+            "runs": len(facts["run_ids"]),
+            "metrics": 3,
+            "steps": 10000,
+            "response_bytes": size,
+            "samples": {k: summary(v) for k, v in samples.items()},
+        }
+        self.budgets.append(
+            Budget(
+                "compare.rest",
+                "GET runs/compare, 10 runs x 3 metrics x 10,000 steps / MlflowClient loop "
+                "(get_run + get_metric_history per run and metric)",
+                med["rest"],
+                med["client_loop"],
+                0.2,
+                note=f"response {size / 1e6:.2f} MB",
+            )
+        )
+        self.budgets.append(
+            Budget(
+                "compare.size",
+                "GET runs/compare response, 10 runs x 3 metrics x 10,000 steps (MB)",
+                size / 1e6,
+                None,
+                1.0,
+                unit="MB",
+            )
+        )
+
     def bench_runs(self) -> None:
         try:
             from mlflow.tracking import MlflowClient
@@ -1711,6 +1872,9 @@ def markdown(data: dict[str, Any]) -> str:
         elif b["unit"] == "seconds":
             measured = fmt_seconds(value)
             limit = f"≤ {b['limit'] * 1000:g} ms"
+        elif b["unit"] == "MB":
+            measured = f"{value:.2f} MB" if value is not None else "–"
+            limit = f"≤ {b['limit']:g} MB"
         else:
             measured = f"{value:.2f}× file size" if value is not None else "–"
             limit = f"≤ {b['limit']:g}×"

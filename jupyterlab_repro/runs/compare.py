@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -190,38 +191,51 @@ def _environment(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _code(
     runs: list[dict[str, Any]], repo_root: Path | None, deadline: Deadline
 ) -> list[dict[str, Any]]:
-    """The code diff from the baseline (the first run) to each other run."""
+    """The code diff from the baseline (the first run) to each other run.
+
+    Sweeps share commits (ten runs, two commits), so each commit is resolved,
+    each notebook read and each pair diffed once.
+    """
     base = runs[0]
     git = Git(repo_root, deadline) if repo_root is not None else None
     clean = _clean_rules(repo_root)
     ours = repository_id(repo_root, deadline=deadline) if repo_root is not None else None
+    present: dict[str, bool] = {}
+    pairs: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+
+    def exists(sha: str) -> bool:
+        if sha not in present:
+            present[sha] = git is not None and resolve_commit(git, sha) is not None
+        return present[sha]
+
     out = []
     for run in runs[1:]:
         entry: dict[str, Any] = {"run_id": run["run_id"], "from_run": base["run_id"]}
-        reason = _unknown(base, git, ours) or _unknown(run, git, ours)
+        reason = _unknown(base, git, ours, exists) or _unknown(run, git, ours, exists)
         if reason is not None or git is None:
             entry.update(known=False, reason=reason or "No repository to read the code from.")
             out.append(entry)
             continue
         old_nb, new_nb = base["all_tags"][REPRO_NOTEBOOK], run["all_tags"][REPRO_NOTEBOOK]
         old_sha, new_sha = base["code"], run["code"]
-        old = file_at(git, old_sha, old_nb)
-        new = file_at(git, new_sha, new_nb)
-        diff = diff_texts(old, new, clean)
-        files, total = changed_files(git, old_sha, new_sha, exclude=tuple({old_nb, new_nb}))
-        entry.update(
-            known=True,
-            reason=None,
-            from_code=old_sha,
-            to_code=new_sha,
-            notebook=old_nb if old_nb == new_nb else None,
-            label=old_nb if old_nb == new_nb else f"{old_nb} → {new_nb}",
-            same_code=old_sha == new_sha,
-            notebook_diff=diff.to_dict(),
-            notebook_text=diff.diff_text(),
-            files=[f.as_dict() for f in files],
-            files_total=total,
-        )
+        pair = (old_sha, new_sha, old_nb, new_nb)
+        if pair not in pairs:
+            diff = diff_texts(file_at(git, old_sha, old_nb), file_at(git, new_sha, new_nb), clean)
+            files, total = changed_files(git, old_sha, new_sha, exclude=tuple({old_nb, new_nb}))
+            pairs[pair] = dict(
+                known=True,
+                reason=None,
+                from_code=old_sha,
+                to_code=new_sha,
+                notebook=old_nb if old_nb == new_nb else None,
+                label=old_nb if old_nb == new_nb else f"{old_nb} → {new_nb}",
+                same_code=old_sha == new_sha,
+                notebook_diff=diff.to_dict(),
+                notebook_text=diff.diff_text(),
+                files=[f.as_dict() for f in files],
+                files_total=total,
+            )
+        entry.update(pairs[pair])
         out.append(entry)
     return out
 
@@ -235,7 +249,9 @@ def _clean_rules(repo_root: Path | None) -> CleanConfig | None:
         return None
 
 
-def _unknown(run: dict[str, Any], git: Git | None, ours: str | None) -> str | None:
+def _unknown(
+    run: dict[str, Any], git: Git | None, ours: str | None, exists: Callable[[str], bool]
+) -> str | None:
     """Why a run's code cannot be shown, or ``None`` when it can."""
     tags = run["all_tags"]
     name = run["run_name"] or run["run_id"][:8]
@@ -245,7 +261,7 @@ def _unknown(run: dict[str, Any], git: Git | None, ours: str | None) -> str | No
         return None
     if ours is not None and tags.get(REPRO_REPO, ours) != ours:
         return f"{name} ran in another repository."
-    if resolve_commit(git, run["code"]) is None:
+    if not exists(run["code"]):
         return (
             f"The code of {name} ({run['code'][:7]}) is not in this repository "
             "(not fetched, or garbage-collected)."

@@ -197,6 +197,32 @@ class SqliteReader(DirectReader):
         token = page_token(offset + max_results) if len(rows) == max_results else None
         return list(runs.values()), token
 
+    def metric_rows(
+        self, run_ids: list[str], keys: list[str], deadline: Deadline
+    ) -> list[tuple[str, str, int, float, int]]:
+        """Every point of ``keys`` (all keys when empty) of ``run_ids``, by run, key, step, time.
+
+        The same rows as MLflow's SQL store gives (NaN where ``is_nan``), read
+        with ``sqlite3``: charts of 10 runs x 10,000 steps are 300,000 rows,
+        and building SQLAlchemy objects for them took seconds.
+        """
+        if not run_ids:
+            return []
+        sql = (
+            "SELECT run_uuid, key, step, value, timestamp, is_nan FROM metrics "
+            f"WHERE run_uuid IN ({','.join('?' * len(run_ids))})"
+        )
+        args: tuple[Any, ...] = tuple(run_ids)
+        if keys:
+            sql += f" AND key IN ({','.join('?' * len(keys))})"
+            args += tuple(keys)
+        sql += " ORDER BY run_uuid, key, step, timestamp"
+        nan = math.nan
+        return [
+            (run, key, step, nan if is_nan else value, ts)
+            for run, key, step, value, ts, is_nan in self._query(deadline, sql, args)
+        ]
+
     def _fill(self, runs: dict[str, Run], deadline: Deadline) -> None:
         marks = ",".join("?" * len(runs))
         keys = tuple(runs)

@@ -29,6 +29,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,7 +42,7 @@ from ..git.repository import repository_id
 from ..git.revisions import check_revision, commit_summaries, is_full_sha, resolve_commit
 from ..git.runner import Git
 from .bounded import BoundedMlflow
-from .direct_store import DirectReader, page_offset
+from .direct_store import DirectReader, SqliteReader, page_offset
 from .queries import (
     client_metric_rows,
     finite,
@@ -365,22 +367,28 @@ class TrackingService:
         if self._store_missing():
             return out
         deadline = deadline or Deadline(self.timeout, "the metric histories")
-        client = self.mlflow.client()
-        store = getattr(client, "_tracking_client", None)
-        store = getattr(store, "store", None)
-        if store is not None and hasattr(store, "ManagedSessionMaker"):
-            rows = self.mlflow.call(sql_metric_rows, store, run_ids, keys, deadline=deadline)
+        rows: list[tuple[str, str, int, float, int]]
+        if isinstance(self._direct, SqliteReader):
+            rows = self._direct.metric_rows(run_ids, keys, deadline)
         else:
-            rows = self.mlflow.call(client_metric_rows, run_ids, keys, deadline=deadline)
-        for run_id, key, step, value, timestamp in rows:
-            series = (
-                out["runs"]
-                .setdefault(run_id, {})
-                .setdefault(key, {"steps": [], "values": [], "timestamps": []})
-            )
-            series["steps"].append(int(step))
-            series["values"].append(finite(value))
-            series["timestamps"].append(int(timestamp))
+            client = self.mlflow.client()
+            store = getattr(client, "_tracking_client", None)
+            store = getattr(store, "store", None)
+            if store is not None and hasattr(store, "ManagedSessionMaker"):
+                rows = self.mlflow.call(sql_metric_rows, store, run_ids, keys, deadline=deadline)
+            else:
+                rows = self.mlflow.call(client_metric_rows, run_ids, keys, deadline=deadline)
+        isfinite = math.isfinite
+        for (run_id, key), group in groupby(rows, key=itemgetter(0, 1)):
+            points = list(group)
+            out["runs"].setdefault(run_id, {})[key] = {
+                "steps": [int(p[2]) for p in points],
+                "values": [
+                    v if isfinite(v) else None
+                    for v in (float(p[3]) if p[3] is not None else math.nan for p in points)
+                ],
+                "timestamps": [int(p[4]) for p in points],
+            }
         return out
 
     # -- internals: the store -----------------------------------------------

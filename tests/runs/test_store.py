@@ -7,6 +7,7 @@ takes seconds); the tests only read them, except those that build their own.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from jupyterlab_repro.deadline import Deadline
 from jupyterlab_repro.errors import InvalidRequest, TrackingUnavailable
 from jupyterlab_repro.runs.queries import tag_equals
 from jupyterlab_repro.runs.store import TrackingService
@@ -438,6 +440,43 @@ def test_metric_histories_through_the_client_api(store: Store) -> None:
         assert direct["runs"][run_id][key]["values"][i] == pytest.approx(value)
     every = queries.client_metric_rows(client, ids[:1], [])
     assert {r[1] for r in every} == {"loss", "acc"}
+
+
+def test_sqlite_metric_rows_are_mlflows_rows(tmp_path: Path) -> None:
+    """The sqlite3 read of histories gives the rows MLflow's SQL store gives, NaN included."""
+    from mlflow.entities import Metric
+    from mlflow.tracking import MlflowClient
+
+    from jupyterlab_repro.runs import queries
+    from jupyterlab_repro.runs.direct_store import SqliteReader
+
+    uri = "sqlite:///" + (tmp_path / "mlflow.db").as_posix()
+    client = MlflowClient(uri)
+    ids = []
+    for n in range(3):
+        run_id = client.create_run("0").info.run_id
+        points = [Metric("loss", 1.0 / (s + 1), 1000 + s, s) for s in range(5)]
+        points += [Metric("loss", 9.0, 999, 2)]  # the same step twice: ordered by time
+        points += [Metric("acc", v, 2000 + i, i) for i, v in enumerate([0.5, math.nan, math.inf])]
+        client.log_batch(run_id, metrics=points)
+        if n < 2:
+            ids.append(run_id)
+    store = client._tracking_client.store
+    for keys in (["loss"], ["loss", "acc"], []):
+        ours = SqliteReader(str(tmp_path / "mlflow.db")).metric_rows(ids, keys, Deadline(30, "t"))
+        theirs = queries.sql_metric_rows(client, store, ids, keys)
+        assert [r[:3] for r in ours] == [r[:3] for r in theirs]
+        assert [r[4] for r in ours] == [r[4] for r in theirs]
+        for a, b in zip(ours, theirs, strict=True):
+            assert a[3] == b[3] or (math.isnan(a[3]) and math.isnan(b[3]))
+        assert {r[0] for r in ours} == set(ids)  # the third run is not asked for
+    service = TrackingService(uri, timeout=30.0)
+    acc = service.metric_histories(ids, ["acc"])["runs"][ids[0]]["acc"]
+    # NaN is null in JSON; MLflow itself stores infinity as the largest float
+    assert acc["values"] == [0.5, None, sys.float_info.max]
+    loss = service.metric_histories(ids, ["loss"])["runs"][ids[0]]["loss"]
+    assert loss["steps"] == [0, 1, 2, 2, 3, 4]
+    assert loss["values"][2:4] == [9.0, pytest.approx(1 / 3)]  # step 2 at t=999 first
 
 
 # --- configuration, availability --------------------------------------------
