@@ -1,13 +1,14 @@
 /**
  * common/: what every feature shares — the only HTTP door (api), the
  * pending-work base (Task), the signal hook (useSignal), the command ids,
- * icons, the version and the read-only diff view.
+ * icons, the version, the read-only diff view and the one number format.
  *
  * May import: libraries only. Never a feature folder, tokens.ts or index.ts.
  */
 export * from './api';
 export * from './commandIds';
 export * from './DiffPreview';
+export * from './format';
 export * from './icons';
 export * from './task';
 export * from './useSignal';
