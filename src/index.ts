@@ -6,15 +6,27 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  Notification,
+  WidgetTracker
+} from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import {
   IDefaultFileBrowser,
   IFileBrowserFactory
 } from '@jupyterlab/filebrowser';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import {
+  INotebookTracker,
+  INotebookWidgetFactory,
+  Notebook,
+  NotebookActions,
+  NotebookPanel,
+  NotebookWidgetFactory
+} from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { CommandToolbarButton } from '@jupyterlab/ui-components';
 import { DisposableDelegate } from '@lumino/disposable';
 
 import {
@@ -25,7 +37,22 @@ import {
 } from './commit';
 import { CommandIDs, makeRequester, VERSION } from './common';
 import { addExportCommands, ExportTargets } from './export';
-import { addRunsCommands, createRunsSection, RunsModel } from './runs';
+import {
+  addHistoryCommands,
+  BaseNotebookFactory,
+  createHistoryBanner,
+  HISTORY_FACTORY,
+  HistoryDrive,
+  HistoryModel,
+  HistoryNotebookFactory
+} from './history';
+import {
+  addRunsCommands,
+  createRunsSection,
+  LiveRuns,
+  RunsModel,
+  SaveBeforeRun
+} from './runs';
 import {
   addStatusCommands,
   ReproModel,
@@ -57,7 +84,8 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     ILayoutRestorer,
     ITranslator,
     IDocumentManager,
-    IFileBrowserFactory
+    IFileBrowserFactory,
+    INotebookWidgetFactory
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -68,7 +96,8 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     restorer: ILayoutRestorer | null,
     translator: ITranslator | null,
     docManager: IDocumentManager | null,
-    browserFactory: IFileBrowserFactory | null
+    browserFactory: IFileBrowserFactory | null,
+    notebookFactory: NotebookWidgetFactory.IFactory | null
   ): IReproModel => {
     const { commands, shell } = app;
     const trans = (translator ?? nullTranslator).load('jupyterlab_repro');
@@ -114,7 +143,25 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     // Runs of the followed notebook, grouped by commit (MLflow).
     const runs = new RunsModel({ requester, repro: model, trans });
 
-    // Which path to show: the active notebook, else the browser's folder.
+    // The notebooks as they were: a read-only drive answering
+    // `GET runs/notebook`, opened with a factory that never starts a kernel.
+    const drive = new HistoryDrive({
+      requester,
+      serverSettings: app.serviceManager.serverSettings,
+      trans
+    });
+    contents.addDrive(drive);
+    const history = new HistoryModel({
+      requester,
+      trans,
+      versionOf: path => drive.known(path)
+    });
+    const historyTracker = new WidgetTracker<NotebookPanel>({
+      namespace: 'jupyterlab-repro-history'
+    });
+
+    // Which path to show: the active notebook (for a notebook as it was,
+    // the notebook it is a version of), else the browser's folder.
     let followNotebook = true;
     const follow = () => {
       if (model.isDisposed) {
@@ -122,7 +169,14 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       }
       const current = shell.currentWidget;
       const notebook = notebooks?.currentWidget ?? null;
-      if (followNotebook && notebook && current === notebook) {
+      const historical =
+        current && historyTracker.has(current)
+          ? history.describe((current as NotebookPanel).context.path)
+          : null;
+      history.setCurrent(historical?.documentPath ?? null);
+      if (followNotebook && historical) {
+        model.setPath(historical.path);
+      } else if (followNotebook && notebook && current === notebook) {
         model.setPath(contents.localPath(notebook.context.path));
       } else if (browser) {
         model.setPath(contents.localPath(browser.model.path));
@@ -144,7 +198,90 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     window.addEventListener('focus', onFocus);
     void app.restored.then(follow);
 
+    const base = notebookFactory as unknown as BaseNotebookFactory | null;
+    if (base?.rendermime && base.contentFactory && base.mimeTypeService) {
+      const factory = new HistoryNotebookFactory({
+        base,
+        label: trans.__('Notebook as It Was (read-only)'),
+        translator: translator ?? undefined,
+        toolbarFactory: panel => [
+          {
+            name: 'repro-restore-branch',
+            widget: new CommandToolbarButton({
+              commands,
+              id: CommandIDs.restoreBranch,
+              args: { path: panel.context.path },
+              label: trans.__('Restore as branch')
+            })
+          },
+          {
+            name: 'repro-working-copy',
+            widget: new CommandToolbarButton({
+              commands,
+              id: CommandIDs.openWorkingCopy,
+              args: { path: panel.context.path },
+              label: trans.__('Open a working copy')
+            })
+          }
+        ]
+      });
+      let historyId = 0;
+      factory.widgetCreated.connect((_, panel) => {
+        panel.id = panel.id || `jp-repro-history-${++historyId}`;
+        void historyTracker.add(panel);
+        // The drive has read the version by now: say what it is.
+        void panel.context.ready.then(follow).catch(() => undefined);
+      });
+      app.docRegistry.addWidgetFactory(factory);
+      void restorer?.restore(historyTracker, {
+        command: 'docmanager:open',
+        args: panel => ({ path: panel.context.path, factory: HISTORY_FACTORY }),
+        name: panel => panel.context.path
+      });
+    }
+
+    // What ran is what the runs record: save first (saveBeforeRun), and
+    // read the runs again when the followed notebook's cells are done.
+    let saveBeforeRun = true;
+    const panelOf = (notebook: Notebook) =>
+      notebooks?.find(panel => panel.content === notebook) ?? null;
+    const saver = new SaveBeforeRun<Notebook>({
+      scheduled: NotebookActions.executionScheduled,
+      enabled: () => saveBeforeRun,
+      documentOf: notebook => {
+        const panel = panelOf(notebook);
+        return panel
+          ? {
+              path: contents.localPath(panel.context.path),
+              context: panel.context
+            }
+          : null;
+      },
+      inRepository: path =>
+        model.path === path &&
+        model.status?.path === path &&
+        !!model.status.repository,
+      onError: (path, error) =>
+        Notification.warning(
+          trans.__(
+            'Cannot save %1 before its cells run: %2',
+            path,
+            (error as Error)?.message ?? String(error)
+          ),
+          { autoClose: 8000 }
+        )
+    });
+    const live = new LiveRuns<Notebook>({
+      executed: NotebookActions.executed,
+      pathOf: notebook => {
+        const panel = panelOf(notebook);
+        return panel ? contents.localPath(panel.context.path) : null;
+      },
+      runs
+    });
+
     const sidebar = new ReproSidebar({ model, trans, commands });
+    sidebar.addBanner(createHistoryBanner({ model: history, trans, commands }));
     sidebar.addSection(
       createSnapshotSection({
         model: snapshot,
@@ -164,6 +301,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         notebooks?.currentChanged.disconnect(follow);
         browser?.model.pathChanged.disconnect(follow);
       }),
+      saver,
+      live,
+      history,
       runs,
       snapshot,
       exportTargets,
@@ -195,7 +335,22 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       focusMessage: () =>
         sidebar.focusInSection('input.jp-Repro-Snapshot-message')
     });
-    addRunsCommands(commands, { model: runs, requester, trans });
+    addRunsCommands(commands, { model: runs, trans });
+    addHistoryCommands(commands, {
+      model: history,
+      version: (path, commit) => drive.version(path, commit),
+      trans,
+      openPaths: () => {
+        const paths: string[] = [];
+        notebooks?.forEach(panel => {
+          if (contents.driveName(panel.context.path) === '') {
+            paths.push(contents.localPath(panel.context.path));
+          }
+        });
+        return paths;
+      },
+      refreshStatus: () => model.refresh()
+    });
     if (notebooks) {
       addExportCommands(commands, {
         requester,
@@ -211,7 +366,8 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     restorer?.add(sidebar, sidebar.id);
 
     // Commands that need arguments (save-identity, guardrail-fix,
-    // open-at-commit) are run by the views, not from the palette.
+    // open-at-commit, runs-sort, runs-show-diff, copy-run-id) are run by the
+    // views, not from the palette.
     const category = 'Repro';
     for (const command of [
       CommandIDs.open,
@@ -220,7 +376,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       CommandIDs.snapshot,
       ...(notebooks ? [CommandIDs.exportCells, CommandIDs.reexport] : []),
       CommandIDs.runsRefresh,
-      CommandIDs.runsLoadMore
+      CommandIDs.runsLoadMore,
+      CommandIDs.restoreBranch,
+      CommandIDs.openWorkingCopy
     ]) {
       palette?.addItem({ command, category });
     }
@@ -244,6 +402,7 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         runs.setMetricColumns(
           settings.get('runsMetricColumns').composite as string[]
         );
+        saveBeforeRun = settings.get('saveBeforeRun').composite as boolean;
         follow();
       };
       settingRegistry

@@ -1,2 +1,3 @@
 import './base.css';
 import './runs.css';
+import './history.css';

@@ -43,7 +43,7 @@ describe('RunsView', () => {
     server = new FakeServer();
     model = new RunsModel({ requester: server.requester, autoStart: false });
     const commands = new CommandRegistry();
-    addRunsCommands(commands, { model, requester: server.requester, trans });
+    addRunsCommands(commands, { model, trans });
     opened = [];
     openResult = async () => undefined;
     await act(async () => {

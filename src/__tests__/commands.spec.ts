@@ -5,6 +5,10 @@ import { addCommitCommands } from '../commit/commands';
 import { SnapshotModel } from '../commit/model';
 import { ReproRequestError } from '../common/api';
 import { CommandIDs } from '../common/commandIds';
+import { addHistoryCommands } from '../history/commands';
+import { HistoryDrive } from '../history/drive';
+import { HISTORY_FACTORY } from '../history/factory';
+import { HistoryModel } from '../history/model';
 import { addRunsCommands } from '../runs/commands';
 import { RunsModel } from '../runs/model';
 import { addStatusCommands } from '../status/commands';
@@ -185,7 +189,15 @@ describe('runs commands', () => {
         opened.push(args);
       }
     });
-    addRunsCommands(commands, { model, requester, trans });
+    addRunsCommands(commands, { model, trans });
+    const drive = new HistoryDrive({ requester, trans });
+    addHistoryCommands(commands, {
+      model: new HistoryModel({ requester, trans }),
+      version: (path, commit) => drive.version(path, commit),
+      trans,
+      openPaths: () => [],
+      refreshStatus: async () => undefined
+    });
   });
 
   afterEach(() => {
@@ -216,14 +228,34 @@ describe('runs commands', () => {
     expect(commands.isEnabled(CommandIDs.runsLoadMore)).toBe(false);
   });
 
-  it('open-at-commit asks for the copy, then opens it', async () => {
-    answers['runs/notebook'] = { path: 'nb/train@aaaaaaa.ipynb' };
+  // Replaced: it asked the old POST runs/notebook for a file written
+  // beside the notebook; now it reads the version and opens it read-only.
+  it('open-at-commit reads the version (writing nothing), then opens it read-only', async () => {
+    answers['runs/notebook'] = {
+      path: 'nb/train.ipynb',
+      commit: SHA_A,
+      snapshot: false,
+      label: 'train.ipynb @ aaaaaaa',
+      content: { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }
+    };
     const args = { path: 'nb/train.ipynb', commit: SHA_A };
     expect(commands.isEnabled(CommandIDs.openAtCommit, args)).toBe(true);
     await commands.execute(CommandIDs.openAtCommit, args);
-    expect(calls[0].endpoint).toBe('runs/notebook');
-    expect(JSON.parse(calls[0].init?.body as string)).toEqual(args);
-    expect(opened).toEqual([{ path: 'nb/train@aaaaaaa.ipynb' }]);
+    expect(calls[0].endpoint).toBe(
+      `runs/notebook?path=nb%2Ftrain.ipynb&commit=${SHA_A}`
+    );
+    expect(calls[0].init?.method ?? 'GET').toBe('GET');
+    expect(opened).toEqual([
+      {
+        path: `ReproHistory:${SHA_A}/nb/train.ipynb @ aaaaaaa (read-only)`,
+        factory: HISTORY_FACTORY,
+        kernelPreference: {
+          shouldStart: false,
+          canStart: false,
+          autoStartDefault: false
+        }
+      }
+    ]);
   });
 
   it('open-at-commit rejects without a commit, asking nothing', async () => {

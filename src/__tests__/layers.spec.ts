@@ -24,7 +24,7 @@ const path: {
 } = require('path');
 
 const SRC = path.resolve(__dirname, '..');
-const FEATURES = ['status', 'commit', 'export', 'runs'];
+const FEATURES = ['status', 'commit', 'export', 'runs', 'history'];
 
 function sources(dir: string): string[] {
   const files: string[] = [];
@@ -133,5 +133,23 @@ describe('layers', () => {
       }
     }
     expect(cycles).toEqual([]);
+  });
+});
+
+describe('rooms', () => {
+  it('every folder of src/ is a room the rules know', () => {
+    const folders = fs
+      .readdirSync(SRC, { withFileTypes: true })
+      .filter(entry => entry.isDirectory() && entry.name !== '__tests__')
+      .map(entry => entry.name)
+      .sort();
+    expect(folders).toEqual(['common', ...FEATURES].sort());
+  });
+
+  it('each room says in its index.ts what it may import', () => {
+    for (const folder of ['common', ...FEATURES]) {
+      const text = fs.readFileSync(path.join(SRC, folder, 'index.ts'), 'utf-8');
+      expect(text).toMatch(/May import:/);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { Signal } from '@lumino/signaling';
 
 import { ReproRequestError } from '../common/api';
-import { commitOf, openNotebookAt, RunsModel, RunsState } from '../runs/model';
+import { commitOf, RunsModel, RunsState } from '../runs/model';
 import { IReproModel } from '../tokens';
 import {
   FakeServer,
@@ -462,9 +462,10 @@ describe('RunsModel', () => {
   });
 });
 
-describe('openNotebookAt', () => {
-  it('asks for the snapshot commit of a run on uncommitted changes', async () => {
-    const server = new FakeServer();
+// The notebook as it was is read with GET runs/notebook now (history/):
+// what the old POST wrote is asserted no more; commitOf stays here.
+describe('commitOf', () => {
+  it('picks the snapshot commit of a run on uncommitted changes', () => {
     const snapshotRun = run('r1', {
       tags: { 'repro.snapshot': SHA_C, 'repro.notebook': 'train.ipynb' }
     });
@@ -474,15 +475,6 @@ describe('openNotebookAt', () => {
       run: snapshotRun
     };
     expect(commitOf(ref)).toBe(SHA_C);
-    const done = openNotebookAt(server.requester, ref);
-    expect(server.calls[0].endpoint).toBe('runs/notebook');
-    expect(server.calls[0].init?.method).toBe('POST');
-    expect(JSON.parse(server.calls[0].init?.body as string)).toEqual({
-      path: 'nb/train.ipynb',
-      commit: SHA_C
-    });
-    await server.answer(0, { path: 'nb/train@ccccccc.ipynb' });
-    await expect(done).resolves.toBe('nb/train@ccccccc.ipynb');
   });
 
   it("uses the group's commit for a run on a clean tree", () => {
@@ -495,36 +487,10 @@ describe('openNotebookAt', () => {
     ).toBe(SHA_B);
   });
 
-  it('says when the server has no such route', async () => {
-    const server = new FakeServer();
-    const ref = { path: 'x.ipynb', group: group(SHA_A, []), run: null };
-    const done = openNotebookAt(server.requester, ref);
-    await server.fail(0, new ReproRequestError('404 Not Found', 404, null));
-    await expect(done).rejects.toThrow('not available in this version');
-  });
-
-  it("passes the server's own errors through", async () => {
-    const server = new FakeServer();
-    const ref = { path: 'x.ipynb', group: group(SHA_A, []), run: null };
-    const done = openNotebookAt(server.requester, ref);
-    await server.fail(
-      0,
-      new ReproRequestError(
-        'The notebook did not exist at aaaaaaa.',
-        404,
-        'not-found'
-      )
-    );
-    await expect(done).rejects.toThrow('did not exist');
-  });
-
-  it('refuses a run without any commit, without asking the server', async () => {
-    const server = new FakeServer();
-    const ref = { path: 'x.ipynb', group: group(null, []), run: null };
-    await expect(openNotebookAt(server.requester, ref)).rejects.toThrow(
-      'no commit'
-    );
-    expect(server.calls).toHaveLength(0);
+  it('is null for a run without any commit', () => {
+    expect(
+      commitOf({ path: 'x.ipynb', group: group(null, []), run: null })
+    ).toBeNull();
   });
 });
 

@@ -31,6 +31,21 @@ export namespace CommandIDs {
   export const runsRefresh = 'jupyterlab-repro:runs-refresh';
   /** Append the next page of runs. */
   export const runsLoadMore = 'jupyterlab-repro:runs-load-more';
-  /** Open a read-only copy of a notebook at a commit; args `{ path, commit }`. */
+  /** Sort the runs by a metric (descending, ascending, off); args `{ column }`. */
+  export const runsSort = 'jupyterlab-repro:runs-sort';
+  /** Show what a run's code differs from its commit by; args `{ runId }`. */
+  export const runsShowDiff = 'jupyterlab-repro:runs-show-diff';
+  /** Copy a run's id to the clipboard; args `{ runId }`. */
+  export const copyRunId = 'jupyterlab-repro:copy-run-id';
+
+  // history/
+  /**
+   * Open the notebook as a commit (or a run's snapshot) holds it, read-only
+   * and without a kernel; args `{ path, commit, runId?, runName? }`.
+   */
   export const openAtCommit = 'jupyterlab-repro:open-at-commit';
+  /** The active historical copy's code as branch `exp/<run name>`. */
+  export const restoreBranch = 'jupyterlab-repro:restore-branch';
+  /** The active historical copy as a new notebook beside the original. */
+  export const openWorkingCopy = 'jupyterlab-repro:open-working-copy';
 }

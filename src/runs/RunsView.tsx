@@ -12,15 +12,24 @@ import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { CommandIDs } from '../common/commandIds';
-import { useSignal } from '../common/useSignal';
 import {
-  commitOf,
-  IRun,
-  IRunGroup,
-  IRunRef,
-  RunsModel,
-  RunStatus
-} from './model';
+  columnFormatter,
+  formatDuration,
+  relativeTime
+} from '../common/format';
+import { useSignal } from '../common/useSignal';
+import { commitOf, IRunsSort, RunsModel } from './model';
+import { RunBadges, safeUrl, STATUS_GLYPHS, statusLabel } from './parts';
+import { RunDetails } from './RunDetails';
+import { IRun, IRunGroup, IRunRef } from './types';
+
+export { formatDuration, formatMetric, relativeTime } from '../common/format';
+
+/** One formatter per metric column, shared by every group's table. */
+type ColumnFormatters = Record<
+  string,
+  (value: number | null | undefined) => string
+>;
 
 /**
  * Opens the notebook as it was for a run; a returned promise that rejects
@@ -47,7 +56,10 @@ export function openAtCommitCommand(commands: CommandRegistry): OpenNotebookAt {
   return ref =>
     commands.execute(CommandIDs.openAtCommit, {
       path: ref.path,
-      commit: commitOf(ref)
+      commit: commitOf(ref),
+      ...(ref.run
+        ? { runId: ref.run.run_id, runName: ref.run.run_name ?? '' }
+        : {})
     });
 }
 
@@ -85,6 +97,16 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
   const groups = model.visibleGroups;
   const columns = model.metricColumns;
   const loaded = model.groups.length > 0;
+  const formatters: ColumnFormatters = {};
+  for (const column of columns) {
+    const values: (number | null | undefined)[] = [];
+    for (const group of groups) {
+      for (const run of group.runs) {
+        values.push(run.metrics?.[column]);
+      }
+    }
+    formatters[column] = columnFormatter(values);
+  }
   return (
     <section
       className={'jp-Repro-Runs' + (model.busy ? ' jp-mod-busy' : '')}
@@ -148,9 +170,13 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
       {groups.map(group => (
         <Group
           key={group.key ?? ''}
+          model={model}
           group={group}
           columns={columns}
+          formatters={formatters}
+          sort={model.sort}
           trans={trans}
+          commands={commands}
           disabled={opening}
           onOpen={run => void open({ path: model.path ?? '', group, run })}
         />
@@ -221,13 +247,17 @@ function Source(props: {
 }
 
 function Group(props: {
+  model: RunsModel;
   group: IRunGroup;
   columns: string[];
+  formatters: ColumnFormatters;
+  sort: IRunsSort | null;
   trans: TranslationBundle;
+  commands: CommandRegistry;
   disabled: boolean;
   onOpen: (run: IRun | null) => void;
 }): JSX.Element {
-  const { group, columns, trans } = props;
+  const { group, columns, trans, sort, commands } = props;
   return (
     <div
       className={
@@ -265,16 +295,41 @@ function Group(props: {
               <th scope="col">{trans.__('Run')}</th>
               <th scope="col">{trans.__('Started')}</th>
               <th scope="col">{trans.__('Duration')}</th>
-              {columns.map(column => (
-                <th
-                  scope="col"
-                  key={column}
-                  className="jp-Repro-Runs-metricName"
-                  title={column}
-                >
-                  {column}
-                </th>
-              ))}
+              {columns.map(column => {
+                const sorted = sort?.column === column ? sort : null;
+                return (
+                  <th
+                    scope="col"
+                    key={column}
+                    className={
+                      'jp-Repro-Runs-metricName' +
+                      (sorted ? ' jp-mod-sorted' : '')
+                    }
+                    aria-sort={
+                      sorted
+                        ? sorted.descending
+                          ? 'descending'
+                          : 'ascending'
+                        : undefined
+                    }
+                  >
+                    <button
+                      className="jp-Repro-Runs-sort"
+                      title={sortTitle(column, sorted, trans)}
+                      onClick={() =>
+                        void commands.execute(CommandIDs.runsSort, { column })
+                      }
+                    >
+                      {column}
+                      {sorted && (
+                        <span aria-hidden="true">
+                          {sorted.descending ? ' ▾' : ' ▴'}
+                        </span>
+                      )}
+                    </button>
+                  </th>
+                );
+              })}
               <th scope="col">
                 <span className="jp-Repro-Runs-hidden">
                   {trans.__('Links')}
@@ -286,9 +341,13 @@ function Group(props: {
             {group.runs.map(run => (
               <RunRow
                 key={run.run_id}
+                model={props.model}
                 run={run}
+                group={group}
                 columns={columns}
+                formatters={props.formatters}
                 trans={trans}
+                commands={commands}
                 disabled={props.disabled}
                 canOpen={!!(run.tags['repro.snapshot'] || group.commit)}
                 onOpen={() => props.onOpen(run)}
@@ -357,35 +416,27 @@ function groupTitle(group: IRunGroup, trans: TranslationBundle): string {
   return lines.join('\n');
 }
 
-const STATUS_GLYPHS: Record<RunStatus, string> = {
-  RUNNING: '●',
-  SCHEDULED: '○',
-  FINISHED: '✓',
-  FAILED: '✕',
-  KILLED: '■'
-};
-
-function statusLabel(status: RunStatus, trans: TranslationBundle): string {
-  switch (status) {
-    case 'RUNNING':
-      return trans.__('running');
-    case 'SCHEDULED':
-      return trans.__('scheduled');
-    case 'FINISHED':
-      return trans.__('finished');
-    case 'FAILED':
-      return trans.__('failed');
-    case 'KILLED':
-      return trans.__('killed');
-    default:
-      return String(status);
+function sortTitle(
+  column: string,
+  sorted: IRunsSort | null,
+  trans: TranslationBundle
+): string {
+  if (sorted === null) {
+    return trans.__('%1: sort the runs by it, highest first', column);
   }
+  return sorted.descending
+    ? trans.__('%1: highest first (click: lowest first)', column)
+    : trans.__('%1: lowest first (click: newest runs first)', column);
 }
 
 function RunRow(props: {
+  model: RunsModel;
   run: IRun;
+  group: IRunGroup;
   columns: string[];
+  formatters: ColumnFormatters;
   trans: TranslationBundle;
+  commands: CommandRegistry;
   disabled: boolean;
   canOpen: boolean;
   onOpen: () => void;
@@ -404,7 +455,9 @@ function RunRow(props: {
         className={
           'jp-Repro-Runs-run' +
           (status ? ` jp-mod-${status}` : '') +
-          (expanded ? ' jp-mod-expanded' : '')
+          (expanded ? ' jp-mod-expanded' : '') +
+          (run.unsaved ? ' jp-mod-unsaved' : '') +
+          (run.out_of_order ? ' jp-mod-outOfOrder' : '')
         }
         data-run-id={run.run_id}
         data-status={run.status}
@@ -434,6 +487,7 @@ function RunRow(props: {
               </span>
             )}
           </button>
+          <RunBadges run={run} trans={trans} />
         </td>
         <td
           className="jp-Repro-Runs-started"
@@ -448,7 +502,9 @@ function RunRow(props: {
             className="jp-Repro-Runs-metric"
             title={metricTitle(run, column)}
           >
-            {formatMetric(run.metrics[column])}
+            {(props.formatters[column] ?? columnFormatter([]))(
+              run.metrics?.[column]
+            )}
           </td>
         ))}
         <td className="jp-Repro-Runs-links">
@@ -470,9 +526,11 @@ function RunRow(props: {
         <tr className="jp-Repro-Runs-details">
           <td colSpan={columns.length + 4}>
             <RunDetails
+              model={props.model}
               run={run}
+              group={props.group}
               trans={trans}
-              url={url}
+              commands={props.commands}
               disabled={props.disabled}
               canOpen={props.canOpen}
               onOpen={props.onOpen}
@@ -484,149 +542,16 @@ function RunRow(props: {
   );
 }
 
-function RunDetails(props: {
-  run: IRun;
-  trans: TranslationBundle;
-  url: string | null;
-  disabled: boolean;
-  canOpen: boolean;
-  onOpen: () => void;
-}): JSX.Element {
-  const { run, trans, url } = props;
-  const facts: [string, string][] = [
-    [trans.__('Status'), statusLabel(run.status, trans)],
-    [trans.__('Run ID'), run.run_id],
-    [trans.__('Experiment'), run.experiment_name ?? run.experiment_id],
-    [trans.__('User'), run.user ?? '']
-  ];
-  if (run.end_time) {
-    facts.push([trans.__('Ended'), Time.format(new Date(run.end_time))]);
-  }
-  const params = Object.entries(run.params ?? {}).sort(byKey);
-  const metrics = Object.entries(run.metrics ?? {}).sort(byKey);
-  return (
-    <div className="jp-Repro-Runs-detailBody">
-      <dl className="jp-Repro-Runs-facts">
-        {facts
-          .filter(([, value]) => value !== '')
-          .map(([key, value]) => (
-            <React.Fragment key={key}>
-              <dt>{key}</dt>
-              <dd>{value}</dd>
-            </React.Fragment>
-          ))}
-      </dl>
-      <KeyValues
-        className="jp-Repro-Runs-params"
-        title={trans.__('Parameters')}
-        empty={trans.__('No parameters')}
-        entries={params}
-      />
-      <KeyValues
-        className="jp-Repro-Runs-metrics"
-        title={trans.__('Metrics')}
-        empty={trans.__('No metrics')}
-        entries={metrics.map(([k, v]) => [k, formatMetric(v)])}
-      />
-      <div className="jp-Repro-Runs-detailActions">
-        {props.canOpen && (
-          <button
-            className="jp-Repro-Runs-openNotebook"
-            disabled={props.disabled}
-            onClick={props.onOpen}
-          >
-            {trans.__('Open notebook as it was')}
-          </button>
-        )}
-        {url && (
-          <a
-            className="jp-Repro-Runs-mlflowLink"
-            href={url}
-            target="_blank"
-            rel="noopener noreferrer"
-          >
-            {trans.__('Open in MLflow')}
-          </a>
-        )}
-      </div>
-    </div>
-  );
-}
-
-function KeyValues(props: {
-  className: string;
-  title: string;
-  empty: string;
-  entries: [string, string][];
-}): JSX.Element {
-  return (
-    <div className={props.className}>
-      <div className="jp-Repro-Runs-detailTitle">{props.title}</div>
-      {props.entries.length === 0 ? (
-        <div className="jp-Repro-Runs-note">{props.empty}</div>
-      ) : (
-        <dl>
-          {props.entries.map(([key, value]) => (
-            <React.Fragment key={key}>
-              <dt>{key}</dt>
-              <dd>{value}</dd>
-            </React.Fragment>
-          ))}
-        </dl>
-      )}
-    </div>
-  );
-}
-
-function byKey(a: [string, unknown], b: [string, unknown]): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
-}
-
 function paramsText(run: IRun): string {
   return Object.entries(run.params ?? {})
-    .sort(byKey)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([key, value]) => `${key} = ${value}`)
     .join('\n');
 }
 
 function metricTitle(run: IRun, column: string): string {
-  const value = run.metrics[column];
+  const value = run.metrics?.[column];
   return value === undefined ? '' : `${column} = ${value ?? 'NaN'}`;
-}
-
-/**
- * A metric value in four significant digits (more before the point).
- */
-export function formatMetric(value: number | null | undefined): string {
-  if (value === undefined) {
-    return '';
-  }
-  if (value === null || !Number.isFinite(value)) {
-    return '—';
-  }
-  if (Number.isInteger(value)) {
-    return String(value);
-  }
-  if (Math.abs(value) >= 1000) {
-    return value.toFixed(1);
-  }
-  return String(Number(value.toPrecision(4)));
-}
-
-/**
- * Seconds as "42 s", "3 min 5 s" or "2 h 10 min".
- */
-export function formatDuration(secondsTotal: number): string {
-  const s = Math.max(0, Math.round(secondsTotal));
-  if (s < 60) {
-    return `${s} s`;
-  }
-  if (s < 3600) {
-    const rest = s % 60;
-    return `${Math.floor(s / 60)} min` + (rest ? ` ${rest} s` : '');
-  }
-  const minutes = Math.floor((s % 3600) / 60);
-  return `${Math.floor(s / 3600)} h` + (minutes ? ` ${minutes} min` : '');
 }
 
 function durationText(run: IRun): string {
@@ -637,47 +562,4 @@ function durationText(run: IRun): string {
     return formatDuration((Date.now() - run.start_time) / 1000) + '…';
   }
   return '—';
-}
-
-/**
- * "5 min. ago" (short: the sidebar is narrow); the local time is the title.
- */
-export function relativeTime(ms: number, now = Date.now()): string {
-  const seconds = (ms - now) / 1000;
-  const units: [Intl.RelativeTimeFormatUnit, number][] = [
-    ['year', 365 * 24 * 3600],
-    ['month', 30 * 24 * 3600],
-    ['week', 7 * 24 * 3600],
-    ['day', 24 * 3600],
-    ['hour', 3600],
-    ['minute', 60]
-  ];
-  const format = new Intl.RelativeTimeFormat(undefined, {
-    numeric: 'auto',
-    style: 'narrow'
-  });
-  for (const [unit, size] of units) {
-    if (Math.abs(seconds) >= size) {
-      return format.format(Math.round(seconds / size), unit);
-    }
-  }
-  return format.format(0, 'second');
-}
-
-/**
- * Only http(s) links leave the page (a `javascript:` URL from a tampered
- * store must not become a link).
- */
-function safeUrl(url: string | null | undefined): string | null {
-  if (!url) {
-    return null;
-  }
-  try {
-    const parsed = new URL(url, window.location.href);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:'
-      ? url
-      : null;
-  } catch {
-    return null;
-  }
 }

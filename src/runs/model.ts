@@ -6,6 +6,17 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { ReproRequestError, Requester } from '../common/api';
 import { Task } from '../common/task';
 import { IReproModel } from '../tokens';
+import { RunDiffs } from './details';
+import {
+  IRun,
+  IRunGroup,
+  IRunRef,
+  IRunsReply,
+  ITrackingInfo,
+  RunStatus
+} from './types';
+
+export * from './types';
 
 /**
  * Where the runs section stands.
@@ -16,83 +27,6 @@ import { IReproModel } from '../tokens';
  */
 export type RunsState =
   'idle' | 'loading' | 'ready' | 'empty' | 'unavailable' | 'error';
-
-export type RunStatus =
-  'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED' | 'SCHEDULED';
-
-/**
- * One MLflow run, as `GET /jupyterlab-repro/runs` lists it.
- */
-export interface IRun {
-  run_id: string;
-  run_name: string | null;
-  experiment_id: string;
-  experiment_name: string | null;
-  status: RunStatus;
-  /** Milliseconds since the epoch. */
-  start_time: number | null;
-  end_time: number | null;
-  /** Seconds; null while running. */
-  duration: number | null;
-  user: string | null;
-  params: Record<string, string>;
-  /** Latest values; null for NaN/infinite. */
-  metrics: Record<string, number | null>;
-  /** The `repro.*` tags. */
-  tags: Record<string, string>;
-  dirty: boolean;
-  /** The run in the MLflow UI, when the server knows its address. */
-  url: string | null;
-}
-
-/**
- * The runs of one commit (or of one hidden snapshot of uncommitted changes).
- */
-export interface IRunGroup {
-  key: string | null;
-  commit: string | null;
-  short_sha: string | null;
-  subject: string | null;
-  committed_at: string | null;
-  /** Whether git knows the commit. */
-  known: boolean;
-  /** A hidden snapshot of uncommitted changes on top of `parent`. */
-  snapshot: boolean;
-  parent: string | null;
-  parent_short_sha: string | null;
-  parent_subject: string | null;
-  branch: string | null;
-  runs: IRun[];
-}
-
-export interface ITrackingInfo {
-  uri_kind: string;
-  uri: string;
-  ui_url: string | null;
-}
-
-/**
- * `GET /jupyterlab-repro/runs` reply.
- */
-export interface IRunsReply {
-  path: string;
-  notebook: string;
-  commit: string | null;
-  tracking: ITrackingInfo;
-  groups: IRunGroup[];
-  next_page_token: string | null;
-}
-
-/**
- * A run (or a whole group) whose notebook the user wants to see as it was.
- */
-export interface IRunRef {
-  /** The followed notebook (server path). */
-  path: string;
-  group: IRunGroup;
-  /** Null for the group's own button. */
-  run: IRun | null;
-}
 
 /**
  * Options to build a {@link RunsModel}.
@@ -111,8 +45,22 @@ export interface IRunsModelOptions {
   idleInterval?: number;
   /** Start polling at once (default true; tests turn it off). */
   autoStart?: boolean;
+  /**
+   * Milliseconds {@link RunsModel.refreshSoon} waits for more executions
+   * before it reads the runs (default 400).
+   */
+  liveDelay?: number;
   /** Translates the messages the model writes itself. */
   trans?: TranslationBundle;
+}
+
+/**
+ * How the runs of each group are ordered: by a metric, or (null) as the
+ * server lists them, newest first.
+ */
+export interface IRunsSort {
+  column: string;
+  descending: boolean;
 }
 
 /** Statuses that change soon, so the list is polled often. */
@@ -139,7 +87,12 @@ export class RunsModel implements IDisposable {
   constructor(options: IRunsModelOptions) {
     this._requester = options.requester;
     this._trans = options.trans ?? nullTranslator.load('jupyterlab_repro');
+    this._task = new Task({ debounce: Math.max(0, options.liveDelay ?? 400) });
     this._task.changed.connect(this._onTaskChanged, this);
+    this._diffs = new RunDiffs({
+      requester: this._requester,
+      trans: this._trans
+    });
     this._configuredColumns = cleanColumns(options.metricColumns ?? []);
     this._pageSize = Math.min(MAX_PAGE, Math.max(1, options.pageSize ?? 50));
     this._activeInterval = seconds(options.activeInterval ?? 5);
@@ -177,24 +130,41 @@ export class RunsModel implements IDisposable {
     return this._groups;
   }
 
-  /** The loaded groups narrowed by {@link filter} (groups without a match dropped). */
+  /**
+   * The loaded groups narrowed by {@link filter} (groups without a match
+   * dropped), each group's runs in the {@link sort} order.
+   */
   get visibleGroups(): readonly IRunGroup[] {
     const terms = this._filter.toLowerCase().split(/\s+/).filter(Boolean);
-    if (terms.length === 0) {
+    const sort = this._sort;
+    if (terms.length === 0 && sort === null) {
       return this._groups;
     }
     const result: IRunGroup[] = [];
     for (const group of this._groups) {
       const head = groupText(group);
-      const runs = group.runs.filter(run => {
+      let runs = group.runs.filter(run => {
         const text = head + '\n' + runText(run);
         return terms.every(term => text.includes(term));
       });
+      if (sort !== null) {
+        runs = sortRuns(runs, sort);
+      }
       if (runs.length > 0) {
         result.push({ ...group, runs });
       }
     }
     return result;
+  }
+
+  /** The metric the runs are sorted by, or null (newest first). */
+  get sort(): IRunsSort | null {
+    return this._sort;
+  }
+
+  /** The diffs the open run details show. */
+  get diffs(): RunDiffs {
+    return this._diffs;
   }
 
   get runCount(): number {
@@ -275,6 +245,7 @@ export class RunsModel implements IDisposable {
     }
     this._path = next;
     this._task.invalidate();
+    this._diffs.clear();
     this._groups = [];
     this._nextPageToken = null;
     this._tracking = null;
@@ -297,6 +268,51 @@ export class RunsModel implements IDisposable {
     }
     this._filter = text;
     this._stateChanged.emit();
+  }
+
+  /**
+   * Sort each group's runs by a metric: descending first, then ascending,
+   * then back to newest first. Runs without the metric come last.
+   */
+  toggleSort(column: string): void {
+    const current = this._sort;
+    if (current === null || current.column !== column) {
+      this._sort = { column, descending: true };
+    } else if (current.descending) {
+      this._sort = { column, descending: false };
+    } else {
+      this._sort = null;
+    }
+    this._stateChanged.emit();
+  }
+
+  /** Sort by a metric in one direction, or (null) newest first again. */
+  setSort(sort: IRunsSort | null): void {
+    this._sort = sort ? { ...sort } : null;
+    this._stateChanged.emit();
+  }
+
+  /** A loaded run and its group, by run id. */
+  findRun(runId: string): { run: IRun; group: IRunGroup } | null {
+    for (const group of this._groups) {
+      const run = group.runs.find(r => r.run_id === runId);
+      if (run) {
+        return { run, group };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Read the runs again shortly, once executions stop coming (the followed
+   * notebook's kernel went idle after running cells): a run that finished
+   * shows up without waiting for the next poll.
+   */
+  refreshSoon(): void {
+    if (this._isDisposed || this._path === null) {
+      return;
+    }
+    this._task.schedule(() => void this.refresh());
   }
 
   /** Configure the metric columns (empty: choose automatically). */
@@ -345,6 +361,7 @@ export class RunsModel implements IDisposable {
     this._isDisposed = true;
     this._poll.dispose();
     this._task.dispose();
+    this._diffs.dispose();
     if (this._repro) {
       this._repro.stateChanged.disconnect(this._followRepro, this);
     }
@@ -430,8 +447,13 @@ export class RunsModel implements IDisposable {
 
   private _requester: Requester;
   private _trans: TranslationBundle;
-  /** Page reads: a reply for a notebook no longer followed is dropped. */
-  private _task = new Task();
+  /**
+   * Page reads: a reply for a notebook no longer followed is dropped; its
+   * debounce times {@link refreshSoon}.
+   */
+  private _task: Task;
+  private _diffs: RunDiffs;
+  private _sort: IRunsSort | null = null;
   private _repro: IReproModel | null;
   private _configuredColumns: string[];
   private _pageSize: number;
@@ -455,70 +477,6 @@ export class RunsModel implements IDisposable {
  */
 export function commitOf(ref: IRunRef): string | null {
   return ref.run?.tags['repro.snapshot'] || ref.group.commit || null;
-}
-
-/**
- * Ask the server for a read-only copy of the notebook as it was at a run's
- * commit; resolves to the copy's server path.
- *
- * Throws {@link ReproRequestError}; when the server has no such route the
- * message says the feature is not available in this version.
- */
-export function openNotebookAt(
-  requester: Requester,
-  ref: IRunRef,
-  trans?: TranslationBundle
-): Promise<string> {
-  return openNotebookAtCommit(requester, ref.path, commitOf(ref), trans);
-}
-
-/**
- * {@link openNotebookAt} for a notebook (server path) and a commit; a null
- * commit (the run recorded none) is refused without asking the server.
- */
-export async function openNotebookAtCommit(
-  requester: Requester,
-  path: string,
-  commit: string | null,
-  trans: TranslationBundle = nullTranslator.load('jupyterlab_repro')
-): Promise<string> {
-  if (commit === null) {
-    throw new ReproRequestError(
-      trans.__('This run recorded no commit: its notebook cannot be restored.'),
-      400,
-      'no-commit'
-    );
-  }
-  let reply: { path: string };
-  try {
-    reply = await requester<{ path: string }>('runs/notebook', {
-      method: 'POST',
-      body: JSON.stringify({ path, commit })
-    });
-  } catch (error) {
-    if (
-      error instanceof ReproRequestError &&
-      error.status === 404 &&
-      error.reason === null
-    ) {
-      throw new ReproRequestError(
-        trans.__(
-          'Opening the notebook as it was for a run is not available in this version of the jupyterlab_repro server extension.'
-        ),
-        404,
-        'not-available'
-      );
-    }
-    throw error;
-  }
-  if (!reply || typeof reply.path !== 'string' || reply.path === '') {
-    throw new ReproRequestError(
-      trans.__('The server did not say where it wrote the notebook.'),
-      500,
-      'bad-reply'
-    );
-  }
-  return reply.path;
 }
 
 function mergeGroups(
@@ -571,6 +529,28 @@ function runText(run: IRun): string {
   }
   parts.push(...Object.keys(run.metrics ?? {}));
   return parts.filter(Boolean).join('\n').toLowerCase();
+}
+
+function sortRuns(runs: IRun[], sort: IRunsSort): IRun[] {
+  const value = (run: IRun): number | null => {
+    const v = run.metrics?.[sort.column];
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  };
+  // Stable: runs with equal (or no) values keep the server's order.
+  return runs
+    .map((run, index) => ({ run, index, value: value(run) }))
+    .sort((a, b) => {
+      if (a.value === null || b.value === null) {
+        return a.value === b.value
+          ? a.index - b.index
+          : a.value === null
+            ? 1
+            : -1;
+      }
+      const order = sort.descending ? b.value - a.value : a.value - b.value;
+      return order || a.index - b.index;
+    })
+    .map(item => item.run);
 }
 
 function cleanColumns(columns: string[]): string[] {

@@ -57,6 +57,14 @@ export class ReproSidebar extends SidePanel {
   }
 
   /**
+   * Add a widget above the sections (e.g. what the active document is); it
+   * takes the room it needs and is disposed with the sidebar.
+   */
+  addBanner(widget: Widget): void {
+    this.header.addWidget(widget);
+  }
+
+  /**
    * Expand the section holding `selector` and focus that element once it
    * is rendered and enabled (the view may still be loading).
    */

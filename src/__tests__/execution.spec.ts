@@ -1,0 +1,219 @@
+import { Signal } from '@lumino/signaling';
+
+import { ISaveableContext, LiveRuns, SaveBeforeRun } from '../runs/execution';
+import { RunsModel } from '../runs/model';
+import { FakeServer, flush, group, reply, run, SHA_A } from './runsFakes';
+
+/** A stand-in for a notebook widget: what the signals carry. */
+interface IFakeNotebook {
+  name: string;
+}
+
+/** A document context that counts its saves. */
+class FakeContext implements ISaveableContext {
+  model = { dirty: true };
+  canSave = true;
+  saves = 0;
+  fail: Error | null = null;
+  private _release: (() => void) | null = null;
+
+  save(): Promise<void> {
+    this.saves++;
+    return new Promise<void>((resolve, reject) => {
+      this._release = () => {
+        if (this.fail) {
+          reject(this.fail);
+        } else {
+          this.model.dirty = false;
+          resolve();
+        }
+      };
+    });
+  }
+
+  async finish(): Promise<void> {
+    this._release?.();
+    this._release = null;
+    await flush();
+  }
+}
+
+describe('SaveBeforeRun', () => {
+  const NB = 'proj/train.ipynb';
+  let scheduled: Signal<unknown, { notebook: IFakeNotebook }>;
+  let notebook: IFakeNotebook;
+  let context: FakeContext;
+  let enabled: boolean;
+  let inRepository: boolean;
+  let errors: [string, unknown][];
+  let saver: SaveBeforeRun<IFakeNotebook>;
+
+  beforeEach(() => {
+    scheduled = new Signal<unknown, { notebook: IFakeNotebook }>({});
+    notebook = { name: 'train' };
+    context = new FakeContext();
+    enabled = true;
+    inRepository = true;
+    errors = [];
+    saver = new SaveBeforeRun<IFakeNotebook>({
+      scheduled,
+      enabled: () => enabled,
+      documentOf: nb => (nb === notebook ? { path: NB, context } : null),
+      inRepository: path => inRepository && path === NB,
+      onError: (path, error) => errors.push([path, error])
+    });
+  });
+
+  afterEach(() => saver.dispose());
+
+  it('saves a notebook with unsaved changes in a repository before its cell runs', async () => {
+    scheduled.emit({ notebook });
+    expect(context.saves).toBe(1);
+    await context.finish();
+    expect(context.model.dirty).toBe(false);
+    // Saved: the next cell runs without another save.
+    scheduled.emit({ notebook });
+    expect(context.saves).toBe(1);
+  });
+
+  it('saves once for a burst of cells (Run All)', async () => {
+    for (let i = 0; i < 5; i++) {
+      scheduled.emit({ notebook });
+    }
+    expect(saver.pending).toBe(1);
+    expect(context.saves).toBe(1);
+    await context.finish();
+    expect(saver.pending).toBe(0);
+  });
+
+  it('saves nothing when the setting is off', () => {
+    enabled = false;
+    scheduled.emit({ notebook });
+    expect(context.saves).toBe(0);
+  });
+
+  it('saves nothing outside a git repository, for other notebooks, or when clean', () => {
+    inRepository = false;
+    scheduled.emit({ notebook });
+    inRepository = true;
+    scheduled.emit({ notebook: { name: 'other' } });
+    context.model.dirty = false;
+    scheduled.emit({ notebook });
+    expect(context.saves).toBe(0);
+  });
+
+  it('leaves read-only and collaborative documents alone', () => {
+    context.canSave = false;
+    scheduled.emit({ notebook });
+    expect(context.saves).toBe(0);
+  });
+
+  it('says when a save failed, and tries again on the next run', async () => {
+    context.fail = new Error('disk full');
+    scheduled.emit({ notebook });
+    await context.finish();
+    expect(errors).toEqual([[NB, context.fail]]);
+    scheduled.emit({ notebook });
+    expect(context.saves).toBe(2);
+  });
+
+  it('stops listening when disposed', () => {
+    saver.dispose();
+    expect(saver.isDisposed).toBe(true);
+    scheduled.emit({ notebook });
+    expect(context.saves).toBe(0);
+  });
+});
+
+describe('LiveRuns', () => {
+  let executed: Signal<unknown, { notebook: IFakeNotebook }>;
+  let followed: IFakeNotebook;
+  let other: IFakeNotebook;
+  let target: { path: string | null; refreshSoon: jest.Mock };
+  let live: LiveRuns<IFakeNotebook>;
+
+  beforeEach(() => {
+    executed = new Signal<unknown, { notebook: IFakeNotebook }>({});
+    followed = { name: 'train' };
+    other = { name: 'other' };
+    target = { path: 'nb/train.ipynb', refreshSoon: jest.fn() };
+    live = new LiveRuns<IFakeNotebook>({
+      executed,
+      pathOf: nb => (nb === followed ? 'nb/train.ipynb' : 'nb/other.ipynb'),
+      runs: target
+    });
+  });
+
+  afterEach(() => live.dispose());
+
+  it("asks for the followed notebook's runs when one of its cells finished", () => {
+    executed.emit({ notebook: followed });
+    expect(target.refreshSoon).toHaveBeenCalledTimes(1);
+  });
+
+  it('ignores other notebooks, and every notebook while none is followed', () => {
+    executed.emit({ notebook: other });
+    target.path = null;
+    executed.emit({ notebook: followed });
+    expect(target.refreshSoon).not.toHaveBeenCalled();
+  });
+
+  it('stops listening when disposed', () => {
+    live.dispose();
+    executed.emit({ notebook: followed });
+    expect(target.refreshSoon).not.toHaveBeenCalled();
+  });
+});
+
+describe('RunsModel.refreshSoon', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('reads the runs once, shortly after the last of several executions', async () => {
+    const server = new FakeServer();
+    const model = new RunsModel({
+      requester: server.requester,
+      autoStart: false,
+      liveDelay: 300
+    });
+    model.setPath('nb/train.ipynb');
+    await server.answer(0, reply([]));
+    expect(model.state).toBe('empty');
+
+    model.refreshSoon();
+    jest.advanceTimersByTime(200);
+    model.refreshSoon();
+    jest.advanceTimersByTime(200);
+    expect(server.calls).toHaveLength(1);
+    jest.advanceTimersByTime(150);
+    expect(server.calls).toHaveLength(2);
+    await server.answer(
+      1,
+      reply([group(SHA_A, [run('r1', { unsaved: true })])])
+    );
+    expect(model.state).toBe('ready');
+    expect(model.runCount).toBe(1);
+    model.dispose();
+  });
+
+  it('drops a scheduled read when the notebook changes or the model goes', () => {
+    const server = new FakeServer();
+    const model = new RunsModel({
+      requester: server.requester,
+      autoStart: false,
+      liveDelay: 300
+    });
+    model.refreshSoon(); // nothing followed: nothing to read
+    model.setPath('nb/train.ipynb');
+    model.refreshSoon();
+    model.setPath('nb/other.ipynb');
+    jest.advanceTimersByTime(1000);
+    expect(
+      server.calls.map(c => server.query(server.calls.indexOf(c)).get('path'))
+    ).toEqual(['nb/train.ipynb', 'nb/other.ipynb']);
+    model.refreshSoon();
+    model.dispose();
+    jest.advanceTimersByTime(1000);
+    expect(server.calls).toHaveLength(2);
+  });
+});

@@ -1,0 +1,137 @@
+// Small pieces the runs table and the run details share: status words,
+// safe links, key/value lists and the badges of a run's code.
+import { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import { IRun, RunStatus } from './types';
+
+export const STATUS_GLYPHS: Record<RunStatus, string> = {
+  RUNNING: '●',
+  SCHEDULED: '○',
+  FINISHED: '✓',
+  FAILED: '✕',
+  KILLED: '■'
+};
+
+export function statusLabel(
+  status: RunStatus,
+  trans: TranslationBundle
+): string {
+  switch (status) {
+    case 'RUNNING':
+      return trans.__('running');
+    case 'SCHEDULED':
+      return trans.__('scheduled');
+    case 'FINISHED':
+      return trans.__('finished');
+    case 'FAILED':
+      return trans.__('failed');
+    case 'KILLED':
+      return trans.__('killed');
+    default:
+      return String(status);
+  }
+}
+
+/**
+ * Only http(s) links leave the page (a `javascript:` URL from a tampered
+ * store must not become a link).
+ */
+export function safeUrl(url: string | null | undefined): string | null {
+  if (!url) {
+    return null;
+  }
+  try {
+    const parsed = new URL(url, window.location.href);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:'
+      ? url
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+export function byKey(a: [string, unknown], b: [string, unknown]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/**
+ * What the badges of a run say about its code, as [modifier, text, title].
+ */
+export function runBadges(
+  run: IRun,
+  trans: TranslationBundle
+): [string, string, string][] {
+  const badges: [string, string, string][] = [];
+  if (run.unsaved) {
+    badges.push([
+      'jp-mod-unsaved',
+      trans.__('ran with unsaved changes'),
+      trans.__(
+        'Cells ran with sources the saved notebook does not have; the run recorded the code that actually ran.'
+      )
+    ]);
+  }
+  if (run.out_of_order) {
+    badges.push([
+      'jp-mod-outOfOrder',
+      trans.__('cells ran out of order'),
+      trans.__(
+        'The cells last ran in another order than they stand in the notebook: %1',
+        run.tags?.['repro.execution_order'] ?? ''
+      )
+    ]);
+  }
+  return badges;
+}
+
+/**
+ * The badges of {@link runBadges}, as text.
+ */
+export function RunBadges(props: {
+  run: IRun;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const badges = runBadges(props.run, props.trans);
+  if (badges.length === 0) {
+    return null;
+  }
+  return (
+    <span className="jp-Repro-Runs-badges">
+      {badges.map(([modifier, text, title]) => (
+        <span
+          key={modifier}
+          className={`jp-Repro-Runs-badge ${modifier}`}
+          title={title}
+        >
+          {text}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+export function KeyValues(props: {
+  className: string;
+  title: string;
+  empty: string;
+  entries: [string, string][];
+}): JSX.Element {
+  return (
+    <div className={props.className}>
+      <div className="jp-Repro-Runs-detailTitle">{props.title}</div>
+      {props.entries.length === 0 ? (
+        <div className="jp-Repro-Runs-note">{props.empty}</div>
+      ) : (
+        <dl>
+          {props.entries.map(([key, value]) => (
+            <React.Fragment key={key}>
+              <dt>{key}</dt>
+              <dd>{value}</dd>
+            </React.Fragment>
+          ))}
+        </dl>
+      )}
+    </div>
+  );
+}
