@@ -11,7 +11,12 @@ file prepares what the specs expect:
   notebook cells are HTML/JS payloads, with uncommitted changes (the notebook
   and a new file), and MLflow runs of that notebook in ``demo/mlflow.db``
   whose run names, parameters, metric names and tag values are payloads
-  (``tests/hostile.spec.ts`` checks they render as text).
+  (``tests/hostile.spec.ts`` checks they render as text);
+- in ``demo/mlflow.db``, the experiment the demo notebook logs to
+  (``repro-demo``), so a spec's first run of it is not a run in an
+  experiment created after the server last listed them (the runs query
+  lists experiments with a short cache: such a run shows up one query
+  later), and ``tests/runs-live.spec.ts`` measures the panel, not that cache.
 
 The root itself is not a repository (Galata creates one folder per test in
 it), and git's repository discovery stops at the root, so a root placed inside
@@ -144,6 +149,7 @@ def _prepare_root(root: Path) -> None:
     nbformat.write(notebook, scratch / "untitled.ipynb")
 
     _make_hostile(root, demo / "mlflow.db")
+    _make_demo_experiment(demo / "mlflow.db")
 
 
 def _hostile_notebook(cells: list[tuple[str, str, list[str]]]) -> str:
@@ -263,6 +269,31 @@ def _make_hostile(root: Path, tracking_db: Path) -> None:
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
     subprocess.run(
         [sys.executable, "-c", _SEED_RUNS, json.dumps(spec)],
+        check=True,
+        env=env,
+        timeout=120,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+#: The experiment demo/train.ipynb logs its runs to.
+DEMO_EXPERIMENT = "repro-demo"
+
+_CREATE_EXPERIMENT = r"""
+import sys
+from mlflow.tracking import MlflowClient
+
+client = MlflowClient(tracking_uri=sys.argv[1])
+if client.get_experiment_by_name(sys.argv[2]) is None:
+    client.create_experiment(sys.argv[2])
+"""
+
+
+def _make_demo_experiment(tracking_db: Path) -> None:
+    """The demo notebook's experiment, created before any spec runs it."""
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+    subprocess.run(
+        [sys.executable, "-c", _CREATE_EXPERIMENT, f"sqlite:///{tracking_db}", DEMO_EXPERIMENT],
         check=True,
         env=env,
         timeout=120,

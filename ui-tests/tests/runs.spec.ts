@@ -1,7 +1,7 @@
 /**
  * "Runs" in the Repro sidebar: an MLflow run started from a notebook shows up
  * under the commit of the code that ran, and the notebook as it was for that
- * run opens as a copy.
+ * run opens read-only (nothing written beside the notebook).
  *
  * The server (jupyter_server_test_config.py) points MLFLOW_TRACKING_URI at
  * `demo/mlflow.db` (git-ignored there); kernels inherit it, and the
@@ -162,13 +162,19 @@ test.describe('Runs', () => {
     await row.locator('button.jp-Repro-Runs-toggle').click();
     const details = section.locator('.jp-Repro-Runs-details');
     await expect(details.locator('.jp-Repro-Runs-params')).toContainText('lr');
+    // Read-only in the lab (issue 12): nothing is written beside it.
     await details.locator('button.jp-Repro-Runs-openNotebook').click();
     await expect(
       page.locator('.lm-DockPanel-tabBar .lm-TabBar-tabLabel', {
-        hasText: new RegExp(`^${name}@[0-9a-f]{7,}\\.ipynb$`)
+        hasText: new RegExp(`^${name}\\.ipynb @ [0-9a-f]{7} \\(read-only\\)$`)
       })
     ).toHaveCount(1);
     await expect(section.locator('.jp-Repro-Runs-message')).toHaveCount(0);
+    const listing = await page.request.get(`/api/contents/${folder}?content=1`);
+    const names = ((await listing.json()).content as { name: string }[])
+      .map(item => item.name)
+      .filter(item => item.endsWith('.ipynb'));
+    expect(names).toEqual([`${name}.ipynb`]);
   });
 
   test('stays idle for a folder and shows the empty state outside a repository', async ({

@@ -1,0 +1,383 @@
+/**
+ * Every run records the code that actually ran (issue 12), in the lab:
+ *
+ * - with `saveBeforeRun` off, a run of edited, unsaved cells shows up in the
+ *   Runs section as soon as the kernel is done, marked "ran with unsaved
+ *   changes", its details diff the edit against the commit, and the
+ *   notebook as it ran opens read-only without a kernel; Ctrl+S writes
+ *   nothing; "Restore as branch" makes `exp/<run name>` (and says why it did
+ *   not switch to it while the notebook is open);
+ * - with `saveBeforeRun` on (the default), the notebook is saved before its
+ *   cells run and the run is not marked unsaved.
+ *
+ * Each test uses the demo notebook (demo/train.ipynb, which trains with
+ * MLflow via scikit-learn) in a repository of its own in Galata's per-test
+ * folder, under a name of its own: `demo/` stays as the other specs expect
+ * it, and no other test's runs are listed. MLFLOW_TRACKING_URI points at
+ * demo/mlflow.db (jupyter_server_test_config.py).
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import {
+  expect,
+  galata,
+  IJupyterLabPageFixture,
+  test
+} from '@jupyterlab/galata';
+
+const SIDEBAR_ID = 'jp-repro-sidebar';
+const DEMO = fs.readFileSync(
+  path.resolve(__dirname, '..', '..', 'demo', 'train.ipynb'),
+  'utf-8'
+);
+/** The hyperparameter line of the demo notebook's `model` cell. */
+const PARAM_LINE = '"n_estimators": 30,';
+
+function unique(): string {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Call the server extension (no XSRF check under Galata's test config). */
+async function repro(
+  page: IJupyterLabPageFixture,
+  method: 'GET' | 'POST',
+  endpoint: string,
+  data?: unknown
+): Promise<any> {
+  const response = await page.request.fetch(`/jupyterlab-repro/${endpoint}`, {
+    method,
+    data
+  });
+  expect(response.ok(), await response.text()).toBe(true);
+  return response.json();
+}
+
+/** The notebook on disk, through the contents API. */
+async function onDisk(
+  page: IJupyterLabPageFixture,
+  file: string
+): Promise<any> {
+  const response = await page.request.get(
+    `/api/contents/${file.split('/').map(encodeURIComponent).join('/')}?content=1`
+  );
+  expect(response.ok()).toBe(true);
+  return (await response.json()).content;
+}
+
+/** The names in a folder, through the contents API. */
+async function listing(
+  page: IJupyterLabPageFixture,
+  folder: string
+): Promise<string[]> {
+  const response = await page.request.get(
+    `/api/contents/${folder.split('/').map(encodeURIComponent).join('/')}?content=1`
+  );
+  expect(response.ok()).toBe(true);
+  const model = await response.json();
+  return (model.content as { name: string }[]).map(item => item.name).sort();
+}
+
+function sourceOf(notebook: any, cellId: string): string {
+  const cell = notebook.cells.find((c: any) => c.id === cellId);
+  return Array.isArray(cell.source) ? cell.source.join('') : cell.source;
+}
+
+/**
+ * The demo notebook under a name of its own, committed in a new repository
+ * in the test's folder.
+ */
+async function demoRepository(
+  page: IJupyterLabPageFixture,
+  tmpPath: string
+): Promise<{ folder: string; name: string; notebook: string }> {
+  const id = unique();
+  const folder = `${tmpPath}/live-${id}`;
+  const name = `train-${id}.ipynb`;
+  const notebook = `${folder}/${name}`;
+  expect(await page.contents.uploadContent(DEMO, 'text', notebook)).toBe(true);
+  await repro(page, 'POST', 'init', { path: folder });
+  await repro(page, 'POST', 'snapshot', {
+    path: notebook,
+    message: 'sample training notebook',
+    type: 'feat'
+  });
+  return { folder, name, notebook };
+}
+
+async function openRepro(page: IJupyterLabPageFixture): Promise<void> {
+  await page.sidebar.openTab(SIDEBAR_ID);
+  await expect(page.locator(`#${SIDEBAR_ID}.jp-Repro-Sidebar`)).toBeVisible();
+}
+
+/** Expand the Runs section (and fold "Snapshot & commit" to make room). */
+async function showRuns(page: IJupyterLabPageFixture): Promise<void> {
+  await openRepro(page);
+  const titles = page.locator(`#${SIDEBAR_ID} .jp-AccordionPanel-title`);
+  const snapshot = titles.filter({ hasText: 'Snapshot & commit' });
+  if ((await snapshot.getAttribute('aria-expanded')) === 'true') {
+    await snapshot.click();
+  }
+  const runs = titles.filter({ hasText: /^Runs/ });
+  if ((await runs.getAttribute('aria-expanded')) !== 'true') {
+    await runs.click();
+  }
+  await expect(page.locator('.jp-Repro-Runs')).toBeVisible();
+}
+
+/**
+ * Open the notebook with the sidebar following it, and change the
+ * hyperparameter like a user: click the line, replace `30,` with `value,`.
+ * Nothing is saved.
+ */
+async function openAndEdit(
+  page: IJupyterLabPageFixture,
+  notebook: string,
+  name: string,
+  value: number
+): Promise<void> {
+  expect(await page.notebook.openByPath(notebook)).toBe(true);
+  await page.notebook.activate(name);
+  await showRuns(page);
+  await expect(page.locator('.jp-Repro-Status')).toHaveAttribute(
+    'data-state',
+    'ready'
+  );
+  await expect(page.locator('.jp-Repro-Runs')).toHaveAttribute(
+    'data-state',
+    'empty'
+  );
+  const line = page.locator('.jp-NotebookPanel:visible .jp-Cell .cm-line', {
+    hasText: PARAM_LINE
+  });
+  await line.click();
+  await page.keyboard.press('End');
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press('Backspace');
+  }
+  await page.keyboard.type(`${value},`);
+  await page.keyboard.press('Escape');
+  await expect(
+    page.locator('.jp-NotebookPanel:visible .jp-Cell .cm-line', {
+      hasText: `"n_estimators": ${value},`
+    })
+  ).toHaveCount(1);
+  await expect(
+    page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-dirty', {
+      hasText: name
+    })
+  ).toHaveCount(1);
+}
+
+test.describe('Runs while cells run, saveBeforeRun off', () => {
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      'jupyterlab-repro:plugin': { saveBeforeRun: false },
+      // Nothing but the user saves: the notebook on disk stays as committed.
+      '@jupyterlab/docmanager-extension:plugin': { autosave: false }
+    }
+  });
+
+  test('a run of unsaved code appears at once, marked, and opens as it ran, read-only', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(120000);
+    const { folder, name, notebook } = await demoRepository(page, tmpPath);
+    await openAndEdit(page, notebook, name, 20);
+
+    // Run all: the run shows up within 2 s of the kernel going idle.
+    await page.notebook.run();
+    const section = page.locator('.jp-Repro-Runs');
+    const row = section.locator('.jp-Repro-Runs-run');
+    await expect(row).toHaveCount(1, { timeout: 2000 });
+    await expect(row).toHaveAttribute('data-status', 'FINISHED');
+    await expect(row.locator('.jp-Repro-Runs-badge.jp-mod-unsaved')).toHaveText(
+      'ran with unsaved changes'
+    );
+    await expect(
+      row.locator('.jp-Repro-Runs-badge.jp-mod-outOfOrder')
+    ).toHaveCount(0);
+    // Nothing was saved: the file still has the committed value.
+    expect(sourceOf(await onDisk(page, notebook), 'model')).toContain(
+      PARAM_LINE
+    );
+    const group = section.locator('.jp-Repro-Runs-group', {
+      has: page.locator('.jp-Repro-Runs-run')
+    });
+    await expect(group).toHaveAttribute('data-snapshot', 'true');
+
+    // Its details: the edited source in the diff against its commit.
+    await row.locator('button.jp-Repro-Runs-toggle').click();
+    const details = section.locator('.jp-Repro-Runs-details');
+    await expect(
+      details.locator('.jp-Repro-Snapshot-diffLine.jp-mod-added', {
+        hasText: '"n_estimators": 20,'
+      })
+    ).toHaveCount(1, { timeout: 15000 });
+    await expect(
+      details.locator('.jp-Repro-Snapshot-diffLine.jp-mod-removed', {
+        hasText: PARAM_LINE
+      })
+    ).toHaveCount(1);
+    await expect(details.locator('.jp-Repro-Runs-environment')).toContainText(
+      'Python'
+    );
+    const sessionsBefore = await (
+      await page.request.get('/api/sessions')
+    ).json();
+
+    // The notebook as it ran: read-only, no kernel, its own tab.
+    const filesBefore = await listing(page, folder);
+    await details.locator('button.jp-Repro-Runs-openNotebook').click();
+    const tab = page.locator('.lm-DockPanel-tabBar .lm-TabBar-tabLabel', {
+      hasText: new RegExp(
+        `^${escapeRegExp(name)} @ [0-9a-f]{7} \\(read-only\\)$`
+      )
+    });
+    await expect(tab).toHaveCount(1);
+    const historical = page.locator('.jp-Repro-HistoryPanel:visible');
+    await expect(
+      historical.locator('.jp-Cell .cm-line', {
+        hasText: '"n_estimators": 20,'
+      })
+    ).toHaveCount(1);
+    // Its cells are read-only: typing changes nothing.
+    const edited = historical.locator('.jp-Cell .cm-line', {
+      hasText: '"n_estimators": 20,'
+    });
+    await expect(
+      historical.locator('.jp-Cell .cm-content', {
+        has: page.locator('.cm-line', { hasText: '"n_estimators": 20,' })
+      })
+    ).toHaveAttribute('aria-readonly', 'true');
+    await edited.click();
+    await page.keyboard.press('End');
+    await page.keyboard.type('999');
+    await page.keyboard.press('Escape');
+    await expect(
+      historical.locator('.jp-Cell .cm-line', { hasText: '999' })
+    ).toHaveCount(0);
+    const opened = await page.evaluate(() => {
+      const widget = (window as any).jupyterapp.shell.currentWidget;
+      const session = widget.context.sessionContext.session;
+      return {
+        path: widget.context.path as string,
+        session: session ? session.id : null,
+        kernel: session?.kernel ? session.kernel.id : null,
+        writable: widget.context.contentsModel?.writable
+      };
+    });
+    expect(opened.path.startsWith('ReproHistory:')).toBe(true);
+    expect(opened.session).toBeNull();
+    expect(opened.kernel).toBeNull();
+    expect(opened.writable).toBe(false);
+    const sessionsAfter = await (
+      await page.request.get('/api/sessions')
+    ).json();
+    expect(sessionsAfter.map((s: any) => s.id).sort()).toEqual(
+      sessionsBefore.map((s: any) => s.id).sort()
+    );
+
+    // The sidebar says what it is.
+    const banner = page.locator('.jp-Repro-History');
+    await expect(banner.locator('.jp-Repro-History-title')).toHaveText(
+      'Historical copy (read-only)'
+    );
+
+    // Ctrl+S: JupyterLab says it is read-only, and nothing is written.
+    await historical.locator('.jp-Cell').first().click();
+    await page.keyboard.press('Control+s');
+    await expect(
+      page.locator('.jp-Notification-Toast-warning', { hasText: 'read-only' })
+    ).toBeVisible();
+    expect(await listing(page, folder)).toEqual(filesBefore);
+    expect(sourceOf(await onDisk(page, notebook), 'model')).toContain(
+      PARAM_LINE
+    );
+    expect(filesBefore.filter(f => f.endsWith('.ipynb'))).toEqual([name]);
+
+    // Restore as branch: exp/<run name> at the code that ran. The notebook
+    // is open and the run's code differs from it, so the server may refuse
+    // to switch; it says why.
+    await banner.locator('button.jp-Repro-History-restoreBranch').click();
+    const outcome = banner.locator('.jp-Repro-History-outcome');
+    await expect(outcome).toHaveAttribute('data-branch', /^exp\/.+/);
+    const branch = (await outcome.getAttribute('data-branch'))!;
+    test.info().annotations.push({
+      type: 'restore',
+      description: `${branch}: checked out ${await outcome.getAttribute(
+        'data-checked-out'
+      )}; ${await outcome.textContent()}`
+    });
+    const status = await repro(
+      page,
+      'GET',
+      `status?path=${encodeURIComponent(notebook)}`
+    );
+    if ((await outcome.getAttribute('data-checked-out')) === 'true') {
+      expect(status.repository.branch).toBe(branch);
+      await expect(page.locator('.jp-Repro-Status-branch')).toHaveText(branch);
+    } else {
+      await expect(outcome).toContainText('Not switched');
+      await expect(
+        page.locator('.jp-Notification-Toast-warning', {
+          hasText: 'Not switched'
+        })
+      ).toBeVisible();
+      expect(status.repository.branch).not.toBe(branch);
+    }
+    // The branch exists, at a commit whose notebook has the edit.
+    const root = JSON.parse(
+      (await page.locator('#jupyter-config-data').textContent()) ?? '{}'
+    ).serverRoot as string;
+    const repository = path.join(root, folder);
+    const atBranch = execFileSync(
+      'git',
+      ['-C', repository, 'show', `refs/heads/${branch}:${name}`],
+      { encoding: 'utf-8' }
+    );
+    expect(sourceOf(JSON.parse(atBranch), 'model')).toContain(
+      '"n_estimators": 20,'
+    );
+    // Still nothing written beside the notebook.
+    expect(
+      (await listing(page, folder)).filter(f => f.endsWith('.ipynb'))
+    ).toEqual([name]);
+  });
+});
+
+test.describe('Runs while cells run, saveBeforeRun on', () => {
+  test('saves the notebook before its cells run: the run is not marked unsaved', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(120000);
+    const { notebook, name } = await demoRepository(page, tmpPath);
+    await openAndEdit(page, notebook, name, 25);
+
+    await page.notebook.run();
+    // The file on disk has the edit.
+    expect(sourceOf(await onDisk(page, notebook), 'model')).toContain(
+      '"n_estimators": 25,'
+    );
+    const section = page.locator('.jp-Repro-Runs');
+    const row = section.locator('.jp-Repro-Runs-run');
+    await expect(row).toHaveCount(1, { timeout: 2000 });
+    await expect(row).toHaveAttribute('data-status', 'FINISHED');
+    await expect(row).not.toHaveClass(/jp-mod-unsaved/);
+    await expect(row.locator('.jp-Repro-Runs-badge')).toHaveCount(0);
+    // Saved but not committed: the run sits on a snapshot of its changes.
+    await expect(
+      section.locator('.jp-Repro-Runs-group', {
+        has: page.locator('.jp-Repro-Runs-run')
+      })
+    ).toHaveAttribute('data-snapshot', 'true');
+  });
+});
