@@ -49,7 +49,8 @@ class CellDiff:
     changed (``source_changed`` / ``metadata_changed`` say which; a modified
     cell may also be ``moved``); ``source_diff`` holds unified-diff lines
     (``" "``/``"-"``/``"+"``/``"@@"``), all ``+`` for added and ``-`` for
-    removed cells.
+    removed cells. ``old_source``/``new_source`` hold the whole sources of a
+    cell whose source changed, only when asked for (side-by-side views).
     """
 
     status: Status
@@ -63,6 +64,8 @@ class CellDiff:
     metadata_changed: list[str] = field(default_factory=list)
     attachments_changed: bool = False
     source_diff: list[str] = field(default_factory=list)
+    old_source: str | None = None
+    new_source: str | None = None
 
     @property
     def metadata_only(self) -> bool:
@@ -100,7 +103,7 @@ class NotebookDiff:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "cells": [asdict(c) | {"metadata_only": c.metadata_only} for c in self.cells],
+            "cells": [_cell_dict(c) for c in self.cells],
             "metadata_changed": list(self.metadata_changed),
             "format_change": self.format_change,
             "match_method": self.match_method,
@@ -129,8 +132,13 @@ class NotebookDiff:
 # public API
 
 
-def diff_notebooks(old: dict[str, Any] | None, new: dict[str, Any] | None) -> NotebookDiff:
-    """Diff two (cleaned) notebook dicts; ``None`` is a missing file."""
+def diff_notebooks(
+    old: dict[str, Any] | None, new: dict[str, Any] | None, *, sources: bool = False
+) -> NotebookDiff:
+    """Diff two (cleaned) notebook dicts; ``None`` is a missing file.
+
+    ``sources``: keep both whole sources of each cell whose source changed.
+    """
     old_cells = _cells(old) if old is not None else []
     new_cells = _cells(new) if new is not None else []
     pairs, method = _match(old_cells, new_cells)
@@ -141,6 +149,8 @@ def diff_notebooks(old: dict[str, Any] | None, new: dict[str, Any] | None) -> No
     for o, n in pairs:
         diff = _compare(old_cells[o], new_cells[n], (o, n) in moved)
         diff.old_index, diff.new_index = o, n
+        if sources and diff.source_changed:
+            diff.old_source, diff.new_source = old_cells[o].source, new_cells[n].source
         entries.append(((n, 0, 0), diff))
     for n, cell in enumerate(new_cells):
         if n not in matched_new:
@@ -175,10 +185,14 @@ def diff_notebooks(old: dict[str, Any] | None, new: dict[str, Any] | None) -> No
 
 
 def diff_texts(
-    old: bytes | str | None, new: bytes | str | None, config: CleanConfig | None = None
+    old: bytes | str | None,
+    new: bytes | str | None,
+    config: CleanConfig | None = None,
+    *,
+    sources: bool = False,
 ) -> NotebookDiff:
     """Clean both sides (raw file contents or ``None``) and diff them."""
-    return diff_notebooks(_cleaned(old, config), _cleaned(new, config))
+    return diff_notebooks(_cleaned(old, config), _cleaned(new, config), sources=sources)
 
 
 def classify(
@@ -460,6 +474,13 @@ def _as_text(value: bytes | str | dict[str, Any]) -> str:
             parse_notebook(value)  # raises a clear NotebookInvalid
             raise
     return value
+
+
+def _cell_dict(cell: CellDiff) -> dict[str, Any]:
+    data = asdict(cell) | {"metadata_only": cell.metadata_only}
+    if cell.old_source is None and cell.new_source is None:
+        del data["old_source"], data["new_source"]
+    return data
 
 
 def _cleaned(value: bytes | str | None, config: CleanConfig | None) -> dict[str, Any] | None:

@@ -220,7 +220,9 @@ def _code(
         old_sha, new_sha = base["code"], run["code"]
         pair = (old_sha, new_sha, old_nb, new_nb)
         if pair not in pairs:
-            diff = diff_texts(file_at(git, old_sha, old_nb), file_at(git, new_sha, new_nb), clean)
+            diff = diff_texts(
+                file_at(git, old_sha, old_nb), file_at(git, new_sha, new_nb), clean, sources=True
+            )
             files, total = changed_files(git, old_sha, new_sha, exclude=tuple({old_nb, new_nb}))
             pairs[pair] = dict(
                 known=True,

@@ -171,6 +171,11 @@ def test_two_runs_of_two_commits(world: World, service: TrackingService) -> None
     text = code["notebook_text"]
     assert "-lr = 0.1" in text and "+lr = 0.01" in text
     assert "acc 0.9" not in json.dumps(code)  # output-blind: no outputs anywhere
+    changed = [c for c in code["notebook_diff"]["cells"] if c["source_changed"]]
+    assert changed and all("lr = 0.1" in c["old_source"] for c in changed)
+    assert all("lr = 0.01" in c["new_source"] for c in changed)  # both sides, for side by side
+    kept = [c for c in code["notebook_diff"]["cells"] if not c["source_changed"]]
+    assert all("old_source" not in c for c in kept)
     files = {f["path"]: f for f in code["files"]}
     assert set(files) == {"train.py", "weights.bin", "other.ipynb"}
     assert "+EPOCHS = 5" in files["train.py"]["diff"]
