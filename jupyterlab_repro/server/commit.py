@@ -18,8 +18,9 @@ from ..git.lfs import lfs_available, lfs_track
 from ..git.refs import MAX_REF_NAME_BYTES
 from ..git.revisions import MAX_REVISION_LENGTH
 from ..git.runner import Git
-from ..git.tags import create_tag, list_tags
+from ..git.tags import Tag, create_tag, list_tags
 from ..inputs import MAX_MESSAGE
+from ..runs.release import parse_release
 from .base import ReproHandler, bad_request
 from .fields import PATH, PATHS, Bool, Field, Text, Texts
 
@@ -187,7 +188,7 @@ class TagsHandler(ReproHandler):
     async def get(self) -> None:
         target = self.resolve(self.query(self.QUERY)["path"])
         found = await self.run(list_tags, target, deadline=self.deadline("read_timeout"))
-        self.write_json({"tags": [t.as_dict() for t in found]})
+        self.write_json({"tags": [t.as_dict() | {"release": _release(t)} for t in found]})
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -197,7 +198,7 @@ class TagsHandler(ReproHandler):
         deadline = self.deadline("write_timeout")
         await self.run(self.writable_repository, target, deadline)
         tag = await self.run(create_tag, target, name, message, rev=rev, deadline=deadline)
-        self.write_json(tag.as_dict(), status=201)
+        self.write_json(tag.as_dict() | {"release": _release(tag)}, status=201)
 
 
 ROUTES: list[tuple[str, Any]] = [
@@ -207,3 +208,11 @@ ROUTES: list[tuple[str, Any]] = [
     ("guardrails/fix", GuardrailFixHandler),
     ("tags", TagsHandler),
 ]
+
+
+def _release(tag: Tag) -> dict[str, str] | None:
+    """The ``key: value`` fields of a run's release tag (``run_id``, ``metric.*``…), else None."""
+    if not tag.annotated:
+        return None
+    fields: dict[str, str] = parse_release(f"{tag.subject}\n\n{tag.body}")["fields"]
+    return fields if fields.get("run_id") else None

@@ -143,8 +143,14 @@ async def test_release_a_run(jp_fetch: Fetch, jp_root_dir: Path, runs: dict[str,
     assert data["commit"] == runs["head"] and data["tag"] == "v2.9.0"
     assert git(repo, "cat-file", "-t", "v2.9.0") == "tag"
     assert "run_id: " + runs["b"] in git(repo, "tag", "-l", "--format=%(contents)", "v2.9.0")
+    git(repo, "tag", "-a", "plain", "-m", "a tag\n\nrun_id: not a release: no blank line")
     code, tags = await call(jp_fetch, "tags", params={"path": "work"})
-    assert [t["name"] for t in tags["tags"]] == ["v2.9.0"]
+    listed_tags = {t["name"]: t for t in tags["tags"]}
+    assert set(listed_tags) == {"v2.9.0", "plain"}
+    release = listed_tags["v2.9.0"]["release"]  # the sidebar shows a release's key metrics
+    assert release["run_id"] == runs["b"] and release["commit"] == runs["head"]
+    assert any(k.startswith("metric.") for k in release)
+    assert listed_tags["plain"]["release"] is None
     code, listed = await call(jp_fetch, "runs", params={"path": "work/train.ipynb"})
     released = [r for g in listed["groups"] for r in g["runs"] if r["run_id"] == runs["b"]]
     assert released[0]["tags"]["repro.release"] == "v2.9.0"
