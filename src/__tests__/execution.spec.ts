@@ -196,6 +196,57 @@ describe('RunsModel.refreshSoon', () => {
     model.dispose();
   });
 
+  it('reads once more a moment later, for a store that lists a run late', async () => {
+    const server = new FakeServer();
+    const model = new RunsModel({
+      requester: server.requester,
+      autoStart: false,
+      liveDelay: 300,
+      catchUpDelay: 1000
+    });
+    model.setPath('nb/train.ipynb');
+    await server.answer(0, reply([]));
+    model.refreshSoon();
+    jest.advanceTimersByTime(300);
+    expect(server.calls).toHaveLength(2);
+    // The store had not listed the run yet (a new experiment, say).
+    await server.answer(1, reply([]));
+    jest.advanceTimersByTime(999);
+    expect(server.calls).toHaveLength(2);
+    jest.advanceTimersByTime(1);
+    expect(server.calls).toHaveLength(3);
+    await server.answer(2, reply([group(SHA_A, [run('r1')])]));
+    expect(model.runCount).toBe(1);
+    // Once per burst: nothing more until cells run again.
+    jest.advanceTimersByTime(5000);
+    expect(server.calls).toHaveLength(3);
+    model.dispose();
+  });
+
+  it('starts over when cells run again before the second read', async () => {
+    const server = new FakeServer();
+    const model = new RunsModel({
+      requester: server.requester,
+      autoStart: false,
+      liveDelay: 300,
+      catchUpDelay: 1000
+    });
+    model.setPath('nb/train.ipynb');
+    await server.answer(0, reply([]));
+    model.refreshSoon();
+    jest.advanceTimersByTime(300);
+    await server.answer(1, reply([]));
+    jest.advanceTimersByTime(500);
+    model.refreshSoon(); // the catch-up is dropped, the burst starts anew
+    jest.advanceTimersByTime(300);
+    expect(server.calls).toHaveLength(3);
+    await server.answer(2, reply([]));
+    jest.advanceTimersByTime(1000);
+    expect(server.calls).toHaveLength(4);
+    model.setPath(null); // and nothing is read for a notebook no longer followed
+    model.dispose();
+  });
+
   it('drops a scheduled read when the notebook changes or the model goes', () => {
     const server = new FakeServer();
     const model = new RunsModel({

@@ -50,6 +50,12 @@ export interface IRunsModelOptions {
    * before it reads the runs (default 400).
    */
   liveDelay?: number;
+  /**
+   * Milliseconds after that read before one more (default 1200): a store
+   * may list a run a moment after it ended (the server caches MLflow's
+   * experiment list briefly, a remote tracking server may lag). 0: none.
+   */
+  catchUpDelay?: number;
   /** Translates the messages the model writes itself. */
   trans?: TranslationBundle;
 }
@@ -88,6 +94,8 @@ export class RunsModel implements IDisposable {
     this._requester = options.requester;
     this._trans = options.trans ?? nullTranslator.load('jupyterlab_repro');
     this._task = new Task({ debounce: Math.max(0, options.liveDelay ?? 400) });
+    this._catchUpDelay = Math.max(0, options.catchUpDelay ?? 1200);
+    this._catchUp = new Task({ debounce: this._catchUpDelay });
     this._task.changed.connect(this._onTaskChanged, this);
     this._diffs = new RunDiffs({
       requester: this._requester,
@@ -245,6 +253,7 @@ export class RunsModel implements IDisposable {
     }
     this._path = next;
     this._task.invalidate();
+    this._catchUp.invalidate();
     this._diffs.clear();
     this._groups = [];
     this._nextPageToken = null;
@@ -305,14 +314,22 @@ export class RunsModel implements IDisposable {
 
   /**
    * Read the runs again shortly, once executions stop coming (the followed
-   * notebook's kernel went idle after running cells): a run that finished
-   * shows up without waiting for the next poll.
+   * notebook's kernel went idle after running cells), and once more a
+   * moment later: a run that finished shows up without waiting for the
+   * next poll, even from a store that lists it a little late.
    */
   refreshSoon(): void {
     if (this._isDisposed || this._path === null) {
       return;
     }
-    this._task.schedule(() => void this.refresh());
+    this._catchUp.invalidate();
+    this._task.schedule(() => {
+      void this.refresh().then(() => {
+        if (this._catchUpDelay > 0 && !this._isDisposed) {
+          this._catchUp.schedule(() => void this.refresh());
+        }
+      });
+    });
   }
 
   /** Configure the metric columns (empty: choose automatically). */
@@ -361,6 +378,7 @@ export class RunsModel implements IDisposable {
     this._isDisposed = true;
     this._poll.dispose();
     this._task.dispose();
+    this._catchUp.dispose();
     this._diffs.dispose();
     if (this._repro) {
       this._repro.stateChanged.disconnect(this._followRepro, this);
@@ -452,6 +470,9 @@ export class RunsModel implements IDisposable {
    * debounce times {@link refreshSoon}.
    */
   private _task: Task;
+  /** Times the one read {@link refreshSoon} makes after its own. */
+  private _catchUp: Task;
+  private _catchUpDelay: number;
   private _diffs: RunDiffs;
   private _sort: IRunsSort | null = null;
   private _repro: IReproModel | null;
