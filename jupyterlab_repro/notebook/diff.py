@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import copy
 import difflib
+import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -418,9 +419,10 @@ def _lines_diff(old: str, new: str) -> list[str]:
         return [sign + _strip_eol(line) for line in (b or a)]
     ending_differs = a[-1].endswith(("\n", "\r")) != b[-1].endswith(("\n", "\r"))
     out: list[str] = []
-    for line in difflib.unified_diff(a, b, n=3, lineterm="\n"):
-        if line.startswith(("---", "+++")):
-            continue
+    lines = difflib.unified_diff(a, b, n=3, lineterm="\n")
+    # The two file headers come first, once; after them a line beginning with
+    # "---" or "+++" is a removed "--…" or an added "++…" line, and stays.
+    for line in itertools.islice(lines, 2, None):
         stripped = _strip_eol(line)
         out.append(stripped)
         if ending_differs and stripped == line and not line.startswith("@@"):

@@ -331,3 +331,19 @@ def test_diff_human_json_and_errors(make_repo: Callable[..., Path], run_git_cmd:
 
     one_error_line(run(repo, "diff", "a.ipynb", "--from", "nope"), "Unknown revision")
     one_error_line(run(repo, "diff", "ghost.ipynb"), "ghost.ipynb")
+
+
+def test_diff_shows_lines_that_look_like_diff_headers(make_repo: Callable[..., Path]) -> None:
+    """A markdown setext underline, a SQL comment, ``++i``: removed and added, all shown."""
+    old = "Title\n-----\nSELECT 1 -- all\n--- a\n+++ b\n"
+    new = "Title\n=====\nSELECT 1\n++i\n+++ c\n@@ -1 +1 @@\n"
+    repo = make_repo(files={"a.ipynb": clean_text(notebook(old))[0]})
+    (repo / "a.ipynb").write_bytes(notebook(new))
+    proc = run(repo, "diff", "a.ipynb")
+    assert proc.returncode == 0, proc.stderr
+    for line in ("------", "-SELECT 1 -- all", "---- a", "-+++ b"):
+        assert f"\n{line}\n" in proc.stdout, (line, proc.stdout)
+    for line in ("+=====", "+SELECT 1", "+++i", "++++ c", "+@@ -1 +1 @@"):
+        assert f"\n{line}\n" in proc.stdout, (line, proc.stdout)
+    data = json.loads(run(repo, "diff", "--json", "a.ipynb").stdout)
+    assert "---- a" in data["cells"][0]["source_diff"]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jupyterlab_repro.errors import NotebookInvalid
 from jupyterlab_repro.notebook.clean import clean_text
@@ -380,3 +383,90 @@ def test_edited_id_less_cell_moved_is_modified_and_moved() -> None:
     [cell] = [c for c in diff.cells if c.status != "unchanged"]
     assert (cell.status, cell.moved, cell.old_index, cell.new_index) == ("modified", True, 0, 29)
     assert "## cell 0 -> 29 (code) modified [moved]" in diff.diff_text()
+
+
+# --------------------------------------------------------------------------
+# every changed line shows, whatever it begins with
+
+
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@$")
+
+
+def _apply(old: str, source_diff: list[str]) -> list[str]:
+    """Apply a cell's unified-diff lines to ``old``: the new source's lines (no line ends)."""
+    a = [line.rstrip("\r\n") for line in old.splitlines(True)]
+    if not a:  # an added cell: every line is "+"
+        assert all(line.startswith("+") for line in source_diff), source_diff
+        return [line[1:] for line in source_diff]
+    out: list[str] = []
+    at = 0
+    for line in source_diff:
+        match = _HUNK.match(line)
+        if match:
+            start = int(match.group(1)) - (0 if match.group(2) == "0" else 1)
+            out += a[at:start]
+            at = start
+        elif line.startswith("\\"):
+            continue  # "\ No newline at end of cell"
+        elif line[:1] == " ":
+            assert a[at] == line[1:], (a[at], line)
+            out.append(line[1:])
+            at += 1
+        elif line[:1] == "-":
+            assert a[at] == line[1:], (a[at], line)
+            at += 1
+        elif line[:1] == "+":
+            out.append(line[1:])
+        else:
+            raise AssertionError(f"a diff line without a prefix: {line!r}")
+    return out + a[at:]
+
+
+# Lines that look like diff syntax: setext underlines, SQL and Haskell comments, ++i, hunks.
+_TRICKY = ["---", "+++", "--", "++", "------", "-- SQL comment", "++i;", "@@ -1 +1 @@", "@@"]
+_LINES = st.sampled_from([*_TRICKY, "", " ", "x = 1", "\\ No newline at end of cell", "+", "-"])
+
+
+@pytest.mark.parametrize("ctype", ["code", "markdown"])
+@pytest.mark.parametrize("tricky", _TRICKY)
+def test_lines_that_look_like_diff_syntax_show(ctype: str, tricky: str) -> None:
+    plain = _nb(_cell("Title\nbody\nend", "c", ctype))
+    longer = _nb(_cell(f"Title\n{tricky}\nbody\nend", "c", ctype))
+    [removed] = diff_notebooks(longer, plain).cells
+    assert removed.source_diff == ["@@ -1,4 +1,3 @@", " Title", f"-{tricky}", " body", " end"]
+    [added] = diff_notebooks(plain, longer).cells
+    assert added.source_diff == ["@@ -1,3 +1,4 @@", " Title", f"+{tricky}", " body", " end"]
+    text = diff_notebooks(plain, longer).diff_text()
+    assert f"\n+{tricky}\n" in text
+    data = json.loads(json.dumps(diff_notebooks(longer, plain).to_dict()))
+    assert f"-{tricky}" in data["cells"][0]["source_diff"]
+    new_cell = diff_notebooks(_nb(), _nb(_cell(f"{tricky}\nx", "c", ctype))).cells[0]
+    assert new_cell.source_diff == [f"+{tricky}", "+x"]
+    gone = diff_notebooks(_nb(_cell(f"{tricky}\nx", "c", ctype)), _nb()).cells[0]
+    assert gone.source_diff == [f"-{tricky}", "-x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    old=st.lists(_LINES, max_size=12),
+    new=st.lists(_LINES, max_size=12),
+    end_old=st.booleans(),
+    end_new=st.booleans(),
+)
+def test_the_diff_of_any_lines_rebuilds_the_new_source(
+    old: list[str], new: list[str], end_old: bool, end_new: bool
+) -> None:
+    a = "\n".join(old) + ("\n" if end_old and old else "")
+    b = "\n".join(new) + ("\n" if end_new and new else "")
+    cells = diff_notebooks(_nb(_cell(a, "c")), _nb(_cell(b, "c"))).cells
+    if a == b:
+        assert cells[0].status == "unchanged"
+        return
+    if not b:  # the cell became empty: every old line shows as removed
+        [cell] = cells
+        assert [line for line in cell.source_diff if not line.startswith("\\")] == [
+            "-" + line for line in a.splitlines()
+        ]
+        return
+    [cell] = cells
+    assert _apply(a, cell.source_diff) == b.splitlines()
