@@ -119,7 +119,6 @@ class TrackingService:
         self._lock = threading.Lock()  # the caches below
         self._experiments: dict[str, str] = {}
         self._experiments_at = -math.inf
-        self._refreshing = False
         self._subjects: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
     # -- description ---------------------------------------------------------
@@ -143,7 +142,9 @@ class TrackingService:
                 import mlflow.tracking  # noqa: F401  (the import is most of the first query)
 
                 return
-            ids = list(self._experiment_names(refresh=True))
+            names = self.mlflow.call(list_experiments)  # imports MLflow, builds the client
+            self._experiments, self._experiments_at = names, time.monotonic()
+            ids = list(names)
             if ids:
                 # The first query of a shape compiles its SQL and loads the
                 # search code: make it here, once with no match and once
@@ -432,35 +433,30 @@ class TrackingService:
     ) -> dict[str, str]:
         """``{experiment_id: name}`` of the active experiments.
 
-        Read once, then reused: when older than :data:`EXPERIMENTS_TTL` it is
-        returned as it is and read again in the background, so a query does
-        not pay for listing experiments (an experiment created meanwhile
-        shows up on the next query).
+        A SQLite store is listed on every call, with ``sqlite3`` (well under a
+        millisecond), so the first run of an experiment created a moment ago
+        is in the very next query. Other stores are listed through MLflow
+        (or the direct REST reader before MLflow is ready) and the list is
+        reused for :data:`EXPERIMENTS_TTL` seconds; a run whose experiment is
+        not in it (found by a query by id) refreshes it at once.
         """
-        if refresh or self._experiments_at == -math.inf:
+        deadline = deadline or Deadline(self.timeout, "listing the experiments")
+        if isinstance(self._direct, SqliteReader):
+            try:
+                names = self._direct.experiments(deadline)
+            except TrackingUnavailable as exc:  # e.g. locked: MLflow's client retries
+                log.debug("listing the experiments with sqlite3 failed (%s)", exc)
+            else:
+                self._experiments, self._experiments_at = names, time.monotonic()
+                return names
+        if refresh or time.monotonic() - self._experiments_at > EXPERIMENTS_TTL:
             direct = self._direct_reader() if direct_ok else None
             if direct is not None:
-                names = direct.experiments(deadline or Deadline(self.timeout))
+                names = direct.experiments(deadline)
             else:
                 names = self.mlflow.call(list_experiments, deadline=deadline)
             self._experiments, self._experiments_at = names, time.monotonic()
-        elif time.monotonic() - self._experiments_at > EXPERIMENTS_TTL:
-            with self._lock:
-                start = not self._refreshing
-                self._refreshing = True
-            if start:
-                threading.Thread(
-                    target=self._refresh_experiments, name="repro-mlflow-experiments", daemon=True
-                ).start()
         return self._experiments
-
-    def _refresh_experiments(self) -> None:
-        try:
-            self._experiment_names(refresh=True)
-        except Exception as exc:  # the next query reports it
-            log.debug("refreshing the experiments failed: %s", exc)
-        finally:
-            self._refreshing = False
 
     def _names_for(
         self, runs: list[Any], names: dict[str, str], deadline: Deadline

@@ -479,6 +479,29 @@ def test_sqlite_metric_rows_are_mlflows_rows(tmp_path: Path) -> None:
     assert loss["values"][2:4] == [9.0, pytest.approx(1 / 3)]  # step 2 at t=999 first
 
 
+def test_a_run_in_a_new_experiment_is_in_the_next_query(tmp_path: Path) -> None:
+    """``mlflow.set_experiment("new")`` then a run: the panel's next read lists it."""
+    from mlflow.tracking import MlflowClient
+
+    uri = "sqlite:///" + (tmp_path / "mlflow.db").as_posix()
+    client = MlflowClient(uri)
+    tags = {"repro.notebook": "train.ipynb"}
+    first = client.create_run("0", tags=tags).info.run_id
+    service = TrackingService(uri, timeout=30.0)
+    for ready in (False, True):  # the direct reader first, then MLflow's client
+        if ready:
+            service.warm()
+        listed = service.runs_for_notebook(None, "train.ipynb")
+        ids = [r["run_id"] for g in listed["groups"] for r in g["runs"]]
+        assert first in ids
+        experiment = client.create_experiment(f"new-{ready}")
+        new = client.create_run(experiment, tags=tags).info.run_id
+        listed = service.runs_for_notebook(None, "train.ipynb")  # well within any cache age
+        ids = [r["run_id"] for g in listed["groups"] for r in g["runs"]]
+        assert new in ids, "the run of the experiment created a moment ago is missing"
+        first = new
+
+
 # --- configuration, availability --------------------------------------------
 
 
