@@ -11,6 +11,7 @@ Keys (kebab-case; snake_case spellings are accepted too)::
     drop-keys = ["cell.metadata.slideshow"]  # extra metadata to strip
     keep-keys = ["cell.metadata.collapsed"]  # keep despite the defaults
     keep-output-tag = "keep-output"          # false: no cell keeps outputs
+    nbstripout-markers = true                # keep what nbstripout keeps (keep_output, init_cell)
     max-output-bytes = 1000000               # per output of a kept cell; false: no limit
     max-file-mb = 10                         # snapshot guardrail (cleaned file size)
 
@@ -51,6 +52,7 @@ _KNOWN = {
     "drop-keys",
     "keep-keys",
     "keep-output-tag",
+    "nbstripout-markers",
     "max-output-bytes",
     "max-file-mb",
     "export",
@@ -74,6 +76,7 @@ class RepoConfig:
             "drop_keys": list(self.clean.drop_keys),
             "keep_keys": list(self.clean.keep_keys),
             "keep_output_tag": self.clean.keep_output_tag,
+            "nbstripout_markers": self.clean.nbstripout_markers,
             "max_output_bytes": self.clean.max_output_bytes,
             "max_file_mb": self.max_file_mb,
             "export": dict(self.export),
@@ -138,6 +141,10 @@ def parse_repo_config(table: dict[str, Any], source: str | Path | None = None) -
             clean_kwargs["keep_output_tag"] = value
         else:
             raise fail("keep-output-tag", "a non-empty string or false")
+    if "nbstripout-markers" in values:
+        if not isinstance(values["nbstripout-markers"], bool):
+            raise fail("nbstripout-markers", "true or false")
+        clean_kwargs["nbstripout_markers"] = values["nbstripout-markers"]
     if "max-output-bytes" in values:
         value = values["max-output-bytes"]
         if value is False:

@@ -19,8 +19,9 @@ What is kept
     Colab's ``cellView``/``gpuType``/``accelerator`` (they say how to run the
     notebook), every key this module does not know, and ``nbformat`` /
     ``nbformat_minor`` unchanged. Cells tagged ``keep-output`` keep their
-    outputs and execution count; any single output over ``max_output_bytes``
-    is dropped and reported. Missing cell ids are reported, never invented.
+    outputs and execution count, and so do the cells nbstripout keeps (see
+    :func:`keeps_output`); any single output over ``max_output_bytes`` is
+    dropped and reported. Missing cell ids are reported, never invented.
 
 Layout (the determinism contract)
     The result is exactly what :func:`nbformat.writes` produces for the
@@ -117,6 +118,10 @@ class CleanConfig:
         them, e.g. ``"cell.metadata.collapsed"`` or ``"metadata.language_info"``.
     keep_output_tag
         Cells carrying this tag keep their outputs; ``None`` disables it.
+    nbstripout_markers
+        Also keep the outputs nbstripout keeps: cell metadata ``init_cell`` or
+        ``keep_output``, the ``keep_output`` tag, notebook metadata
+        ``keep_output`` (see :func:`keeps_output`).
     max_output_bytes
         In kept cells, a single output whose JSON is larger is dropped and
         reported; ``None`` means no limit.
@@ -125,6 +130,7 @@ class CleanConfig:
     drop_keys: tuple[str, ...] = ()
     keep_keys: tuple[str, ...] = ()
     keep_output_tag: str | None = "keep-output"
+    nbstripout_markers: bool = True
     max_output_bytes: int | None = 1_000_000
 
     def __post_init__(self) -> None:
@@ -203,12 +209,12 @@ def _clean(nb: dict[str, Any], config: CleanConfig) -> CleanReport:
         index = 0
         for ws in nb["worksheets"]:
             for cell in ws.get("cells", []):
-                _clean_cell_v3(cell, index, config, rules, report)
+                _clean_cell_v3(nb, cell, index, config, rules, report)
                 index += 1
     else:
         minor = nb["nbformat_minor"]
         for index, cell in enumerate(nb["cells"]):
-            _clean_cell_v4(cell, index, config, rules, report)
+            _clean_cell_v4(nb, cell, index, config, rules, report)
             if minor >= 5 and "id" not in cell:
                 report.cells_missing_id += 1
         if report.cells_missing_id:
@@ -281,7 +287,7 @@ def parse_for_clean(data: bytes | str, config: CleanConfig | None = None) -> dic
     cleaned again later (a copy of it: cleaning changes it in place).
     """
     config = config or CleanConfig()
-    return parse_for_cleaning(data, keeps_output=lambda cell: _keeps_output(cell, config))
+    return parse_for_cleaning(data, keeps_output=lambda nb, cell: keeps_output(nb, cell, config))
 
 
 def clean_parsed(nb: dict[str, Any], config: CleanConfig | None = None) -> str:
@@ -409,15 +415,11 @@ def _drop_key(
 
 def _copy_without_outputs(nb: dict[str, Any], config: CleanConfig) -> dict[str, Any]:
     """Deep copy, except outputs that cleaning will drop anyway."""
-    tag = config.keep_output_tag
 
     def copy_cell(cell: Any) -> Any:
         if not isinstance(cell, dict):
             return copy.deepcopy(cell)
-        tags = (
-            cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
-        )
-        kept = tag is not None and isinstance(tags, list) and tag in tags
+        kept = keeps_output(nb, cell, config)
         return {
             k: (v if k == "outputs" and not kept else copy.deepcopy(v)) for k, v in cell.items()
         }
@@ -436,9 +438,29 @@ def _copy_without_outputs(nb: dict[str, Any], config: CleanConfig) -> dict[str, 
     return out
 
 
-def _keeps_output(cell: dict[str, Any], config: CleanConfig) -> bool:
-    tags = cell.get("metadata", {}).get("tags")
-    return config.keep_output_tag is not None and bool(tags) and config.keep_output_tag in tags
+def keeps_output(nb: dict[str, Any], cell: dict[str, Any], config: CleanConfig) -> bool:
+    """Whether cleaning keeps the outputs of ``cell`` (a cell of ``nb``).
+
+    Our tag (``keep-output`` unless configured) keeps them. With
+    ``nbstripout_markers``, so does what nbstripout honours, in its order:
+    a cell's ``init_cell`` metadata decides alone; then its ``keep_output``
+    metadata or ``keep_output`` tag (either one keeps); then the notebook's
+    ``keep_output`` metadata, the default for every cell.
+    """
+    meta = cell.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    tags = meta.get("tags")
+    tags = tags if isinstance(tags, list) else []
+    if config.keep_output_tag is not None and config.keep_output_tag in tags:
+        return True
+    if not config.nbstripout_markers:
+        return False
+    if "init_cell" in meta:
+        return bool(meta["init_cell"])
+    if "keep_output" in meta or "keep_output" in tags:
+        return bool(meta.get("keep_output")) or "keep_output" in tags
+    nb_meta = nb.get("metadata")
+    return isinstance(nb_meta, dict) and bool(nb_meta.get("keep_output", False))
 
 
 def _limit_outputs(
@@ -461,13 +483,18 @@ def _limit_outputs(
 
 
 def _clean_cell_v4(
-    cell: dict[str, Any], index: int, config: CleanConfig, rules: _Rules, report: CleanReport
+    nb: dict[str, Any],
+    cell: dict[str, Any],
+    index: int,
+    config: CleanConfig,
+    rules: _Rules,
+    report: CleanReport,
 ) -> None:
     if isinstance(cell.get("metadata"), dict):
         rules.apply(cell["metadata"], "cell.metadata", report)
     if cell.get("cell_type") != "code":
         return
-    if _keeps_output(cell, config):
+    if keeps_output(nb, cell, config):  # after the rules: cleaning stays idempotent
         _limit_outputs(cell, index, config, report)
         cell.setdefault("execution_count", None)
         return
@@ -477,7 +504,12 @@ def _clean_cell_v4(
 
 
 def _clean_cell_v3(
-    cell: dict[str, Any], index: int, config: CleanConfig, rules: _Rules, report: CleanReport
+    nb: dict[str, Any],
+    cell: dict[str, Any],
+    index: int,
+    config: CleanConfig,
+    rules: _Rules,
+    report: CleanReport,
 ) -> None:
     if "metadata" in cell:
         rules.apply(cell["metadata"], "cell.metadata", report)
@@ -486,7 +518,7 @@ def _clean_cell_v3(
     if "collapsed" in cell:  # nbformat 3 keeps view state outside the metadata
         del cell["collapsed"]
         report.metadata_removed.append("cell.collapsed")
-    if _keeps_output(cell, config):
+    if keeps_output(nb, cell, config):  # after the rules: cleaning stays idempotent
         _limit_outputs(cell, index, config, report)
         return
     report.outputs_removed += len(cell.get("outputs") or [])

@@ -72,11 +72,11 @@ _CODE = Raw(b'"code"')
 
 
 def parse_for_cleaning(
-    data: bytes | str, *, keeps_output: Callable[[dict[str, Any]], bool]
+    data: bytes | str, *, keeps_output: Callable[[dict[str, Any], dict[str, Any]], bool]
 ) -> dict[str, Any]:
     """``parse_notebook(data)``, with the outputs of cells cleaning drops left as stubs.
 
-    Code cells for which ``keeps_output(cell)`` is true get their real
+    Code cells for which ``keeps_output(notebook, cell)`` is true get their real
     outputs. The metadata rules run later and only remove keys, so a cell
     kept after them is kept here too (a rule removing ``tags`` only costs a
     parse for nothing).
@@ -92,7 +92,7 @@ def parse_for_cleaning(
     check_notebook(nb)
     cells = nb["cells"]
     for index, outputs in skipped:
-        if keeps_output(cells[index]):
+        if keeps_output(nb, cells[index]):
             try:
                 cells[index]["outputs"] = json.loads(str(outputs, "utf-8"))
             except (ValueError, RecursionError):

@@ -347,3 +347,24 @@ def test_diff_shows_lines_that_look_like_diff_headers(make_repo: Callable[..., P
         assert f"\n{line}\n" in proc.stdout, (line, proc.stdout)
     data = json.loads(run(repo, "diff", "--json", "a.ipynb").stdout)
     assert "---- a" in data["cells"][0]["source_diff"]
+
+
+def test_strip_keeps_what_nbstripout_keeps(tmp_path: Path) -> None:
+    """Users moving from nbstripout keep the outputs it kept, in place and in ``--check``."""
+    nb = json.loads(notebook("plot()", output="figure"))
+    nb["cells"][0]["metadata"]["keep_output"] = True
+    nb["cells"].append(json.loads(notebook("init()", output="ready"))["cells"][0])
+    nb["cells"][1]["metadata"]["init_cell"] = True
+    nb["cells"].append(json.loads(notebook("noise()", output="noise"))["cells"][0])
+    for n, cell in enumerate(nb["cells"]):
+        cell["id"] = f"c{n}"
+    path = tmp_path / "a.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    assert run(tmp_path, "strip", "a.ipynb").returncode == 0
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    assert [bool(c["outputs"]) for c in cells] == [True, True, False]
+    assert run(tmp_path, "strip", "--check", "a.ipynb").returncode == 0
+    (tmp_path / ".jupyterlab-repro.toml").write_text("nbstripout-markers = false\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    proc = run(tmp_path, "strip", "--check", "a.ipynb")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # the rule is read from the repository

@@ -110,6 +110,8 @@ def test_unknown_keys_warn_but_load(
         ("max-output-bytes = -5", "max-output-bytes must be a non-negative integer or false"),
         ('max-output-bytes = "1MB"', "max-output-bytes must be a non-negative integer or false"),
         ("max-file-mb = 0", "max-file-mb must be a positive number"),
+        ('nbstripout-markers = "yes"', "nbstripout-markers must be true or false"),
+        ("nbstripout-markers = 1", "nbstripout-markers must be true or false"),
         ("max-file-mb = true", "max-file-mb must be a positive number"),
         ('export = "src"', "export must be a table"),
         ("max-file-mb = 1\nmax_file_mb = 2", "given twice"),
@@ -192,3 +194,10 @@ def test_repository_rules_drive_cleaning(make_repo: Callable[..., Path]) -> None
     assert cells[0]["outputs"] == []  # kept cell, but its one output is over 2048 bytes
     assert report.kept_outputs_over_limit[0].cell_id == "a"
     assert cells[1]["outputs"] == []  # the default tag is not this repository's tag
+
+
+def test_nbstripout_markers_can_be_turned_off() -> None:
+    assert parse_repo_config({}).clean.nbstripout_markers is True
+    config = parse_repo_config({"nbstripout_markers": False})
+    assert config.clean.nbstripout_markers is False
+    assert config.to_dict()["nbstripout_markers"] is False

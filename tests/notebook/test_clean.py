@@ -614,3 +614,90 @@ def test_property_lazy_parse_same_as_full_parse(
     data = raw.encode("utf-8") if as_bytes else raw
     config = CleanConfig(max_output_bytes=limit)
     assert clean_text(data, config) == _clean_text_full(data, config)
+
+
+# --------------------------------------------------------------------------
+# nbstripout's keep-output markers
+
+
+_MARKED = [
+    # (cell metadata, notebook keep_output, kept?) — nbstripout's rules, in its order
+    ({}, None, False),
+    ({"keep_output": True}, None, True),
+    ({"keep_output": False}, None, False),
+    ({"tags": ["keep_output"]}, None, True),
+    ({"keep_output": False, "tags": ["keep_output"]}, None, True),  # nbstripout: an error
+    ({"init_cell": True}, None, True),
+    ({"init_cell": False, "keep_output": True}, None, False),  # init_cell decides alone
+    ({"init_cell": False, "tags": ["keep-output"]}, None, True),  # our own tag always keeps
+    ({}, True, True),  # the notebook's default
+    ({"keep_output": False}, True, False),
+    ({"init_cell": False}, True, False),
+    ({}, False, False),
+    ({"tags": ["keep-outputs", "keep"]}, None, False),  # near misses keep nothing
+]
+
+
+@pytest.mark.parametrize(("meta", "notebook_keeps", "kept"), _MARKED)
+def test_nbstripout_markers_keep_outputs(meta: dict[str, Any], notebook_keeps: Any, kept: bool):
+    extra = {} if notebook_keeps is None else {"keep_output": notebook_keeps}
+    nb = _code_nb([_code(cid="a", **meta), _code(cid="b")], **extra)
+    for data in (json.dumps(nb), json.dumps(nb).encode()):
+        text, report = clean_text(data)
+        cells = json.loads(text)["cells"]
+        assert bool(cells[0]["outputs"]) is kept, (meta, notebook_keeps)
+        assert cells[0]["execution_count"] == (3 if kept else None)
+        assert bool(cells[1]["outputs"]) is bool(notebook_keeps)
+        assert cells[0]["metadata"] == meta  # the markers themselves stay
+        assert clean_text(text)[0] == text  # idempotent
+        assert _clean_text_full(data) == (text, report)  # the lazy parse agrees
+    off, _ = clean_text(json.dumps(nb), CleanConfig(nbstripout_markers=False))
+    keeps_ours = "keep-output" in (meta.get("tags") or [])
+    assert bool(json.loads(off)["cells"][0]["outputs"]) is keeps_ours
+
+
+def test_nbstripout_markers_in_nbformat3() -> None:
+    nb = {
+        "metadata": {"keep_output": False},
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "worksheets": [
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "input": "1 + 1",
+                        "language": "python",
+                        "metadata": {"init_cell": True},
+                        "outputs": [{"output_type": "pyout", "prompt_number": 1, "text": "2"}],
+                        "prompt_number": 1,
+                    },
+                    {
+                        "cell_type": "code",
+                        "input": "2",
+                        "language": "python",
+                        "metadata": {},
+                        "outputs": [{"output_type": "pyout", "prompt_number": 2, "text": "2"}],
+                        "prompt_number": 2,
+                    },
+                ]
+            }
+        ],
+    }
+    cells = json.loads(clean_text(json.dumps(nb))[0])["worksheets"][0]["cells"]
+    assert len(cells[0]["outputs"]) == 1 and cells[1]["outputs"] == []
+
+
+def test_a_rule_that_drops_a_marker_drops_its_effect() -> None:
+    """Markers are read after the metadata rules, so cleaning twice changes nothing."""
+    nb = _code_nb(
+        [_code(cid="a", tags=["keep_output"]), _code(cid="b", keep_output=True)], keep_output=True
+    )
+    config = CleanConfig(
+        drop_keys=("cell.metadata.tags", "cell.metadata.keep_output", "metadata.keep_output")
+    )
+    text, _ = clean_text(json.dumps(nb), config)
+    cells = json.loads(text)["cells"]
+    assert all(c["outputs"] == [] and c["metadata"] == {} for c in cells)
+    assert clean_text(text, config)[0] == text
+    assert _clean_text_full(json.dumps(nb), config)[0] == text
