@@ -4,7 +4,8 @@ Kernel side: ``context`` (the ``mlflow.run_context_provider`` plugin),
 ``hidden_snapshots`` (the code that ran, on ``refs/repro/snapshots/…``),
 ``environment``, ``seed``. Store side: ``store`` (the runs panel's queries),
 ``bounded`` (MLflow calls under deadlines, with a breaker), ``queries``,
-``tracking_uri``, ``notebook_copy``. ``tag_names`` is shared by both.
+``direct_store``, ``tracking_uri``, ``restore``, ``compare``, ``downsample``,
+``release``. ``tag_names`` and ``executed_cells`` are shared by both.
 
 May import: ``git``, ``notebook``, ``commit.rules``, ``errors``, ``deadline``,
 ``files``. Never: ``server``, ``cli``, tornado, jupyter_server. The kernel side

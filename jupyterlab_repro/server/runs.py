@@ -1,4 +1,5 @@
-"""Routes of the runs panel: ``runs``, ``runs/metrics`` and ``runs/notebook``.
+"""Routes of the runs: ``runs``, ``runs/metrics``, ``runs/notebook``, ``runs/restore``,
+``runs/compare``, ``runs/release``.
 
 Thin handlers over :mod:`jupyterlab_repro.runs.store`; the tracking store
 comes from server configuration (``c.Repro.tracking_uri``), never from a
@@ -17,7 +18,6 @@ import tornado.web
 from ..files import is_within, relative_to_root, resolve_in_root
 from ..git.revisions import MAX_REVISION_LENGTH
 from ..runs.compare import compare_runs
-from ..runs.notebook_copy import notebook_at_commit
 from ..runs.release import release_run
 from ..runs.restore import branch_name, notebook_at, restore_branch, restore_copy
 from ..runs.store import MAX_PAGE_SIZE, TrackingService
@@ -118,10 +118,7 @@ class RunMetricsHandler(ReproHandler):
 
 
 class NotebookAtCommitHandler(ReproHandler):
-    """``GET runs/notebook?path=&commit=``: the notebook as a run's commit held it (writes nothing).
-
-    ``POST`` (older front ends) writes a read-only copy beside the notebook.
-    """
+    """``GET runs/notebook?path=&commit=``: the notebook as a run's commit held it (writes nothing)."""
 
     QUERY: ClassVar[dict[str, Field]] = {
         "path": PATH,
@@ -150,25 +147,6 @@ class NotebookAtCommitHandler(ReproHandler):
                 "content": content,
             }
         )
-
-    BODY: ClassVar[dict[str, Field]] = {
-        "path": PATH,
-        "commit": Text(required=True, max_length=MAX_REVISION_LENGTH, keep_empty=True),
-    }
-
-    @tornado.web.authenticated
-    async def post(self) -> None:
-        body = self.body(self.BODY)
-        notebook = self.resolve(body["path"])
-        commit = body["commit"]
-        copy = await self.run(
-            notebook_at_commit,
-            notebook,
-            commit,
-            deadline=self.deadline("write_timeout"),
-            within=self.root_dir,
-        )
-        self.write_json({"path": relative_to_root(self.root_dir, copy)}, status=201)
 
 
 class RestoreHandler(ReproHandler):

@@ -108,26 +108,22 @@ def repo(jp_root_dir: Path, repo_at: Callable[..., Path], run_git_cmd: Git) -> P
 # --- planted symlinks under every name the server writes ------------------------------
 
 
-async def test_notebook_copy_through_a_planted_symlink(
+async def test_the_notebook_as_it_was_writes_nothing_through_planted_symlinks(
     jp_fetch: Fetch, repo: Path, outside: Path, run_git_cmd: Git
 ) -> None:
+    """The old copy beside the notebook (and its ``info/exclude`` line) is not written at all."""
     head = run_git_cmd(repo, "rev-parse", "HEAD")
     (repo / f"nb@{head[:7]}.ipynb").symlink_to(outside / "target")
-    code, body = await call(jp_fetch, "runs/notebook", {"path": "work/nb.ipynb", "commit": head})
-    assert code == 409, body
-    assert body["reason"] == "unsafe-file"
-    assert untouched(outside)  # neither overwritten nor chmod-ed
-
-
-async def test_notebook_copy_through_a_planted_exclude_symlink(
-    jp_fetch: Fetch, repo: Path, outside: Path, run_git_cmd: Git
-) -> None:
-    head = run_git_cmd(repo, "rev-parse", "HEAD")
     exclude = repo / ".git" / "info" / "exclude"
     exclude.unlink(missing_ok=True)
     exclude.symlink_to(outside / "target")
-    code, body = await call(jp_fetch, "runs/notebook", {"path": "work/nb.ipynb", "commit": head})
-    assert code == 409, body
+    code, body = await call(
+        jp_fetch, "runs/notebook", params={"path": "work/nb.ipynb", "commit": head}
+    )
+    assert code == 200, body
+    assert body["commit"] == head and body["content"]["cells"]
+    code, _ = await call(jp_fetch, "runs/notebook", {"path": "work/nb.ipynb", "commit": head})
+    assert code == 405
     assert untouched(outside)
 
 
@@ -459,7 +455,7 @@ async def test_any_failure_after_the_commit_moves_head_back(
         ("status", None, {"path": "n" * 300}),
         ("diff", None, {"path": "work/nb.ipynb", "from": "HEAD\x00"}),
         ("diff", None, {"path": "work/nb.ipynb", "to": "-p"}),
-        ("runs/notebook", {"path": "work/nb.ipynb", "commit": "HEAD\x00"}, None),
+        ("runs/notebook", None, {"path": "work/nb.ipynb", "commit": "HEAD\x00"}),
         ("export", {"path": "work/nb.ipynb", "cells": "1\x00"}, None),
         ("runs", None, {"path": "work/nb.ipynb", "max_results": "9" * 40}),
     ],
@@ -488,7 +484,7 @@ async def test_error_messages_name_no_server_path(
     probes = [
         ("diff", None, {"path": "work/nb.ipynb", "from": "no-such-rev"}),
         ("status", None, {"path": "missing/nb.ipynb"}),
-        ("runs/notebook", {"path": "work/nb.ipynb", "commit": "0" * 40}, None),
+        ("runs/notebook", None, {"path": "work/nb.ipynb", "commit": "0" * 40}),
         ("tags", {"path": "work", "name": "a..b", "message": "m"}, None),
     ]
     for route, body, params in probes:
