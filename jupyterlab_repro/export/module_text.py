@@ -7,11 +7,18 @@ import dataclasses
 import io
 import re
 import tokenize
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..errors import ExportError
-from ..notebook.ipysyntax import CellCode, compiling, safe_comment, split_lines, translate_cell
+from ..notebook.ipysyntax import (
+    CellCode,
+    bound_names,
+    compiling,
+    safe_comment,
+    split_lines,
+    translate_cell,
+)
 from .cells import Cell, Notebook
 from .compile_check import cell_error, check_compiles
 from .provenance import Provenance
@@ -65,9 +72,10 @@ def _compose(notebook: Notebook, selection: Selection) -> ModuleText:
     names: dict[str, None] = {}  # ordered, and O(1) membership for thousands of cells
     user_all = False
     defines_main: Cell | None = None
+    shadowing = _EarlierBindings(notebook)
     for cell in selected.all:
         try:
-            result = translate_cell(cell.source)
+            result = translate_cell(cell.source, bound=shadowing.before(cell))
         except SyntaxError as exc:
             raise cell_error(cell, exc) from None
         warns.extend(f"{cell.label}: {note}" for note in result.notes)
@@ -116,6 +124,41 @@ def _compose(notebook: Notebook, selection: Selection) -> ModuleText:
         main_cells=tuple(c.number for c, _ in main),
         warnings=tuple(warns),
     )
+
+
+class _EarlierBindings:
+    """Names the code cells before a cell bind (automagics they shadow are Python).
+
+    Every code cell counts, exported or not: IPython ran them all before.
+    Read only when a cell has a line that may be an automagic.
+    """
+
+    def __init__(self, notebook: Notebook) -> None:
+        self._cells = [c for c in notebook.cells if c.cell_type == "code"]
+        self._before: dict[int, frozenset[str]] | None = None
+
+    def before(self, cell: Cell) -> Container[str]:
+        return _Lazy(self, cell.number)
+
+    def names_before(self, number: int) -> frozenset[str]:
+        if self._before is None:
+            self._before, seen = {}, frozenset[str]()
+            for cell in self._cells:
+                self._before[cell.number] = seen
+                try:
+                    seen = seen | bound_names(translate_cell(cell.source, bound=seen).tree)
+                except SyntaxError:  # reported when (if) that cell is exported
+                    pass
+        return self._before.get(number, frozenset())
+
+
+@dataclass(frozen=True)
+class _Lazy:
+    bindings: _EarlierBindings
+    number: int
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.bindings.names_before(self.number)
 
 
 def _display_warnings(cells: Sequence[tuple[Cell, CellCode]]) -> list[str]:

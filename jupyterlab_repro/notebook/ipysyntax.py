@@ -17,6 +17,18 @@ generated cells):
   ``pass`` in each of their places (inside brackets ``pass`` is a syntax
   error, inside a string it is no statement at all).
 
+Automagic (on in every IPython kernel) runs ``pip install x``, ``cd data`` or
+``ls -la`` as the line magics they name, without ``%``. IPython 7 and later
+do that only for a cell of one line (``transform_cell`` prefilters one-line
+cells); older ones did it for every line. A line is rewritten as its ``%``
+form would be (the comment says ``automagic``) when its first word is one of
+:data:`AUTOMAGIC_NAMES`, what follows is not an assignment, call, subscript,
+attribute or annotation, the name is not bound before it (earlier in the
+cell at module level, or in an earlier cell: ``bound``; IPython's rule, a
+variable shadows the magic) and it is the cell's only line — or, in a longer
+cell, it starts a statement and is not valid Python on its own (the module
+then compiles, and a note says that IPython 7+ wants ``%`` there).
+
 IPython is imported only when a cell needs its tokenizer or its prompt and
 indentation cleanup.
 """
@@ -25,16 +37,41 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import gc
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 #: Cell magics whose body is Python and is kept (the magic line is commented).
 KEPT_CELL_MAGICS = frozenset({"time", "capture", "prun"})
+
+#: Line magics and aliases IPython runs without ``%`` (automagic): IPython 9's line
+#: magics and default shell aliases, ipykernel's, and autoreload's.
+AUTOMAGIC_NAMES = frozenset(
+    """
+    aimport alias alias_magic autoawait autocall automagic autoreload autosave bookmark cat
+    cd clear code_wrap colors conda config connect_info cp debug dhist dirs doctest_mode ed
+    edit env gui hist history killbgscripts ldir less lf lk ll load load_ext loadpy logoff
+    logon logstart logstate logstop ls lsmagic lx macro magic mamba man matplotlib
+    micromamba mkdir more mv notebook page pastebin pdb pdef pdoc pfile pinfo pinfo2 pip
+    popd pprint precision prun psearch psource pushd pwd pycat pylab qtconsole quickref
+    recall rehashx reload_ext rep rerun reset reset_selective rm rmdir run save sc set_env
+    subshell sx system tb time timeit unalias unload_ext uv who who_ls whos xdel xmode
+    """.split()
+)
+
+#: A line whose first word may be an automagic (checked further by :func:`_automagic`).
+_AUTOMAGIC_RE = re.compile(
+    r"^[ \t]*(" + "|".join(sorted(AUTOMAGIC_NAMES, key=len, reverse=True)) + r")\b",
+    re.MULTILINE,
+)
+#: What, after the name, makes the line Python: assignment (also augmented),
+#: ``,`` (tuple target), call, subscript, attribute, annotation.
+_PYTHON_AFTER_NAME_RE = re.compile(r"[ \t]*(?:[=,(\[.:]|(?:[-+*/%&|^@]|\*\*|//|<<|>>)=)")
 
 _INDENT_RE = re.compile(r"^[ \t]*")
 _UNSAFE_CHARS_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
@@ -54,16 +91,19 @@ class CellCode:
     tree: ast.Module = field(default_factory=lambda: ast.Module(body=[], type_ignores=[]))
 
 
-def transform_cell(source: str, *, in_function: bool = False) -> CellCode:
+def transform_cell(
+    source: str, *, in_function: bool = False, bound: Container[str] = frozenset()
+) -> CellCode:
     """Turn one cell's IPython source into plain Python (see the module docs).
 
     The result has as many lines as ``source`` (so line numbers in errors
     match the notebook) and is compiled (at module level, or as the body of a
     function when ``in_function``); :class:`SyntaxError` (``lineno``
-    relative to ``source``) when it is not valid Python.
+    relative to ``source``) when it is not valid Python. ``bound``: names the
+    notebook's earlier cells bind (they shadow automagics).
     """
     with compiling():
-        result = translate_cell(normalize_newlines(source))
+        result = translate_cell(normalize_newlines(source), bound=bound)
         compile_cell(result.tree, in_function)
     return result
 
@@ -95,7 +135,101 @@ def compiling() -> Iterator[None]:
                 gc.enable()
 
 
-def translate_cell(text: str) -> CellCode:
+def translate_cell(text: str, *, bound: Container[str] = frozenset()) -> CellCode:
+    automagic = _automagic(text, bound) if _AUTOMAGIC_RE.search(text) else {}
+    if not automagic:
+        return _translate(text)
+    lines = split_lines(text)
+    for i in automagic:
+        indent = _INDENT_RE.match(lines[i]).group(0)  # type: ignore[union-attr]
+        lines[i] = f"{indent}%{lines[i][len(indent) :]}"
+    result = _translate("".join(lines))
+    out = split_lines(result.code)
+    for i in automagic:  # the comment shows the line as written
+        out[i] = out[i].replace("# [repro] magic: %", "# [repro] automagic: ", 1)
+    code = "".join(out)
+    notes = [
+        f"line {i + 1}: {name!r} runs as a magic only in a cell of its own in IPython 7 and "
+        f"later; write %{name} there"
+        for i, name in automagic.items()
+        if len([line for line in lines if line.strip()]) > 1
+    ]
+    return dataclasses.replace(
+        result, code=code, tree=ast.parse(code), notes=[*notes, *result.notes]
+    )
+
+
+def _automagic(text: str, bound: Container[str]) -> dict[int, str]:
+    """``{line index: magic}`` of the lines IPython would run as automagics (module docs)."""
+    lines = split_lines(text)
+    single = sum(1 for line in lines if line.strip()) == 1
+    candidates = {}
+    for i, line in enumerate(lines):
+        match = _AUTOMAGIC_RE.match(line)
+        if match is None or _PYTHON_AFTER_NAME_RE.match(line, match.end()):
+            continue
+        if match.group(1) in bound or (not single and _parses(line.strip() + "\n")):
+            continue
+        candidates[i] = match.group(1)
+    if single:  # the cell's only line is its statement (IPython strips its indent)
+        return candidates
+    while candidates:
+        probe = list(lines)
+        for i, line in enumerate(lines):  # other escapes must not break the probe
+            if i in candidates or _ESCAPE_LINE_RE.match(line):
+                indent = _INDENT_RE.match(line).group(0)  # type: ignore[union-attr]
+                probe[i] = f"{indent}pass\n"
+                j = i
+                while lines[j].endswith("\\\n") and j + 1 < len(lines):
+                    j += 1  # the lines a backslash continues belong to the magic
+                    probe[j] = "\n"
+        try:
+            tree = ast.parse("".join(probe))
+        except SyntaxError:
+            return {}
+        passes = set(_pass_positions(tree.body))
+        starts = {
+            i: name
+            for i, name in candidates.items()
+            if (i + 1, len(_INDENT_RE.match(lines[i]).group(0))) in passes  # type: ignore[union-attr]
+        }
+        if starts == candidates:
+            earlier = _bindings(tree.body)
+            return {
+                i: name
+                for i, name in candidates.items()
+                if not any(n == name and at < i for at, n in earlier)
+            }
+        candidates = starts  # the others are inside strings or brackets
+    return {}
+
+
+def _bindings(body: Sequence[ast.stmt]) -> list[tuple[int, str]]:
+    """(0-based line, name) of each module-level binding: assignments, imports, defs, loops."""
+    found: list[tuple[int, str]] = []
+    for node in body:
+        line = (node.end_lineno or node.lineno) - 1
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.append((line, node.name))
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                found.append((line, (alias.asname or alias.name).split(".")[0]))
+            continue
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                found.append((line, child.id))
+        for block in statement_blocks(node):
+            found.extend(_bindings(block))
+    return found
+
+
+def bound_names(tree: ast.Module) -> set[str]:
+    """The names a cell binds at module level (they shadow automagics in later cells)."""
+    return {name for _, name in _bindings(tree.body)}
+
+
+def _translate(text: str) -> CellCode:
     notes: list[str] = []
     try:
         tree = ast.parse(text)  # plain Python (most cells): kept byte for byte
@@ -195,7 +329,7 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def _parses(lines: list[str]) -> bool:
+def _parses(lines: list[str] | str) -> bool:
     try:
         ast.parse("".join(lines))
     except SyntaxError:

@@ -425,6 +425,44 @@ def test_module_keeps_behaviour_and_never_imports_ipython(tmp_path: Path) -> Non
     assert not (tmp_path / "side-effect.txt").exists()
 
 
+def test_automagic_lines_export_as_magics(tmp_path: Path) -> None:
+    """``pip install x``, ``cd d``, ``ls``, ``pwd`` without ``%``, as real notebooks have them."""
+    nb = write_nb(
+        tmp_path / "nb.ipynb",
+        [
+            code("pip install nothing-at-all"),
+            code("cd /nonexistent-dir"),
+            code("ls"),
+            code("pwd"),
+            code("ls -la"),
+            code("ls = [1, 2]"),
+            code("ls"),  # a variable now: IPython shows it, the module keeps it
+            code("import os\nconda install -y nothing\nTOTAL = len(ls)"),
+            code("who"),
+        ],
+    )
+    result = export_notebook(nb, tmp_path / "auto_mod.py", "all")
+    text = result.text
+    for line in ("pip install nothing-at-all", "cd /nonexistent-dir", "ls", "pwd", "ls -la"):
+        assert f"# [repro] automagic: {line}\n" in text, line
+    assert "\nls\n" in text  # cell 7, shadowed by cell 6
+    assert "# [repro] automagic: conda install -y nothing" in text
+    assert any("cell 8" in w and "%conda" in w for w in result.warnings), result.warnings
+    assert "# [repro] automagic: who\n" in text
+    proc = run_py(tmp_path, "-c", "import auto_mod; print(auto_mod.TOTAL)")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "2"
+
+
+def test_a_variable_in_an_unexported_cell_still_shadows(tmp_path: Path) -> None:
+    nb = write_nb(
+        tmp_path / "nb.ipynb",
+        [code("pwd = '/data'"), code("pwd", "export"), code("cd", "export")],
+    )
+    text = export_notebook(nb, tmp_path / "m.py", "export").text
+    assert "\npwd\n" in text and "# [repro] automagic: cd\n" in text
+
+
 def test_cell_that_is_not_python_names_cell_id_and_line(tmp_path: Path) -> None:
     nb = write_nb(
         tmp_path / "nb.ipynb",

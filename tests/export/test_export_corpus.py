@@ -18,11 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from IPython.core.inputtransformer2 import TransformerManager
+from IPython.core.interactiveshell import InteractiveShell
 
 from jupyterlab_repro.errors import CellSyntaxError, ExportError, NotebookInvalid
 from jupyterlab_repro.export.exporter import export_notebook
 from jupyterlab_repro.export.writer import MARKER
+from jupyterlab_repro.notebook.ipysyntax import AUTOMAGIC_NAMES
 
 MakeRepo = Callable[..., Path]
 
@@ -65,13 +66,14 @@ def code_cells(path: Path) -> list[tuple[int, str]]:
 
 
 def first_cell_ipython_rejects(cells: list[tuple[int, str]]) -> int | None:
-    manager = TransformerManager()
+    """IPython's own verdict: a shell's ``transform_cell`` (escapes, cleanup, automagic)."""
+    shell = InteractiveShell.instance()
     for number, src in cells:
         try:
             with warnings.catch_warnings():  # invalid escapes in real notebooks: not errors
                 warnings.simplefilter("ignore", SyntaxWarning)
                 warnings.simplefilter("ignore", DeprecationWarning)  # Python < 3.12
-                compile(manager.transform_cell(src), "<cell>", "exec", dont_inherit=True)
+                compile(shell.transform_cell(src), "<cell>", "exec", dont_inherit=True)
         except SyntaxError:
             return number
     return None
@@ -175,3 +177,56 @@ def test_awkward_names(name: str, module: str, committed: Callable[[str], Path])
     assert any("not an importable module name" in w for w in result.warnings)
     assert result.module_setting == module
     assert not export_notebook(nb, out, "all").changed
+
+
+def _without_percent(path: Path) -> int:
+    """Drop the ``%`` of each one-line ``%magic`` cell, as people write them; how many."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = (
+        [c for ws in nb["worksheets"] for c in ws["cells"]] if nb["nbformat"] == 3 else nb["cells"]
+    )
+    key = "input" if nb["nbformat"] == 3 else "source"
+    changed = 0
+    for cell in cells:
+        src = cell.get(key, "")
+        text = "".join(src) if isinstance(src, list) else src
+        stripped = text.strip()
+        if (
+            cell["cell_type"] == "code"
+            and "\n" not in stripped
+            and stripped.startswith("%")
+            and not stripped.startswith("%%")
+            and stripped[1:].split(" ", 1)[0] in AUTOMAGIC_NAMES
+        ):
+            cell[key] = stripped[1:]
+            changed += 1
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return changed
+
+
+def test_corpus_notebooks_with_automagic_export_the_same_code(
+    corpus_dir: Path, make_repo: MakeRepo
+) -> None:
+    """The corpus as people also write it (``matplotlib inline``, ``pip install x``)."""
+    if not corpus_dir.is_dir():
+        pytest.skip("the shared corpus is not here")
+    variants = 0
+    for n, name in enumerate(VALID):
+        nb = make_repo(f"repo{n}") / Path(name).name
+        shutil.copyfile(corpus_dir / name, nb)
+        cells = code_cells(nb)
+        if not cells or first_cell_ipython_rejects(cells) is not None:
+            continue  # not exportable as it is (the test above)
+        before = export_notebook(nb, nb.with_name("a.py"), "all", dry_run=True).text
+        if not _without_percent(nb):
+            continue
+        variants += 1
+        assert first_cell_ipython_rejects(code_cells(nb)) is None, name  # IPython runs it
+        after = export_notebook(nb, nb.with_name("b.py"), "all", dry_run=True).text
+
+        def code(text: str) -> list[str]:
+            return [ln for ln in text.splitlines()[2:] if not ln.lstrip().startswith("#")]
+
+        assert code(after) == code(before), name
+        assert "# [repro] automagic: " in after, name
+    assert variants >= 2  # the corpus has one-line %magic cells in several notebooks

@@ -224,3 +224,118 @@ def test_split_lines_counts_like_python() -> None:
     assert split_lines("a") == ["a\n"]
     assert split_lines("a\n") == ["a\n"]
     assert split_lines("a\n\nb") == ["a\n", "\n", "b\n"]
+
+
+# --------------------------------------------------------------------------
+# automagic: `pip install x` without `%`
+
+
+@pytest.fixture(scope="module")
+def shell() -> object:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    return InteractiveShell.instance()
+
+
+def test_the_automagic_names_are_ipythons(shell: object) -> None:
+    """Every line magic and alias a kernel has (ipykernel's too) is known."""
+    from ipykernel.zmqshell import KernelMagics
+
+    ipython = set(shell.magics_manager.lsmagic()["line"])  # type: ignore[attr-defined]
+    aliases = {name for name, _ in shell.alias_manager.aliases}  # type: ignore[attr-defined]
+    kernel = set(KernelMagics.magics["line"])
+    missing = (ipython | aliases | kernel) - ipysyntax.AUTOMAGIC_NAMES
+    assert not missing, sorted(missing)
+
+
+_RESTS = [
+    "",
+    " install numpy",
+    " -la",
+    " -l data/",
+    " /tmp",
+    " = [1]",
+    " += 1",
+    ", b = 1, 2",
+    ".sleep(1)",
+    "(1)",
+    "[0]",
+    ": int = 1",
+    " == 1",
+    " model.fit(x)",
+    "  # a comment",
+]
+_NAMES = ["pip", "cd", "ls", "pwd", "time", "who", "run", "history", "matplotlib", "lsx", "print"]
+
+
+@pytest.mark.parametrize("name", _NAMES)
+@pytest.mark.parametrize("rest", _RESTS)
+def test_one_line_cells_are_automagic_where_ipython_says(
+    shell: object, name: str, rest: str
+) -> None:
+    """A one-line cell: our rewrite agrees with IPython's own ``transform_cell``."""
+    line = name + rest
+    theirs = shell.transform_cell(line)  # type: ignore[attr-defined]
+    is_magic = f"run_line_magic({name!r}" in theirs
+    try:
+        ours = translate_cell(line)
+    except SyntaxError:  # then IPython cannot run it either
+        assert not is_magic
+        with pytest.raises(SyntaxError):
+            compile(theirs, "<cell>", "exec")
+        return
+    compile(ours.tree, "<cell>", "exec")
+    if rest.lstrip()[:1] in {"(", "[", ":", "+"}:
+        # IPython runs `pip(1)`, `ls[0]`, `cd += 1`, `ls: int = 1` as magics: we keep the
+        # Python the user wrote (a module would never want those as comments).
+        assert ours.code == line
+        return
+    assert ours.code.startswith("# [repro] automagic: ") is is_magic or (
+        "(statement kept)" in ours.code and is_magic
+    ), (line, theirs, ours.code)
+
+
+def test_automagic_in_a_longer_cell() -> None:
+    """Lines that are not Python there become magics with a note; valid Python stays."""
+    result = translate_cell("import os\npip install x\nls -la\nif os:\n    cd data\n")
+    assert result.code == (
+        "import os\n"
+        "# [repro] automagic: pip install x\n"
+        "ls -la\n"
+        "if os:\n"
+        "    pass  # [repro] automagic: cd data\n"
+    )
+    assert [n.split(":")[0] for n in result.notes] == ["line 2", "line 5"]
+    assert "write %pip" in result.notes[0]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "ls = [1]\nls",  # assigned earlier in the cell
+        "import time\ntime",
+        "from os import path as cd\ncd",
+        "def who():\n    pass\nwho",
+        "for pwd in range(2):\n    pass\npwd",
+        's = """\ncd data\n"""',  # inside a string
+        "x = (1,\ncd data)",  # inside brackets: not Python anyway, stays an error
+    ],
+)
+def test_what_shadows_or_hides_an_automagic(source: str) -> None:
+    try:
+        result = translate_cell(source)
+    except SyntaxError:
+        assert "(1," in source
+        return
+    assert "automagic" not in result.code
+
+
+def test_names_bound_in_earlier_cells_shadow(shell: object) -> None:
+    assert translate_cell("ls", bound={"ls"}).code == "ls"
+    assert translate_cell("pwd", bound={"ls"}).code == "# [repro] automagic: pwd\n"
+    assert ipysyntax.bound_names(ipysyntax.ast.parse("import a.b as c, d.e\nx, *y = 1, 2")) == {
+        "c",
+        "d",
+        "x",
+        "y",
+    }
