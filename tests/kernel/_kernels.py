@@ -80,6 +80,8 @@ class Kernel:
 
     def __init__(self, client: Any) -> None:
         self.client = client
+        #: The MIME types of each display_data / execute_result, in order.
+        self.displayed: list[set[str]] = []
 
     async def run(self, code: str, *, cell_id: str | None = None) -> tuple[str, str]:
         """Execute ``code``; return (stdout, stderr); fail on an exception in the kernel.
@@ -95,6 +97,8 @@ class Kernel:
                 (out if msg["content"]["name"] == "stdout" else err).append(msg["content"]["text"])
             elif msg["msg_type"] == "error":
                 err.append("\n".join(msg["content"]["traceback"]))
+            elif msg["msg_type"] in ("display_data", "execute_result"):
+                self.displayed.append(set(msg["content"]["data"]))
 
         if cell_id is None:
             reply = await self.client.execute_interactive(

@@ -37,7 +37,7 @@ def jp_server_config(jp_root_dir: Path) -> dict[str, Any]:
 async def test_the_demo_notebook_run_shows_up_under_its_commit(
     jp_fetch: Fetch, jp_serverapp: Any, jp_root_dir: Path, clients: list[Any]
 ) -> None:
-    pytest.importorskip("sklearn")
+    """Run every cell in a real kernel: a plot, a metric history, quiet MLflow, and the run."""
     demo = jp_root_dir / "demo"
     _make_workspace()(demo)
     head = git(demo, "rev-parse", "HEAD")
@@ -48,9 +48,13 @@ async def test_the_demo_notebook_run_shows_up_under_its_commit(
         f"os.environ['MLFLOW_TRACKING_URI'] = 'sqlite:///{demo}/mlflow.db'"
     )
     notebook = json.loads((demo / "train.ipynb").read_text(encoding="utf-8"))
+    stderr = []
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code":
-            await kernel.run("".join(cell["source"]))
+            _, err = await kernel.run("".join(cell["source"]), cell_id=cell["id"])
+            stderr.append(err)
+    assert not "".join(stderr).strip(), stderr  # no red MLflow INFO lines in the notebook
+    assert any("image/png" in mimes for mimes in kernel.displayed)  # the plot
 
     response = await jp_fetch(
         "jupyterlab-repro",
@@ -66,7 +70,7 @@ async def test_the_demo_notebook_run_shows_up_under_its_commit(
     assert group["snapshot"] is False
     (run,) = group["runs"]
     assert run["status"] == "FINISHED"
-    assert run["params"]["n_estimators"] == "30"
+    assert run["params"]["learning_rate"] == "0.001"
     assert 0.5 < run["metrics"]["accuracy"] <= 1.0
     assert run["tags"]["repro.notebook"] == "train.ipynb"
     assert run["tags"]["repro.git.dirty"] == "false"
@@ -74,13 +78,46 @@ async def test_the_demo_notebook_run_shows_up_under_its_commit(
     response = await jp_fetch(
         "jupyterlab-repro",
         "runs",
+        "metrics",
+        params={"run_id": run["run_id"], "key": "val_loss"},
+        request_timeout=EXECUTE_TIMEOUT,
+    )
+    loss = json.loads(response.body)["runs"][run["run_id"]]["val_loss"]
+    assert loss["steps"] == list(range(1, 16))  # one point per epoch
+    assert loss["values"][-1] < loss["values"][0]  # it learns
+
+    response = await jp_fetch(
+        "jupyterlab-repro",
+        "runs",
         "notebook",
-        method="POST",
-        body=json.dumps({"path": "demo/train.ipynb", "commit": group["commit"]}),
+        params={"path": "demo/train.ipynb", "commit": group["commit"]},
     )
-    copy = json.loads(response.body)["path"]
-    assert copy == f"demo/train@{head[:7]}.ipynb"
-    assert (
-        json.loads((jp_root_dir / copy).read_text(encoding="utf-8"))["cells"] == notebook["cells"]
+    version = json.loads(response.body)
+    assert version["commit"] == head
+    assert [c["source"] for c in version["content"]["cells"]] == [
+        c["source"] for c in notebook["cells"]
+    ]
+    assert git(demo, "status", "--porcelain") == ""
+
+
+def test_the_suggested_edit_changes_the_metrics(tmp_path: Path) -> None:
+    """The notebook's own suggestion (learning rate 0.01) moves the accuracy: two runs differ."""
+    pytest.importorskip("sklearn", reason="scikit-learn (the demo extra) is not installed")
+    notebook = json.loads((PROJECT / "demo" / "train.ipynb").read_text(encoding="utf-8"))
+    cells = {c["id"]: "".join(c["source"]) for c in notebook["cells"]}
+    setup = cells["imports"] + "\n" + cells["model"]
+    train = cells["train"].replace("with mlflow.start_run() as run:", "if True:")
+    train = train.replace("mlflow.log_params(params)", "pass")
+    train = "\n".join(
+        line
+        for line in train.splitlines()
+        if "mlflow.log_metrics" not in line and "run." not in line
     )
-    assert git(demo, "status", "--porcelain") == ""  # the copy is not a change
+    results = []
+    for edit in (None, ('"learning_rate": 0.001', '"learning_rate": 0.01')):
+        code = setup if edit is None else setup.replace(*edit)
+        assert edit is None or code != setup
+        scope: dict[str, Any] = {}
+        exec(compile(code + "\n" + train, "train", "exec"), scope)  # noqa: S102
+        results.append(scope["accuracy"])
+    assert abs(results[1] - results[0]) > 0.05, results

@@ -154,7 +154,7 @@ test.describe('Export cells to module', () => {
       return model.content as string;
     }, module);
     expect(saved.startsWith(HEADER)).toBe(true);
-    expect(saved).toContain('def build_model(params, n_estimators=None):');
+    expect(saved).toContain('def build_model(params):');
     expect(saved).not.toContain('mlflow.set_experiment');
   });
 

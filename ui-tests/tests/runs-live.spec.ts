@@ -33,7 +33,7 @@ const DEMO = fs.readFileSync(
   'utf-8'
 );
 /** The hyperparameter line of the demo notebook's `model` cell. */
-const PARAM_LINE = '"n_estimators": 30,';
+const PARAM_LINE = '"epochs": 15,';
 
 function unique(): string {
   return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -132,7 +132,7 @@ async function showRuns(page: IJupyterLabPageFixture): Promise<void> {
 
 /**
  * Open the notebook with the sidebar following it, and change the
- * hyperparameter like a user: click the line, replace `30,` with `value,`.
+ * hyperparameter like a user: click the line, replace `15,` with `value,`.
  * Nothing is saved.
  */
 async function openAndEdit(
@@ -164,7 +164,7 @@ async function openAndEdit(
   await page.keyboard.press('Escape');
   await expect(
     page.locator('.jp-NotebookPanel:visible .jp-Cell .cm-line', {
-      hasText: `"n_estimators": ${value},`
+      hasText: `"epochs": ${value},`
     })
   ).toHaveCount(1);
   await expect(
@@ -218,7 +218,7 @@ test.describe('Runs while cells run, saveBeforeRun off', () => {
     const details = section.locator('.jp-Repro-Runs-details');
     await expect(
       details.locator('.jp-Repro-Snapshot-diffLine.jp-mod-added', {
-        hasText: '"n_estimators": 20,'
+        hasText: '"epochs": 20,'
       })
     ).toHaveCount(1, { timeout: 15000 });
     await expect(
@@ -245,16 +245,16 @@ test.describe('Runs while cells run, saveBeforeRun off', () => {
     const historical = page.locator('.jp-Repro-HistoryPanel:visible');
     await expect(
       historical.locator('.jp-Cell .cm-line', {
-        hasText: '"n_estimators": 20,'
+        hasText: '"epochs": 20,'
       })
     ).toHaveCount(1);
     // Its cells are read-only: typing changes nothing.
     const edited = historical.locator('.jp-Cell .cm-line', {
-      hasText: '"n_estimators": 20,'
+      hasText: '"epochs": 20,'
     });
     await expect(
       historical.locator('.jp-Cell .cm-content', {
-        has: page.locator('.cm-line', { hasText: '"n_estimators": 20,' })
+        has: page.locator('.cm-line', { hasText: '"epochs": 20,' })
       })
     ).toHaveAttribute('aria-readonly', 'true');
     await edited.click();
@@ -344,7 +344,7 @@ test.describe('Runs while cells run, saveBeforeRun off', () => {
       { encoding: 'utf-8' }
     );
     expect(sourceOf(JSON.parse(atBranch), 'model')).toContain(
-      '"n_estimators": 20,'
+      '"epochs": 20,'
     );
     // Still nothing written beside the notebook.
     expect(
@@ -365,7 +365,7 @@ test.describe('Runs while cells run, saveBeforeRun on', () => {
     await page.notebook.run();
     // The file on disk has the edit.
     expect(sourceOf(await onDisk(page, notebook), 'model')).toContain(
-      '"n_estimators": 25,'
+      '"epochs": 25,'
     );
     const section = page.locator('.jp-Repro-Runs');
     const row = section.locator('.jp-Repro-Runs-run');

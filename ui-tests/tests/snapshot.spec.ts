@@ -25,8 +25,8 @@ const DEMO_NOTEBOOK = path.resolve(
 const OUTPUT_SOURCE = 'print("snap" + "shot-" + "output-" + "marker")';
 const OUTPUT_TEXT = 'snapshot-output-marker';
 // The parameter the spec changes, as the demo notebook sets it.
-const TREES = Number(
-  /"n_estimators\\": (\d+),/.exec(
+const EPOCHS = Number(
+  /"epochs\\": (\d+),/.exec(
     fs.readFileSync(DEMO_NOTEBOOK, 'utf-8')
   )?.[1] ?? NaN
 );
@@ -84,7 +84,7 @@ test.describe('Snapshot & commit', () => {
     page,
     tmpPath
   }) => {
-    expect(TREES).toBeGreaterThan(0);
+    expect(EPOCHS).toBeGreaterThan(0);
     const id = unique();
     const folder = `${tmpPath}/snap-${id}`;
     await makeRepository(page, folder);
@@ -137,15 +137,15 @@ test.describe('Snapshot & commit', () => {
     const outputCount = await outputs.count();
 
     // Edit like a user: click the parameter's line, retype its value.
-    const before = `"n_estimators": ${TREES},`;
-    const after = `"n_estimators": ${TREES + 15},`;
+    const before = `"epochs": ${EPOCHS},`;
+    const after = `"epochs": ${EPOCHS + 15},`;
     const cells = page.locator('.jp-NotebookPanel .jp-Cell');
     await cells.locator('.cm-line', { hasText: before }).click();
     await page.keyboard.press('End');
-    for (let i = 0; i < `${TREES},`.length; i++) {
+    for (let i = 0; i < `${EPOCHS},`.length; i++) {
       await page.keyboard.press('Backspace');
     }
-    await page.keyboard.type(`${TREES + 15},`);
+    await page.keyboard.type(`${EPOCHS + 15},`);
     await page.keyboard.press('Escape');
     await expect(cells.locator('.cm-line', { hasText: after })).toHaveCount(1);
     expect(await page.notebook.save()).toBe(true);
