@@ -5,6 +5,7 @@
 #   make test                install what tests need, then lint (ruff, mypy, eslint,
 #                            prettier), pytest, jest and the Galata UI tests against
 #                            the built wheel in a clean venv
+#   make screenshots         refresh docs/images/ from the UI tests tagged @screenshot
 #
 # Re-running is cheap: installs are redone only when pyproject.toml,
 # package.json or yarn.lock change, the frontend only when its sources do.
@@ -36,7 +37,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
 .PHONY: help install build lab test lint pytest jest wheel wheel-venv system-deps \
-	mlflow-server-venv ui-deps ui-test bench clean
+	mlflow-server-venv ui-deps ui-test screenshots bench clean
 
 help:
 	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -172,6 +173,15 @@ ui-deps: system-deps
 
 ui-test: ui-deps
 	cd ui-tests && PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test
+
+# The README's pictures: the UI tests that take them (titles tagged
+# @screenshot) write ui-tests/screenshots/ (ignored); this copies them into
+# docs/images/. make test never writes a tracked file.
+screenshots: wheel-venv ui-deps
+	rm -rf ui-tests/screenshots
+	cd ui-tests && PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test --grep @screenshot
+	cp ui-tests/screenshots/*.png docs/images/
+	@git status --short docs/images
 
 # --- make bench (not part of make test) -----------------------------------
 

@@ -12,14 +12,9 @@ import * as path from 'path';
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
 const SIDEBAR_ID = 'jp-repro-sidebar';
-const SCREENSHOT = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  'docs',
-  'images',
-  'sidebar.png'
-);
+// Written to the ignored ui-tests/screenshots/; `make screenshots` copies it
+// to docs/images/ for the README (tests never write tracked files).
+const SCREENSHOT = path.resolve(__dirname, '..', 'screenshots', 'sidebar.png');
 
 async function openRepro(page: IJupyterLabPageFixture): Promise<void> {
   await page.sidebar.openTab(SIDEBAR_ID);
@@ -32,7 +27,7 @@ async function openFileBrowser(page: IJupyterLabPageFixture): Promise<void> {
 }
 
 test.describe('Repro sidebar', () => {
-  test('follows the file browser and the active notebook into the demo repository', async ({
+  test('follows the file browser and the active notebook into the demo repository @screenshot', async ({
     page
   }) => {
     const status = page.locator('.jp-Repro-Status');
