@@ -332,6 +332,24 @@ class TrackingService:
             out.append(data)
         return out
 
+    def runs_tagged(
+        self, key: str, value: str, *, max_results: int = 1, deadline: Deadline | None = None
+    ) -> list[dict[str, Any]]:
+        """Active runs (any active experiment) whose tag ``key`` is ``value``: id and tags."""
+        deadline = deadline or Deadline(self.timeout, "the runs query")
+        if self._store_missing():
+            return []
+        names = self._experiment_names(deadline=deadline)
+        if not names:
+            return []
+        clause, recheck = tag_equals(key, value)
+        runs, _ = self.mlflow.call(
+            search_runs, list(names), clause, max_results, None, deadline=deadline
+        )
+        if recheck:
+            runs = [r for r in runs if r.data.tags.get(key) == value]
+        return [{"run_id": r.info.run_id, "tags": dict(r.data.tags)} for r in runs]
+
     def set_tag(
         self, run_id: str, key: str, value: str, *, deadline: Deadline | None = None
     ) -> None:

@@ -1,5 +1,5 @@
 """Routes of the runs: ``runs``, ``runs/metrics``, ``runs/notebook``, ``runs/restore``,
-``runs/compare``, ``runs/release``.
+``runs/compare``, ``runs/release``, ``runs/share``, ``runs/fetch``.
 
 Thin handlers over :mod:`jupyterlab_repro.runs.store`; the tracking store
 comes from server configuration (``c.Repro.tracking_uri``), never from a
@@ -20,6 +20,7 @@ from ..git.revisions import MAX_REVISION_LENGTH
 from ..runs.compare import compare_runs
 from ..runs.release import release_run
 from ..runs.restore import branch_name, notebook_at, restore_branch, restore_copy
+from ..runs.share import fetch_run_code, share_run_code
 from ..runs.store import MAX_PAGE_SIZE, TrackingService
 from ..runs.tracking_uri import default_tracking_uri
 from .base import ReproHandler, bad_request
@@ -275,6 +276,48 @@ class ReleaseHandler(ReproHandler):
         self.write_json(result.as_dict(), status=201)
 
 
+class ShareHandler(ReproHandler):
+    """``POST runs/share {path, remote?}``: push the hidden snapshot refs to a configured remote."""
+
+    pool = "tracking"
+    BODY: ClassVar[dict[str, Field]] = {"path": PATH, "remote": Text(max_length=250)}
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body(self.BODY)
+        target = self.resolve(body["path"])
+        deadline = self.deadline("write_timeout")
+        top = await self.run(self.writable_repository, target, deadline)
+        service: TrackingService = self.repro[TRACKING_KEY]
+        data = await self.run(
+            share_run_code, top, body["remote"], service=service, deadline=deadline
+        )
+        self.write_json(data)
+
+
+class FetchCodeHandler(ReproHandler):
+    """``POST runs/fetch {path, remote?, run_ids?}``: snapshot refs and the commits runs need."""
+
+    pool = "tracking"
+    BODY: ClassVar[dict[str, Field]] = {
+        "path": PATH,
+        "remote": Text(max_length=250),
+        "run_ids": Texts(max_items=100, item=Text(max_length=64, keep_empty=True)),
+    }
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body(self.BODY)
+        target = self.resolve(body["path"])
+        deadline = self.deadline("write_timeout")
+        top = await self.run(self.writable_repository, target, deadline)
+        service: TrackingService = self.repro[TRACKING_KEY]
+        result = await self.run(
+            fetch_run_code, top, service, body["run_ids"], body["remote"], deadline=deadline
+        )
+        self.write_json(result.as_dict())
+
+
 ROUTES: list[tuple[str, Any]] = [
     ("runs", RunsHandler),
     ("runs/metrics", RunMetricsHandler),
@@ -282,4 +325,6 @@ ROUTES: list[tuple[str, Any]] = [
     ("runs/restore", RestoreHandler),
     ("runs/compare", CompareHandler),
     ("runs/release", ReleaseHandler),
+    ("runs/share", ShareHandler),
+    ("runs/fetch", FetchCodeHandler),
 ]

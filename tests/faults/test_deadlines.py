@@ -8,6 +8,7 @@ connections and never answers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -209,10 +210,15 @@ class _SilentServer:
             self.accepted.append(conn)
 
     def close(self) -> None:
+        # Stop accepting first (shutdown wakes the blocked accept), then close what was
+        # accepted: closing the connections first raced with one more accept (a leak).
         self._closed.set()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        self._thread.join(timeout=10)
         for conn in self.accepted:
             conn.close()
-        self.sock.close()
 
 
 @pytest.fixture

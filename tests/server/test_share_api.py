@@ -1,0 +1,143 @@
+"""``POST runs/share`` and ``POST runs/fetch`` through a real Jupyter server, two real clones."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mlflow.tracking import MlflowClient  # imported before the server warms MLflow up
+
+from jupyterlab_repro.git.repository import repository_id
+from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning")
+
+Fetch = Callable[..., Any]
+NB = "train.ipynb"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, env=os.environ.copy()
+    ).stdout.strip()
+
+
+def notebook(source: str) -> str:
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "c0",
+        "metadata": {},
+        "outputs": [],
+        "source": [source],
+    }
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.fixture
+def store_uri(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict[str, Any], store_uri: str) -> dict[str, Any]:
+    return {**jp_server_config, "Repro": {"tracking_uri": store_uri, "tracking_timeout": 30.0}}
+
+
+@pytest.fixture
+def clones(jp_root_dir: Path, tmp_path: Path, store_uri: str) -> dict[str, Any]:
+    """``a`` and ``b`` (under the server root) of one bare remote; A made a snapshot run."""
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "--initial-branch=main", str(remote))
+    a = jp_root_dir / "a"
+    a.mkdir()
+    git(a, "init", "-q", "--initial-branch=main")
+    (a / NB).write_text(notebook("lr = 0.1"), encoding="utf-8")
+    git(a, "add", NB)
+    git(a, "commit", "-q", "-m", "feat: train")
+    git(a, "remote", "add", "origin", str(remote))
+    git(a, "push", "-q", "origin", "main")
+    git(jp_root_dir, "clone", "-q", str(remote), "b")
+    (a / NB).write_text(notebook("lr = 0.01"), encoding="utf-8")
+    snapshot = snapshot_worktree(a, NB).commit
+    client = MlflowClient(store_uri)
+    run = client.create_run(
+        "0",
+        tags={
+            "repro.notebook": NB,
+            "mlflow.source.git.commit": git(a, "rev-parse", "HEAD"),
+            "repro.snapshot": snapshot,
+            "repro.repo": repository_id(a) or "",
+        },
+    )
+    return {"a": a, "b": jp_root_dir / "b", "run": run.info.run_id, "snapshot": snapshot}
+
+
+async def call(jp_fetch: Fetch, route: str, body: Any) -> tuple[int, dict[str, Any]]:
+    response = await jp_fetch(
+        "jupyterlab-repro",
+        *route.split("/"),
+        method="POST",
+        body=json.dumps(body),
+        raise_error=False,
+        request_timeout=120,
+    )
+    return response.code, json.loads(response.body)
+
+
+async def test_share_then_fetch_in_the_other_clone(jp_fetch: Fetch, clones: dict[str, Any]) -> None:
+    code, data = await call(jp_fetch, "runs/fetch", {"path": "b", "run_ids": [clones["run"]]})
+    assert code == 200, data
+    assert data["runs"][0]["here"] is False and "not on origin" in data["runs"][0]["reason"]
+
+    code, data = await call(jp_fetch, "runs/share", {"path": f"a/{NB}"})
+    assert code == 200, data
+    assert data["remote"] == "origin" and len(data["transferred"]) == 1
+
+    code, data = await call(jp_fetch, "runs/fetch", {"path": "b", "run_ids": [clones["run"]]})
+    assert code == 200, data
+    assert data["runs"] == [
+        {"run_id": clones["run"], "code": clones["snapshot"], "here": True, "reason": None}
+    ]
+    response = await jp_fetch(
+        "jupyterlab-repro",
+        "runs",
+        "notebook",
+        params={"path": f"b/{NB}", "commit": clones["snapshot"]},
+    )
+    assert "lr = 0.01" in json.dumps(json.loads(response.body)["content"])
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        ({"path": "a", "remote": "nope"}, 400, "No remote named"),
+        ({"path": "a", "remote": "--upload-pack=touch /tmp/repro-pwned"}, 400, "No remote"),
+        ({"path": "a", "remote": "/tmp/elsewhere.git"}, 400, "No remote"),
+        ({"path": "a", "remote": ["origin"]}, 400, "remote"),
+        ({"path": "../outside"}, 403, ""),
+        ({"path": "missing"}, 404, ""),
+    ],
+)
+async def test_bad_share_requests_change_nothing(
+    jp_fetch: Fetch, clones: dict[str, Any], body: dict[str, Any], status: int, words: str
+) -> None:
+    before = git(clones["a"], "for-each-ref"), git(clones["b"], "for-each-ref")
+    for route in ("runs/share", "runs/fetch"):
+        code, data = await call(jp_fetch, route, body)
+        assert code == status, (route, data)
+        assert words in data["message"]
+    assert (git(clones["a"], "for-each-ref"), git(clones["b"], "for-each-ref")) == before
+    assert not Path("/tmp/repro-pwned").exists()
+
+
+async def test_fetching_an_unknown_run_is_400(jp_fetch: Fetch, clones: dict[str, Any]) -> None:
+    code, data = await call(jp_fetch, "runs/fetch", {"path": "b", "run_ids": ["f" * 32]})
+    assert code == 400 and "No run" in data["message"]
+    code, data = await call(jp_fetch, "runs/fetch", {"path": "b", "run_ids": ["x' OR 1=1"]})
+    assert code == 400
