@@ -343,9 +343,7 @@ test.describe('Runs while cells run, saveBeforeRun off', () => {
       ['-C', repository, 'show', `refs/heads/${branch}:${name}`],
       { encoding: 'utf-8' }
     );
-    expect(sourceOf(JSON.parse(atBranch), 'model')).toContain(
-      '"epochs": 20,'
-    );
+    expect(sourceOf(JSON.parse(atBranch), 'model')).toContain('"epochs": 20,');
     // Still nothing written beside the notebook.
     expect(
       (await listing(page, folder)).filter(f => f.endsWith('.ipynb'))

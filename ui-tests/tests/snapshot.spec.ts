@@ -26,9 +26,7 @@ const OUTPUT_SOURCE = 'print("snap" + "shot-" + "output-" + "marker")';
 const OUTPUT_TEXT = 'snapshot-output-marker';
 // The parameter the spec changes, as the demo notebook sets it.
 const EPOCHS = Number(
-  /"epochs\\": (\d+),/.exec(
-    fs.readFileSync(DEMO_NOTEBOOK, 'utf-8')
-  )?.[1] ?? NaN
+  /"epochs\\": (\d+),/.exec(fs.readFileSync(DEMO_NOTEBOOK, 'utf-8'))?.[1] ?? NaN
 );
 
 async function openRepro(page: IJupyterLabPageFixture): Promise<void> {
