@@ -171,15 +171,20 @@ $(STAMPS)/mlflow-server-venv: $(STAMPS)/venv | $(STAMPS)
 ui-deps: system-deps
 	cd ui-tests && jlpm install --immutable
 
+# The lab under test listens on a free port (REPRO_UI_PORT to choose one).
+FREE_PORT = $(PYTHON) -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
+
 ui-test: ui-deps
-	cd ui-tests && PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test
+	cd ui-tests && REPRO_UI_PORT=$${REPRO_UI_PORT:-$$($(FREE_PORT))} \
+	    PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test $(UI_ARGS)
 
 # The README's pictures: the UI tests that take them (titles tagged
 # @screenshot) write ui-tests/screenshots/ (ignored); this copies them into
 # docs/images/. make test never writes a tracked file.
 screenshots: wheel-venv ui-deps
 	rm -rf ui-tests/screenshots
-	cd ui-tests && PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test --grep @screenshot
+	cd ui-tests && REPRO_UI_PORT=$${REPRO_UI_PORT:-$$($(FREE_PORT))} \
+	    PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test --grep @screenshot
 	cp ui-tests/screenshots/*.png docs/images/
 	@git status --short docs/images
 

@@ -1,7 +1,8 @@
 """Jupyter server configuration for the Galata UI tests (``jlpm start``).
 
 Galata's helper picks a temporary root directory (or
-``JUPYTERLAB_GALATA_ROOT_DIR``), port 8888, no token. Inside that root this
+``JUPYTERLAB_GALATA_ROOT_DIR``) and no token; the port is ``REPRO_UI_PORT``
+(``make ui-test`` picks a free one; 8888 without it). Inside that root this
 file prepares what the specs expect:
 
 - ``demo/``: a git repository made by ``demo/make_workspace.py`` (first commit
@@ -42,6 +43,7 @@ c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 configure_jupyter_server(c)
 
 c.ServerApp.ip = "127.0.0.1"
+c.ServerApp.port = int(os.environ.get("REPRO_UI_PORT") or 8888)
 c.ServerApp.allow_root = True
 c.LabApp.news_url = None
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"

@@ -2,9 +2,12 @@
  * Playwright configuration for the jupyterlab-repro UI tests (Galata).
  *
  * The server is `jlpm start` (jupyter lab with jupyter_server_test_config.py)
- * on 127.0.0.1:8888; the browser is the system Chromium, never a download.
+ * on 127.0.0.1, port REPRO_UI_PORT (`make ui-test` picks a free one; 8888
+ * without it); the browser is the system Chromium, never a download.
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+const port = process.env.REPRO_UI_PORT || '8888';
 
 module.exports = {
   ...baseConfig,
@@ -13,7 +16,7 @@ module.exports = {
   workers: 1,
   use: {
     ...baseConfig.use,
-    baseURL: 'http://127.0.0.1:8888',
+    baseURL: `http://127.0.0.1:${port}`,
     viewport: { width: 1280, height: 800 },
     // Video needs a downloaded ffmpeg; traces do not.
     video: 'off',
@@ -34,7 +37,7 @@ module.exports = {
   },
   webServer: {
     command: 'jlpm start',
-    url: 'http://127.0.0.1:8888/lab',
+    url: `http://127.0.0.1:${port}/lab`,
     timeout: 120000,
     reuseExistingServer: !process.env.CI
   }
