@@ -152,7 +152,7 @@ class ExecutedNotebook:
 
     @property
     def out_of_order(self) -> bool:
-        return self.order != sorted(self.order)
+        return ran_out_of_order(self.order)
 
 
 def as_executed(nb: dict[str, Any], executions: list[Execution]) -> ExecutedNotebook:
@@ -261,6 +261,39 @@ def _new_cell(execution: Execution, minor: int) -> dict[str, Any]:
         digest = hashlib.sha256(execution.source.encode("utf-8", "surrogatepass")).hexdigest()
         cell["id"] = execution.cell_id if valid else "repro-" + digest[:12]
     return cell
+
+
+def ran_out_of_order(order: list[int]) -> bool:
+    """Whether cells ran other than top to bottom, down to the last one that ran.
+
+    ``order`` is :attr:`ExecutedNotebook.order`: the last number is the cell
+    running now (the one that starts the run). Cells *below* it that last ran
+    before every cell above it are left out: that is Run All again in the same
+    kernel (the earlier pass ran them), not disorder. ``1,3,2`` (cell 3 ran
+    before cell 2) and ``1,4,2,3`` are out of order; ``5,1-4`` is not.
+    """
+    if not order:
+        return False
+    current = order[-1]
+    first = next(i for i, n in enumerate(order) if n <= current)
+    since = order[first:]
+    return since != sorted(since)
+
+
+def parse_order(text: str | None) -> list[int] | None:
+    """``1-3,5,4`` (a ``repro.execution_order`` tag) → ``[1, 2, 3, 5, 4]``; None if not ours."""
+    if not text:
+        return None
+    numbers: list[int] = []
+    for part in text.split(","):
+        first, dash, last = part.partition("-")
+        if not first.strip().isdigit() or (dash and not last.strip().isdigit()):
+            return None  # not ours, or cut at MLflow's tag length limit
+        low, high = int(first), int(last or first)
+        if high - low > 100_000:
+            return None
+        numbers.extend(range(low, high + 1))
+    return numbers
 
 
 def compact_order(order: list[int]) -> str:

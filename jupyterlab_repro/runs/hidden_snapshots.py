@@ -35,6 +35,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -53,6 +54,12 @@ log = logging.getLogger(__name__)
 
 #: Seconds all git calls of one snapshot may take when the caller gives no deadline.
 SNAPSHOT_TIMEOUT = 20.0
+
+#: Seconds a run that would record unsaved code waits for a save in flight:
+#: the lab saves a notebook when its cells are scheduled (``saveBeforeRun``),
+#: and a kernel with everything imported can reach ``start_run`` first.
+SAVE_GRACE = 0.5
+_SAVE_POLL = 0.02
 
 #: Used only when git has no identity at all (a fresh container).
 FALLBACK_IDENTITY = {
@@ -123,9 +130,10 @@ def snapshot_worktree(
     config = clean_config if clean_config is not None else _repo_clean_config(root)
     executed: ExecutedNotebook | None = None
     if rel.lower().endswith(".ipynb"):
-        nb = _parsed_notebook(root, rel, config)
         if executions:
-            executed = as_executed(nb, executions)
+            nb, executed = _as_executed(root, rel, config, executions)
+        else:
+            nb = _parsed_notebook(root, rel, config)
         cleaned = clean_parsed(nb, config).encode("utf-8")
     else:  # Jupytext .py/.md: committed as it is
         cleaned = _read(root, rel)
@@ -187,6 +195,42 @@ def _snapshot(git: Git, rel: str, cleaned: bytes, config: CleanConfig) -> Hidden
     return HiddenSnapshot(
         commit, ref, reused=False, dirty=True, head=head, tree=tree, branch=info.branch
     )
+
+
+def _as_executed(
+    root: Path, rel: str, config: CleanConfig, executions: list[Execution]
+) -> tuple[dict[str, Any], ExecutedNotebook]:
+    """The notebook as executed; when that differs from the file, after a save in flight lands.
+
+    Waits at most :data:`SAVE_GRACE` for the file to change, and only when
+    the executed sources differ from it (a sweep of runs in one cell pays it
+    once: the snapshot is reused).
+    """
+    path = root.joinpath(*PurePosixPath(rel).parts)
+    stamp = _stamp(path)
+    nb = _parsed_notebook(root, rel, config)
+    executed = as_executed(nb, executions)
+    end = time.monotonic() + SAVE_GRACE
+    while executed.unsaved and time.monotonic() < end:
+        time.sleep(_SAVE_POLL)
+        now = _stamp(path)
+        if now == stamp:
+            continue
+        stamp = now
+        try:
+            fresh = _parsed_notebook(root, rel, config)
+        except SnapshotError:
+            continue  # read while it was being written: the next change completes it
+        nb, executed = fresh, as_executed(fresh, executions)
+    return nb, executed
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def _check_relative(notebook_rel: str) -> str:

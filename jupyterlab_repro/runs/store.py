@@ -43,6 +43,7 @@ from ..git.revisions import check_revision, commit_summaries, is_full_sha, resol
 from ..git.runner import Git
 from .bounded import BoundedMlflow
 from .direct_store import DirectReader, SqliteReader, page_offset
+from .executed_cells import parse_order, ran_out_of_order
 from .queries import (
     client_metric_rows,
     finite,
@@ -591,13 +592,6 @@ class TrackingService:
 
 
 def _out_of_order(order: str | None) -> bool:
-    """Whether ``repro.execution_order`` (``1-3,5,4``) ran cells other than top to bottom."""
-    if not order:
-        return False
-    numbers: list[int] = []
-    for part in order.split(","):
-        first, _, last = part.partition("-")
-        if not first.strip().isdigit() or (last and not last.strip().isdigit()):
-            return False  # not ours (or cut at the tag length limit): say nothing
-        numbers.extend(range(int(first), int(last or first) + 1))
-    return numbers != sorted(numbers)
+    """Whether ``repro.execution_order`` (``1-3,5,4``) says cells ran out of order."""
+    numbers = parse_order(order)
+    return numbers is not None and ran_out_of_order(numbers)

@@ -24,6 +24,8 @@ from _kernels import (
     start_kernel,
 )
 
+from jupyterlab_repro.runs.executed_cells import parse_order, ran_out_of_order
+
 #: The saved notebook: three cells with ids c0, c1, c2.
 SAVED = ["import mlflow", "seed = 42", "print(seed)"]
 
@@ -172,3 +174,42 @@ async def test_a_sweep_of_runs_in_one_cell_reuses_one_snapshot(
     time.sleep(0.01)
     tags = await _start_run(kernel, db, cell_id="after")
     assert tags["repro.snapshot"] not in snapshots
+
+
+@needs_plugin
+async def test_run_all_again_after_a_saved_edit_is_neither_unsaved_nor_out_of_order(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_root_dir: Path, tmp_path: Path, clients: list[Any]
+) -> None:
+    """Run All, edit a cell, save, Run All again in the same kernel (the usual loop).
+
+    When the second run starts, the cells below the one that starts it last
+    ran in the first pass: that is not "out of order", and nothing unsaved ran.
+    """
+    repo, nb, db, kernel = await _setup(jp_fetch, jp_serverapp, clients, jp_root_dir, tmp_path)
+    code = (
+        "import mlflow\n"
+        f"mlflow.set_tracking_uri({f'sqlite:///{db}'!r})\n"
+        "with mlflow.start_run() as _run:\n"
+        "    pass\n"
+        "print(_run.info.run_id)\n"
+    )
+    cells = ["import mlflow", "seed = 42", code, "print(seed)"]
+    nb.write_text(cleaned(notebook_text(cells)), encoding="utf-8")
+    git(repo, "commit", "--quiet", "-am", "feat: run cell")
+    for i, source in enumerate(cells):
+        out, _ = await kernel.run(source, cell_id=f"c{i}")
+        if i == 2:
+            first, _ = run_tags(db, out.strip())
+    assert first["repro.git.dirty"] == "false"
+    assert first["repro.execution_order"] == "1-3"
+
+    cells[1] = "seed = 7"  # edited and saved, not committed
+    nb.write_text(cleaned(notebook_text(cells)), encoding="utf-8")
+    for i, source in enumerate(cells[:3]):
+        out, _ = await kernel.run(source, cell_id=f"c{i}")
+    second, _ = run_tags(db, out.strip())
+    assert second["repro.git.dirty"] == "true"
+    assert "repro.unsaved" not in second
+    # c3 (4) last ran in the first pass; then 1-3 top to bottom.
+    assert second["repro.execution_order"] == "4,1-3"
+    assert not ran_out_of_order(parse_order(second["repro.execution_order"]) or [])

@@ -132,7 +132,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "repro.snapshot": snap,
             "repro.git.dirty": "true",
             "repro.unsaved": "true",
-            "repro.execution_order": "2,1",
+            "repro.execution_order": "1,3,2",
             "repro.env.torch": "2.4",
         },
         [0.7],

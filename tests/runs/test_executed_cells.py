@@ -11,6 +11,8 @@ from jupyterlab_repro.runs.executed_cells import (
     Execution,
     as_executed,
     compact_order,
+    parse_order,
+    ran_out_of_order,
 )
 
 
@@ -166,3 +168,25 @@ def test_a_real_shell_records_cells_with_their_ids() -> None:
         assert recorder.digest() != digest
     finally:
         InteractiveShell.clear_instance()
+
+
+@pytest.mark.parametrize(
+    ("order", "flagged"),
+    [
+        ([], False),
+        ([1, 2, 3], False),
+        ([1, 3, 2], True),  # cell 3 ran before cell 2
+        ([1, 4, 2, 3], True),  # cell 2 ran again after cell 4
+        ([5, 6, 1, 2, 3, 4], False),  # Run All again: 5 and 6 ran in the earlier pass
+        ([1, 2, 3, 6, 7, 4, 5], True),  # 6 and 7 ran after cell 1 of this pass, before 4
+        ([2], False),
+    ],
+)
+def test_out_of_order_leaves_out_an_earlier_pass_below(order: list[int], flagged: bool) -> None:
+    assert ran_out_of_order(order) is flagged
+    assert parse_order(compact_order(order)) == (order or None)
+
+
+@pytest.mark.parametrize("text", ["", "x", "1,a", "3-", "1-2-3", "1-99999999"])
+def test_an_order_tag_that_is_not_ours_says_nothing(text: str) -> None:
+    assert parse_order(text) is None

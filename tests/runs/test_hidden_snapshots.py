@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 from jupyterlab_repro.errors import SnapshotError
 from jupyterlab_repro.git.refs import SNAPSHOTS as SNAPSHOT_REF_PREFIX
 from jupyterlab_repro.notebook.clean import clean_text
+from jupyterlab_repro.runs.executed_cells import Execution
 from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
 
 
@@ -346,3 +349,38 @@ def test_executable_bit_on_disk_does_not_make_the_notebook_dirty(nb_repo: Path) 
     nb.write_text(notebook_text(["e = 1"]), encoding="utf-8")
     result = snapshot_worktree(nb_repo, "train.ipynb")
     assert git(nb_repo, "ls-tree", result.commit, "--", "train.ipynb").startswith("100644 ")
+
+
+def _executions(*sources: str) -> list[Execution]:
+    return [Execution(i + 1, f"cell-{i}", src) for i, src in enumerate(sources)]
+
+
+def test_a_save_that_lands_while_the_run_starts_is_not_unsaved_code(nb_repo: Path) -> None:
+    """The lab saves when cells are scheduled; the kernel may reach start_run first."""
+    notebook = nb_repo / "train.ipynb"
+    saved = notebook_text(["x = 2", "print(x)"])
+
+    def save_a_moment_later() -> None:
+        time.sleep(0.1)
+        tmp = nb_repo / ".~train.ipynb"
+        tmp.write_text(saved, encoding="utf-8")
+        os.replace(tmp, notebook)  # as jupyter_server's atomic save does
+
+    saver = threading.Thread(target=save_a_moment_later)
+    saver.start()
+    try:
+        snap = snapshot_worktree(
+            nb_repo, "train.ipynb", executions=_executions("x = 2", "print(x)")
+        )
+    finally:
+        saver.join()
+    assert snap.dirty and not snap.unsaved
+    assert json.loads(show(nb_repo, snap.commit, "train.ipynb"))["cells"][0]["source"] == ["x = 2"]
+
+
+def test_unsaved_code_is_recorded_when_no_save_comes(nb_repo: Path) -> None:
+    before = state(nb_repo)
+    snap = snapshot_worktree(nb_repo, "train.ipynb", executions=_executions("x = 3", "print(x)"))
+    assert snap.dirty and snap.unsaved
+    assert json.loads(show(nb_repo, snap.commit, "train.ipynb"))["cells"][0]["source"] == ["x = 3"]
+    assert state(nb_repo) == before
