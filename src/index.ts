@@ -3,14 +3,18 @@
 // feature logic lives here.
 import {
   ILayoutRestorer,
+  IRouter,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import {
   ICommandPalette,
+  IThemeManager,
   Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import {
   IDefaultFileBrowser,
@@ -36,6 +40,14 @@ import {
   SnapshotModel
 } from './commit';
 import { CommandIDs, makeRequester, VERSION } from './common';
+import {
+  addCompareCommands,
+  CompareWidget,
+  compareUrlQuery,
+  createReleasesSection,
+  ICandidateRun,
+  ReleasesModel
+} from './compare';
 import { addExportCommands, ExportTargets } from './export';
 import {
   addHistoryCommands,
@@ -49,7 +61,9 @@ import {
 import {
   addRunsCommands,
   createRunsSection,
+  IRun,
   LiveRuns,
+  RunSelection,
   RunsModel,
   SaveBeforeRun
 } from './runs';
@@ -85,7 +99,10 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     ITranslator,
     IDocumentManager,
     IFileBrowserFactory,
-    INotebookWidgetFactory
+    INotebookWidgetFactory,
+    IThemeManager,
+    IRouter,
+    IEditorLanguageRegistry
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -97,7 +114,10 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     translator: ITranslator | null,
     docManager: IDocumentManager | null,
     browserFactory: IFileBrowserFactory | null,
-    notebookFactory: NotebookWidgetFactory.IFactory | null
+    notebookFactory: NotebookWidgetFactory.IFactory | null,
+    themeManager: IThemeManager | null,
+    router: IRouter | null,
+    languages: IEditorLanguageRegistry | null
   ): IReproModel => {
     const { commands, shell } = app;
     const trans = (translator ?? nullTranslator).load('jupyterlab_repro');
@@ -142,6 +162,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     const exportTargets = new ExportTargets();
     // Runs of the followed notebook, grouped by commit (MLflow).
     const runs = new RunsModel({ requester, repro: model, trans });
+    // The runs ticked for a comparison, and the repository's release tags.
+    const selection = new RunSelection(runs);
+    const releases = new ReleasesModel({ requester, repro: model, trans });
 
     // The notebooks as they were: a read-only drive answering
     // `GET runs/notebook`, opened with a factory that never starts a kernel.
@@ -159,9 +182,13 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     const historyTracker = new WidgetTracker<NotebookPanel>({
       namespace: 'jupyterlab-repro-history'
     });
+    const compareTracker = new WidgetTracker<CompareWidget>({
+      namespace: 'jupyterlab-repro-compare'
+    });
 
     // Which path to show: the active notebook (for a notebook as it was,
-    // the notebook it is a version of), else the browser's folder.
+    // the notebook it is a version of; for a comparison, the notebook its
+    // runs came from), else the browser's folder.
     let followNotebook = true;
     const follow = () => {
       if (model.isDisposed) {
@@ -174,8 +201,14 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
           ? history.describe((current as NotebookPanel).context.path)
           : null;
       history.setCurrent(historical?.documentPath ?? null);
+      const comparison =
+        current && compareTracker.has(current)
+          ? (current as CompareWidget).args.path
+          : null;
       if (followNotebook && historical) {
         model.setPath(historical.path);
+      } else if (followNotebook && comparison) {
+        model.setPath(comparison);
       } else if (followNotebook && notebook && current === notebook) {
         model.setPath(contents.localPath(notebook.context.path));
       } else if (browser) {
@@ -291,7 +324,34 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       }),
       3
     );
-    sidebar.addSection(createRunsSection({ model: runs, trans, commands }), 2);
+    sidebar.addSection(
+      createRunsSection({ model: runs, trans, commands, selection }),
+      2
+    );
+    sidebar.addSection(
+      createReleasesSection({
+        model: releases,
+        trans,
+        onSelect: release => {
+          // Tick the release's run in the runs panel and bring it into view.
+          if (runs.findRun(release.runId) && selection.add(release.runId)) {
+            sidebar.focusInSection(
+              `tr[data-run-id="${CSS.escape(release.runId)}"] input.jp-Repro-Runs-check`
+            );
+          } else {
+            Notification.info(
+              trans.__(
+                'The run of release %1 (%2) is not among the loaded runs of this notebook.',
+                release.tag,
+                release.runName ?? release.runId
+              ),
+              { autoClose: 6000 }
+            );
+          }
+        }
+      }),
+      1
+    );
     // Disposed with the sidebar: listeners first, then the models that
     // follow the sidebar model, then the sidebar model (its poll stops).
     sidebar.own(
@@ -304,6 +364,8 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       saver,
       live,
       history,
+      selection,
+      releases,
       runs,
       snapshot,
       exportTargets,
@@ -336,6 +398,118 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         sidebar.focusInSection('input.jp-Repro-Snapshot-message')
     });
     addRunsCommands(commands, { model: runs, trans });
+
+    // Compare runs and release one (main-area views; the runs panel's side
+    // comes in as functions).
+    const describeRun = (runId: string): ICandidateRun | null => {
+      const found = runs.findRun(runId);
+      if (!found) {
+        return null;
+      }
+      const { run, group } = found;
+      const code = run.tags['repro.snapshot']
+        ? trans.__('snapshot %1', run.tags['repro.snapshot'].slice(0, 7))
+        : (group.short_sha ?? '');
+      return {
+        runId,
+        label: run.run_name || runId.slice(0, 8),
+        detail: [code, group.subject ?? ''].filter(Boolean).join(' ')
+      };
+    };
+    addCompareCommands({
+      requester,
+      trans,
+      commands,
+      tracker: compareTracker,
+      ready: app.restored,
+      open: widget => {
+        shell.add(widget, 'main');
+        if (!widget.isAttached) {
+          return false;
+        }
+        shell.activateById(widget.id);
+        return true;
+      },
+      activate: widget => shell.activateById(widget.id),
+      // Notebook 7 shows one document per page: offer JupyterLab.
+      cannotOpen: args => {
+        const url =
+          URLExt.join(PageConfig.getBaseUrl(), 'lab') +
+          '?' +
+          compareUrlQuery(args);
+        Notification.info(
+          trans.__(
+            'This page shows one document: the comparison opens in JupyterLab.'
+          ),
+          {
+            autoClose: false,
+            actions: [
+              {
+                label: trans.__('Open in JupyterLab'),
+                callback: () => void window.open(url, '_blank', 'noopener')
+              }
+            ]
+          }
+        );
+      },
+      selected: () => selection.ids,
+      followedPath: () => runs.path,
+      contextRunId: () =>
+        app.contextMenuHitTest(node => !!node.dataset?.runId)?.dataset.runId ??
+        null,
+      describeRun,
+      otherRuns: runId =>
+        ([] as IRun[])
+          .concat(...runs.groups.map(group => group.runs))
+          .filter(run => run.run_id !== runId)
+          .map(run => describeRun(run.run_id))
+          .filter((run): run is ICandidateRun => run !== null),
+      defaultMetrics: runIds => {
+        const keys = new Set<string>();
+        for (const id of runIds) {
+          Object.keys(runs.findRun(id)?.run.metrics ?? {}).forEach(key =>
+            keys.add(key)
+          );
+        }
+        if (keys.size === 0) {
+          return null;
+        }
+        const columns = runs.metricColumns.filter(key => keys.has(key));
+        const rest = [...keys].filter(key => !columns.includes(key)).sort();
+        return [...columns, ...rest];
+      },
+      onReleased: () => {
+        void runs.refresh();
+        void releases.refresh();
+      },
+      languageFor: async cellType => {
+        if (!languages || (cellType !== 'code' && cellType !== 'markdown')) {
+          return null;
+        }
+        const language = await languages.getLanguage(
+          cellType === 'markdown' ? 'markdown' : 'python'
+        );
+        return language?.support ?? null;
+      }
+    });
+    const onTheme = () =>
+      compareTracker.forEach(widget => widget.model.themeChanged());
+    themeManager?.themeChanged.connect(onTheme);
+    sidebar.own(
+      new DisposableDelegate(() =>
+        themeManager?.themeChanged.disconnect(onTheme)
+      )
+    );
+    void restorer?.restore(compareTracker, {
+      command: CommandIDs.compare,
+      args: widget => ({ ...widget.args }) as any,
+      name: widget =>
+        `${widget.args.path ?? ''}:${widget.args.runIds.join(',')}`
+    });
+    router?.register({
+      command: CommandIDs.compareFromUrl,
+      pattern: /[?&]repro-compare=/
+    });
     addHistoryCommands(commands, {
       model: history,
       version: (path, commit) => drive.version(path, commit),
@@ -377,6 +551,7 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       ...(notebooks ? [CommandIDs.exportCells, CommandIDs.reexport] : []),
       CommandIDs.runsRefresh,
       CommandIDs.runsLoadMore,
+      CommandIDs.compare,
       CommandIDs.restoreBranch,
       CommandIDs.openWorkingCopy
     ]) {

@@ -24,7 +24,7 @@ const path: {
 } = require('path');
 
 const SRC = path.resolve(__dirname, '..');
-const FEATURES = ['status', 'commit', 'export', 'runs', 'history'];
+const FEATURES = ['status', 'commit', 'export', 'runs', 'history', 'compare'];
 
 function sources(dir: string): string[] {
   const files: string[] = [];

@@ -38,6 +38,19 @@ export namespace CommandIDs {
   /** Copy a run's id to the clipboard; args `{ runId }`. */
   export const copyRunId = 'jupyterlab-repro:copy-run-id';
 
+  // compare/
+  /**
+   * Compare MLflow runs in the main area; args `{ runIds, path, metrics? }`
+   * (without `runIds`: the runs selected in the runs panel).
+   */
+  export const compare = 'jupyterlab-repro:compare';
+  /** Pick the runs to compare a run with; args `{ runId }` (or the run right-clicked). */
+  export const compareWith = 'jupyterlab-repro:compare-with';
+  /** Release a run as an annotated tag; args `{ runId, path }` (or the run right-clicked). */
+  export const releaseRun = 'jupyterlab-repro:release-run';
+  /** Open the comparison a `?repro-compare=` URL names (the router runs it). */
+  export const compareFromUrl = 'jupyterlab-repro:compare-from-url';
+
   // history/
   /**
    * Open the notebook as a commit (or a run's snapshot) holds it, read-only

@@ -21,6 +21,7 @@ import { useSignal } from '../common/useSignal';
 import { commitOf, IRunsSort, RunsModel } from './model';
 import { RunBadges, safeUrl, STATUS_GLYPHS, statusLabel } from './parts';
 import { RunDetails } from './RunDetails';
+import { MAX_SELECTED, RunSelection } from './selection';
 import { IRun, IRunGroup, IRunRef } from './types';
 
 export { formatDuration, formatMetric, relativeTime } from '../common/format';
@@ -47,6 +48,11 @@ export interface IRunsViewProps {
    * command with the run's commit.
    */
   openNotebookAt?: OpenNotebookAt;
+  /**
+   * The runs ticked for a comparison; without one the rows have no
+   * checkboxes.
+   */
+  selection?: RunSelection | null;
 }
 
 /**
@@ -72,9 +78,11 @@ export function openAtCommitCommand(commands: CommandRegistry): OpenNotebookAt {
  */
 export function RunsView(props: IRunsViewProps): JSX.Element {
   const { model, trans, commands } = props;
+  const selection = props.selection ?? null;
   const [openError, setOpenError] = React.useState<string | null>(null);
   const [opening, setOpening] = React.useState(false);
   useSignal(model.stateChanged);
+  useSignal(selection?.changed);
   React.useEffect(() => setOpenError(null), [model.path]);
 
   const open = async (ref: IRunRef) => {
@@ -137,6 +145,14 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
           <refreshIcon.react tag="span" />
         </button>
       </div>
+      {selection && selection.size > 0 && (
+        <SelectionBar
+          selection={selection}
+          path={model.path}
+          trans={trans}
+          commands={commands}
+        />
+      )}
       <Source model={model} trans={trans} />
       {state === 'idle' && (
         <div className="jp-Repro-Runs-note">
@@ -177,6 +193,7 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
           sort={model.sort}
           trans={trans}
           commands={commands}
+          selection={selection}
           disabled={opening}
           onOpen={run => void open({ path: model.path ?? '', group, run })}
         />
@@ -202,6 +219,47 @@ export function createRunsSection(props: IRunsViewProps): ReactWidget {
   widget.addClass('jp-Repro-RunsSection');
   widget.title.label = props.trans.__('Runs');
   return widget;
+}
+
+function SelectionBar(props: {
+  selection: RunSelection;
+  path: string | null;
+  trans: TranslationBundle;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { selection, trans, commands } = props;
+  const size = selection.size;
+  return (
+    <div className="jp-Repro-Runs-selection" data-selected={size}>
+      <span className="jp-Repro-Runs-selectionCount">
+        {size < 2
+          ? trans.__('Select another run to compare.')
+          : trans._n('%1 run selected', '%1 runs selected', size)}
+      </span>
+      {size >= 2 && (
+        <button
+          className="jp-Repro-Runs-compare jp-mod-styled jp-mod-accept"
+          title={trans.__(
+            'Compare the selected runs: parameters, metrics, charts and the code that changed'
+          )}
+          onClick={() =>
+            void commands.execute(CommandIDs.compare, {
+              runIds: selection.ids,
+              path: props.path ?? ''
+            })
+          }
+        >
+          {trans.__('Compare (%1)', size)}
+        </button>
+      )}
+      <button
+        className="jp-Repro-Runs-clearSelection jp-mod-styled"
+        onClick={() => selection.clear()}
+      >
+        {trans.__('Clear')}
+      </button>
+    </div>
+  );
 }
 
 function EmptyState(props: { trans: TranslationBundle }): JSX.Element {
@@ -254,6 +312,7 @@ function Group(props: {
   sort: IRunsSort | null;
   trans: TranslationBundle;
   commands: CommandRegistry;
+  selection: RunSelection | null;
   disabled: boolean;
   onOpen: (run: IRun | null) => void;
 }): JSX.Element {
@@ -292,6 +351,13 @@ function Group(props: {
         <table className="jp-Repro-Runs-table">
           <thead>
             <tr>
+              {props.selection && (
+                <th scope="col" className="jp-Repro-Runs-selectHead">
+                  <span className="jp-Repro-Runs-hidden">
+                    {trans.__('Select to compare')}
+                  </span>
+                </th>
+              )}
               <th scope="col">{trans.__('Run')}</th>
               <th scope="col">{trans.__('Started')}</th>
               <th scope="col">{trans.__('Duration')}</th>
@@ -348,6 +414,7 @@ function Group(props: {
                 formatters={props.formatters}
                 trans={trans}
                 commands={commands}
+                selection={props.selection}
                 disabled={props.disabled}
                 canOpen={!!(run.tags['repro.snapshot'] || group.commit)}
                 onOpen={() => props.onOpen(run)}
@@ -437,11 +504,12 @@ function RunRow(props: {
   formatters: ColumnFormatters;
   trans: TranslationBundle;
   commands: CommandRegistry;
+  selection: RunSelection | null;
   disabled: boolean;
   canOpen: boolean;
   onOpen: () => void;
 }): JSX.Element {
-  const { run, columns, trans } = props;
+  const { run, columns, trans, selection } = props;
   const [expanded, setExpanded] = React.useState(false);
   const name = run.run_name || run.run_id.slice(0, 8);
   const status = String(run.status ?? '').toLowerCase();
@@ -449,6 +517,8 @@ function RunRow(props: {
   const params = paramsText(run);
   const url = safeUrl(run.url);
   const Caret = expanded ? caretDownIcon : caretRightIcon;
+  const checked = selection?.has(run.run_id) ?? false;
+  const release = run.tags?.['repro.release'];
   return (
     <>
       <tr
@@ -457,11 +527,32 @@ function RunRow(props: {
           (status ? ` jp-mod-${status}` : '') +
           (expanded ? ' jp-mod-expanded' : '') +
           (run.unsaved ? ' jp-mod-unsaved' : '') +
-          (run.out_of_order ? ' jp-mod-outOfOrder' : '')
+          (run.out_of_order ? ' jp-mod-outOfOrder' : '') +
+          (checked ? ' jp-mod-selected' : '')
         }
         data-run-id={run.run_id}
         data-status={run.status}
       >
+        {selection && (
+          <td className="jp-Repro-Runs-select">
+            <input
+              type="checkbox"
+              className="jp-Repro-Runs-check"
+              aria-label={trans.__('Select %1 to compare', name)}
+              title={
+                !checked && selection.full
+                  ? trans.__(
+                      'At most %1 runs are compared at once.',
+                      MAX_SELECTED
+                    )
+                  : trans.__('Select to compare')
+              }
+              checked={checked}
+              disabled={!checked && selection.full}
+              onChange={() => selection.toggle(run.run_id)}
+            />
+          </td>
+        )}
         <td className="jp-Repro-Runs-name">
           <button
             className="jp-Repro-Runs-toggle"
@@ -487,6 +578,14 @@ function RunRow(props: {
               </span>
             )}
           </button>
+          {release && (
+            <span
+              className="jp-Repro-Runs-release"
+              title={trans.__('Released as tag %1', release)}
+            >
+              {trans.__('released %1', release)}
+            </span>
+          )}
           <RunBadges run={run} trans={trans} />
         </td>
         <td
@@ -524,7 +623,7 @@ function RunRow(props: {
       </tr>
       {expanded && (
         <tr className="jp-Repro-Runs-details">
-          <td colSpan={columns.length + 4}>
+          <td colSpan={columns.length + 4 + (selection ? 1 : 0)}>
             <RunDetails
               model={props.model}
               run={run}

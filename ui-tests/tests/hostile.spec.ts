@@ -74,10 +74,16 @@ async function showSection(
 }
 
 test.describe('Hostile names', () => {
-  test('render as text in the header, snapshot, runs and export views', async ({
+  test('render as text in the header, snapshot, runs, compare and export views', async ({
     page
   }) => {
     const sidebar = page.locator(`#${SIDEBAR_ID}`);
+    // alert() from a payload would open a browser dialog.
+    const dialogs: string[] = [];
+    page.on('dialog', dialog => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
 
     // The notebook named like an <img> tag, opened like the file browser does.
     await page.evaluate(async path => {
@@ -215,7 +221,51 @@ test.describe('Hostile names', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(dialog).toHaveCount(0);
 
+    // 5. The comparison of both runs: cards, parameters, metrics, the tab
+    // title and the release dialog, all as text.
+    await showSection(page, /^Runs/);
+    await runs.locator('input.jp-Repro-Runs-check').nth(0).check();
+    await runs.locator('input.jp-Repro-Runs-check').nth(1).check();
+    await runs.locator('button.jp-Repro-Runs-compare').click();
+    const view = page.locator('.jp-Repro-CompareWidget:visible');
+    const compare = view.locator('.jp-Repro-Compare');
+    await expect(compare).toHaveAttribute('data-state', 'ready', {
+      timeout: 20000
+    });
+    await expect(compare.locator('.jp-Repro-Compare-cardName')).toHaveText([
+      XSS_SCRIPT,
+      XSS_IMG
+    ]);
+    const compared = compare.locator('.jp-Repro-Compare-params');
+    await expect(
+      compared.locator(`tr[data-key="${XSS_SCRIPT}"]`)
+    ).toContainText(XSS_SVG);
+    await expect(compared.locator('tr[data-key="note"]')).toContainText(
+      XSS_IMG
+    );
+    await expect(
+      compare.locator('.jp-Repro-Compare-metrics').getByText(XSS_SVG)
+    ).not.toHaveCount(0);
+    await expect(
+      page.getByRole('main').getByRole('tab', { name: /^Compare: / })
+    ).toContainText(XSS_IMG);
+    await expectInert(view);
+    await compare
+      .locator('.jp-Repro-Compare-card', { hasText: XSS_IMG })
+      .locator('.jp-Repro-Compare-release')
+      .click();
+    const release = page.locator('.jp-Dialog', {
+      has: page.locator('input.jp-Repro-Release-name')
+    });
+    await expect(release.locator('.jp-Repro-Release-run')).toContainText(
+      XSS_IMG
+    );
+    await expectInert(release);
+    await release.getByRole('button', { name: 'Cancel' }).click();
+    await expect(release).toHaveCount(0);
+
     // Nothing ran, and nothing was made of a payload anywhere in the sidebar.
+    expect(dialogs).toEqual([]);
     await expectInert(sidebar);
     expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
   });

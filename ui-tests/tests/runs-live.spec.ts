@@ -17,7 +17,6 @@
  * demo/mlflow.db (jupyter_server_test_config.py).
  */
 import { execFileSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 
 import {
@@ -27,36 +26,14 @@ import {
   test
 } from '@jupyterlab/galata';
 
-const SIDEBAR_ID = 'jp-repro-sidebar';
-const DEMO = fs.readFileSync(
-  path.resolve(__dirname, '..', '..', 'demo', 'train.ipynb'),
-  'utf-8'
-);
-/** The hyperparameter line of the demo notebook's `model` cell. */
-const PARAM_LINE = '"epochs": 15,';
-
-function unique(): string {
-  return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Call the server extension (no XSRF check under Galata's test config). */
-async function repro(
-  page: IJupyterLabPageFixture,
-  method: 'GET' | 'POST',
-  endpoint: string,
-  data?: unknown
-): Promise<any> {
-  const response = await page.request.fetch(`/jupyterlab-repro/${endpoint}`, {
-    method,
-    data
-  });
-  expect(response.ok(), await response.text()).toBe(true);
-  return response.json();
-}
+import {
+  demoRepository,
+  editEpochs,
+  escapeRegExp,
+  PARAM_LINE,
+  repro,
+  showRuns
+} from './support/repro';
 
 /** The notebook on disk, through the contents API. */
 async function onDisk(
@@ -89,48 +66,6 @@ function sourceOf(notebook: any, cellId: string): string {
 }
 
 /**
- * The demo notebook under a name of its own, committed in a new repository
- * in the test's folder.
- */
-async function demoRepository(
-  page: IJupyterLabPageFixture,
-  tmpPath: string
-): Promise<{ folder: string; name: string; notebook: string }> {
-  const id = unique();
-  const folder = `${tmpPath}/live-${id}`;
-  const name = `train-${id}.ipynb`;
-  const notebook = `${folder}/${name}`;
-  expect(await page.contents.uploadContent(DEMO, 'text', notebook)).toBe(true);
-  await repro(page, 'POST', 'init', { path: folder });
-  await repro(page, 'POST', 'snapshot', {
-    path: notebook,
-    message: 'sample training notebook',
-    type: 'feat'
-  });
-  return { folder, name, notebook };
-}
-
-async function openRepro(page: IJupyterLabPageFixture): Promise<void> {
-  await page.sidebar.openTab(SIDEBAR_ID);
-  await expect(page.locator(`#${SIDEBAR_ID}.jp-Repro-Sidebar`)).toBeVisible();
-}
-
-/** Expand the Runs section (and fold "Snapshot & commit" to make room). */
-async function showRuns(page: IJupyterLabPageFixture): Promise<void> {
-  await openRepro(page);
-  const titles = page.locator(`#${SIDEBAR_ID} .jp-AccordionPanel-title`);
-  const snapshot = titles.filter({ hasText: 'Snapshot & commit' });
-  if ((await snapshot.getAttribute('aria-expanded')) === 'true') {
-    await snapshot.click();
-  }
-  const runs = titles.filter({ hasText: /^Runs/ });
-  if ((await runs.getAttribute('aria-expanded')) !== 'true') {
-    await runs.click();
-  }
-  await expect(page.locator('.jp-Repro-Runs')).toBeVisible();
-}
-
-/**
  * Open the notebook with the sidebar following it, and change the
  * hyperparameter like a user: click the line, replace `15,` with `value,`.
  * Nothing is saved.
@@ -152,26 +87,7 @@ async function openAndEdit(
     'data-state',
     'empty'
   );
-  const line = page.locator('.jp-NotebookPanel:visible .jp-Cell .cm-line', {
-    hasText: PARAM_LINE
-  });
-  await line.click();
-  await page.keyboard.press('End');
-  for (let i = 0; i < 3; i++) {
-    await page.keyboard.press('Backspace');
-  }
-  await page.keyboard.type(`${value},`);
-  await page.keyboard.press('Escape');
-  await expect(
-    page.locator('.jp-NotebookPanel:visible .jp-Cell .cm-line', {
-      hasText: `"epochs": ${value},`
-    })
-  ).toHaveCount(1);
-  await expect(
-    page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-dirty', {
-      hasText: name
-    })
-  ).toHaveCount(1);
+  await editEpochs(page, name, value);
 }
 
 test.describe('Runs while cells run, saveBeforeRun off', () => {
