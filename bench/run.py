@@ -27,7 +27,9 @@ Sections (``--only`` takes a comma-separated subset):
     ``GET /jupyterlab-repro/runs/compare`` of 10 runs x 3 metrics x 10,000
     steps (histories downsampled for charts) vs the ``MlflowClient`` loop a
     notebook would write (``get_run`` + ``get_metric_history`` per run and
-    metric); the reply's size.
+    metric); the reply's size; and the compare view drawing its charts in
+    Chromium once that reply arrived (``ui-tests/bench/compare-render.mjs``,
+    the view's ``data-repro-render-ms``; needs ``make ui-deps``).
 
 Every measurement is repeated (tools interleaved round by round, so machine
 load hits all of them alike) and the median is compared. Results go to
@@ -1359,6 +1361,7 @@ class Bench:
                 return time.perf_counter() - begin
 
             samples = rounds({"rest": rest, "client_loop": client_loop}, self.reps(5))
+            render = self._compare_render(server, facts)
         finally:
             self.stop_servers()
         med = {k: statistics.median(v) for k, v in samples.items()}
@@ -1380,6 +1383,22 @@ class Bench:
                 note=f"response {size / 1e6:.2f} MB",
             )
         )
+        if isinstance(render, str):
+            self.sections["compare"]["render_skipped"] = render
+        else:
+            self.sections["compare"]["render_ms"] = summary(render["render_ms"])
+            self.sections["compare"]["render_canvases"] = render["canvases"]
+            self.budgets.append(
+                Budget(
+                    "compare.render",
+                    "compare view: the charts of that reply drawn in Chromium, after it arrived (s)",
+                    statistics.median(render["render_ms"]) / 1000,
+                    None,
+                    0.5,
+                    unit="seconds",
+                    note=f"{render['canvases']} chart canvases",
+                )
+            )
         self.budgets.append(
             Budget(
                 "compare.size",
@@ -1390,6 +1409,34 @@ class Bench:
                 unit="MB",
             )
         )
+
+    def _compare_render(self, server: Server, facts: dict[str, Any]) -> dict[str, Any] | str:
+        """Chromium draws the comparison (ui-tests/bench/compare-render.mjs), or why not."""
+        script = PROJECT / "ui-tests" / "bench" / "compare-render.mjs"
+        if not (PROJECT / "ui-tests" / "node_modules" / "@playwright" / "test").is_dir():
+            return "ui-tests/node_modules missing (make ui-deps)"
+        chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+        node = shutil.which("node")
+        if node is None or not Path(chromium).exists():
+            return f"node or {chromium} missing"
+        args = {
+            "runIds": facts["run_ids"],
+            "path": "repo/train.ipynb",
+            "metrics": ["loss", "acc", "lr"],
+        }
+        url = f"http://127.0.0.1:{server.port}/lab?token={server.token}"
+        proc = subprocess.run(
+            [node, str(script), url, json.dumps(args), str(self.reps(5))],
+            cwd=PROJECT / "ui-tests",
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"compare-render.mjs failed:\n{proc.stderr[-3000:]}")
+        result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+        return result
 
     def bench_runs(self) -> None:
         try:
