@@ -90,7 +90,19 @@ async def call(jp_fetch: Fetch, route: str, body: Any) -> tuple[int, dict[str, A
     return response.code, json.loads(response.body)
 
 
+async def runs_of(jp_fetch: Fetch, path: str) -> dict[str, dict[str, Any]]:
+    """``GET runs``: the group of each run, by run id."""
+    response = await jp_fetch("jupyterlab-repro", "runs", params={"path": path}, method="GET")
+    groups = json.loads(response.body)["groups"]
+    return {run["run_id"]: group for group in groups for run in group["runs"]}
+
+
 async def test_share_then_fetch_in_the_other_clone(jp_fetch: Fetch, clones: dict[str, Any]) -> None:
+    # B's runs panel lists A's run, with code not here.
+    groups = await runs_of(jp_fetch, f"b/{NB}")
+    assert groups[clones["run"]]["known"] is False
+    assert groups[clones["run"]]["commit"] == clones["snapshot"]
+
     code, data = await call(jp_fetch, "runs/fetch", {"path": "b", "run_ids": [clones["run"]]})
     assert code == 200, data
     assert data["runs"][0]["here"] is False and "not on origin" in data["runs"][0]["reason"]
@@ -111,6 +123,58 @@ async def test_share_then_fetch_in_the_other_clone(jp_fetch: Fetch, clones: dict
         params={"path": f"b/{NB}", "commit": clones["snapshot"]},
     )
     assert "lr = 0.01" in json.dumps(json.loads(response.body)["content"])
+    assert (await runs_of(jp_fetch, f"b/{NB}"))[clones["run"]]["known"] is True
+
+
+async def test_a_teammate_compares_and_restores_a_fetched_run(
+    jp_fetch: Fetch, clones: dict[str, Any], store_uri: str
+) -> None:
+    """Clone B fetches A's snapshot run, compares it with its own run and restores it as a branch."""
+    b = clones["b"]
+    assert (await call(jp_fetch, "runs/share", {"path": f"a/{NB}"}))[0] == 200
+    assert (await call(jp_fetch, "runs/fetch", {"path": "b", "run_ids": [clones["run"]]}))[0] == 200
+    client = MlflowClient(store_uri)
+    own = client.create_run(
+        "0",
+        tags={
+            "repro.notebook": NB,
+            "mlflow.source.git.commit": git(b, "rev-parse", "HEAD"),
+            "repro.repo": repository_id(b) or "",
+        },
+    ).info.run_id
+    client.log_param(own, "lr", "0.1")
+    client.log_param(clones["run"], "lr", "0.01")
+
+    response = await jp_fetch(
+        "jupyterlab-repro",
+        "runs",
+        "compare",
+        params=[("run_id", own), ("run_id", clones["run"]), ("path", f"b/{NB}")],
+        method="GET",
+        request_timeout=120,
+    )
+    data = json.loads(response.body)
+    (diff,) = data["code"]
+    assert diff["known"] and "-lr = 0.1" in diff["notebook_text"]
+    assert "+lr = 0.01" in diff["notebook_text"]
+    assert [p["key"] for p in data["params"] if p["differs"]] == ["lr"]
+
+    before = git(b, "rev-parse", "HEAD")
+    code, data = await call(
+        jp_fetch,
+        "runs/restore",
+        {
+            "path": f"b/{NB}",
+            "commit": clones["snapshot"],
+            "mode": "branch",
+            "run_id": clones["run"],
+        },
+    )
+    assert code == 201, data
+    branch = data["branch"]
+    assert branch.startswith("exp/")
+    assert "lr = 0.01" in git(b, "show", f"refs/heads/{branch}:{NB}")
+    assert git(b, "rev-parse", f"refs/heads/{branch}~1") == before  # on top of B's own commit
 
 
 @pytest.mark.parametrize(
