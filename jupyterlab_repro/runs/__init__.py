@@ -5,7 +5,8 @@ Kernel side: ``context`` (the ``mlflow.run_context_provider`` plugin),
 ``environment``, ``seed``. Store side: ``store`` (the runs panel's queries),
 ``bounded`` (MLflow calls under deadlines, with a breaker), ``queries``,
 ``direct_store``, ``tracking_uri``, ``restore``, ``compare``, ``downsample``,
-``release``, ``share``. ``tag_names`` and ``executed_cells`` are shared by both.
+``release``, ``share``. ``tag_names``, ``executed_cells`` and ``mlflow_compat``
+(shims for the older MLflow releases allowed) are shared by both.
 
 May import: ``git``, ``notebook``, ``commit.rules``, ``errors``, ``deadline``,
 ``files``. Never: ``server``, ``cli``, tornado, jupyter_server. The kernel side

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest, TrackingUnavailable
+from .mlflow_compat import install as install_mlflow_shims
 from .tracking_uri import redact_uri
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ class BoundedMlflow:
             raise self._trip(self._unavailable_message(exc)) from exc
 
     def _build_client(self) -> Any:
+        install_mlflow_shims()  # the plugin does it too, unless entry points are off
         from mlflow.tracking import MlflowClient
 
         started = time.perf_counter()

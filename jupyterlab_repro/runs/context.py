@@ -58,6 +58,7 @@ from ..git.repository import find_repository, repository_id
 from ..git.runner import Git
 from .environment import environment_tags, truncate
 from .executed_cells import ExecutedCells, compact_order
+from .mlflow_compat import install as install_mlflow_shims
 from .tag_names import (
     GIT_BRANCH,
     GIT_COMMIT,
@@ -74,6 +75,9 @@ from .tag_names import (
 )
 
 log = logging.getLogger(__name__)
+
+# MLflow loads this plugin on `import mlflow`, before it opens any store.
+install_mlflow_shims()
 
 #: Set to ``0``/``false``/``off`` to disable the provider.
 DISABLE_ENV_VAR = "REPRO_RUN_CONTEXT"
