@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -11,6 +12,17 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = PROJECT_ROOT.parent / "shared" / "corpus"
+
+
+def pytest_report_header() -> str:
+    """Which MLflow this run tests (``make mlflow-matrix`` runs the lowest allowed)."""
+    versions = []
+    for name in ("mlflow-skinny", "mlflow", "sqlalchemy"):
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return ", ".join(versions)
 
 
 @pytest.fixture(autouse=True)
