@@ -60,6 +60,8 @@ import {
 } from './history';
 import {
   addRunsCommands,
+  addShareCommands,
+  AutoShare,
   createRunsSection,
   IRun,
   LiveRuns,
@@ -398,6 +400,27 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         sidebar.focusInSection('input.jp-Repro-Snapshot-message')
     });
     addRunsCommands(commands, { model: runs, trans });
+    addShareCommands(commands, { model: runs, requester, trans });
+    // Push the snapshot refs after a new snapshot run (autoShareRunCode).
+    let autoShareRunCode = false;
+    const autoShare = new AutoShare({
+      model: runs,
+      enabled: () => autoShareRunCode,
+      share: () =>
+        requester('runs/share', {
+          method: 'POST',
+          body: JSON.stringify({ path: runs.path })
+        }),
+      onError: error =>
+        Notification.warning(
+          trans.__(
+            'Could not share the code of the new run: %1',
+            error instanceof Error ? error.message : String(error)
+          ),
+          { autoClose: false }
+        )
+    });
+    sidebar.own(autoShare);
 
     // Compare runs and release one (main-area views; the runs panel's side
     // comes in as functions).
@@ -578,6 +601,8 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
           settings.get('runsMetricColumns').composite as string[]
         );
         saveBeforeRun = settings.get('saveBeforeRun').composite as boolean;
+        autoShareRunCode = settings.get('autoShareRunCode')
+          .composite as boolean;
         follow();
       };
       settingRegistry

@@ -37,6 +37,10 @@ export namespace CommandIDs {
   export const runsShowDiff = 'jupyterlab-repro:runs-show-diff';
   /** Copy a run's id to the clipboard; args `{ runId }`. */
   export const copyRunId = 'jupyterlab-repro:copy-run-id';
+  /** Push the hidden snapshot refs to a remote; args `{ remote? }`. */
+  export const shareRunCode = 'jupyterlab-repro:share-run-code';
+  /** Fetch the code runs need from a remote; args `{ runIds?, remote? }`. */
+  export const fetchRunCode = 'jupyterlab-repro:fetch-run-code';
 
   // compare/
   /**

@@ -6,6 +6,7 @@ import {
   caretRightIcon,
   launchIcon,
   notebookIcon,
+  fileUploadIcon,
   refreshIcon
 } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
@@ -143,6 +144,17 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
           onClick={() => void commands.execute(CommandIDs.runsRefresh)}
         >
           <refreshIcon.react tag="span" />
+        </button>
+        <button
+          className="jp-Repro-Runs-share"
+          aria-label={trans.__('Share run code')}
+          title={trans.__(
+            "Share run code: push the hidden snapshots of this repository's runs to its remote"
+          )}
+          disabled={state === 'idle'}
+          onClick={() => void commands.execute(CommandIDs.shareRunCode)}
+        >
+          <fileUploadIcon.react tag="span" />
         </button>
       </div>
       {selection && selection.size > 0 && (
@@ -332,6 +344,22 @@ function Group(props: {
         <GroupLabel group={group} trans={trans} />
         {group.branch && (
           <span className="jp-Repro-Runs-branch">{group.branch}</span>
+        )}
+        {group.commit && !group.known && (
+          <button
+            className="jp-Repro-Runs-fetch jp-mod-styled"
+            title={trans.__(
+              "This run's code is not in this clone: fetch it from the remote (a teammate shares it with Share run code)"
+            )}
+            disabled={props.disabled}
+            onClick={() =>
+              void commands.execute(CommandIDs.fetchRunCode, {
+                runIds: group.runs.map(run => run.run_id)
+              })
+            }
+          >
+            {trans.__('Fetch code')}
+          </button>
         )}
         {group.commit && (
           <button
