@@ -18,6 +18,7 @@ PYTHON ?= python3
 VENV := .venv
 WHEEL_VENV := .venv-wheel
 MLFLOW_SERVER_VENV := .venv-mlflow-server
+MLFLOW_LOW_VENV := .venv-mlflow-low
 STAMPS := .make
 BIN := $(CURDIR)/$(VENV)/bin
 DEMO_WORKSPACE := $(CURDIR)/demo-workspace
@@ -37,7 +38,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
 .PHONY: help install build lab test lint pytest jest wheel wheel-venv system-deps \
-	mlflow-server-venv ui-deps ui-test screenshots bench clean
+	mlflow-server-venv mlflow-low-venv mlflow-matrix ui-deps ui-test screenshots bench clean
 
 help:
 	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -86,7 +87,7 @@ endif
 
 # --- make test -------------------------------------------------------------
 
-test: lint pytest jest wheel-venv ui-test
+test: lint pytest mlflow-matrix jest wheel-venv ui-test
 
 lint: install
 	ruff check .
@@ -168,6 +169,37 @@ $(STAMPS)/mlflow-server-venv: $(STAMPS)/venv | $(STAMPS)
 	    fi
 	@touch $@
 
+# The MLflow matrix: .venv runs every suite with the newest mlflow-skinny that
+# resolves; .venv-mlflow-low runs the suites that touch MLflow with the lowest
+# one pyproject.toml allows (">=2.16" pins 2.16, which pip reads as 2.16.0).
+# The project is installed editable from this tree without building the
+# frontend again (.make/venv built it; these tests use only the server side).
+# The live `mlflow server` stays .venv-mlflow-server's (the newest): the low
+# client talks to it over REST, as an older lab does to a team server.
+MLFLOW_LOWEST = $(shell sed -n 's/^ *"mlflow-skinny>=\([0-9.]*\).*/\1/p' pyproject.toml)
+MLFLOW_TESTS := tests/runs tests/kernel tests/server/test_runs_api.py \
+	tests/server/test_compare_api.py tests/server/test_share_api.py \
+	tests/server/test_init_api.py tests/server/test_runs_live_mlflow.py \
+	tests/faults/test_deadlines.py tests/test_layout.py
+
+mlflow-low-venv: $(STAMPS)/mlflow-low-venv
+
+$(STAMPS)/mlflow-low-venv: pyproject.toml | $(STAMPS)/venv
+	@test -n "$(MLFLOW_LOWEST)" || { echo "no mlflow-skinny>=… bound in pyproject.toml" >&2; exit 1; }
+	rm -rf $(MLFLOW_LOW_VENV)
+	$(PYTHON) -m venv $(MLFLOW_LOW_VENV)
+	$(MLFLOW_LOW_VENV)/bin/pip install -q "hatchling>=1.5" "hatch-jupyter-builder>=0.5" \
+	    "hatch-nodejs-version>=0.3.2" editables "jupyterlab>=4.2,<5"
+	rm -f jupyterlab_repro/labextension/install.json
+	SKIP_JUPYTER_BUILDER=1 $(MLFLOW_LOW_VENV)/bin/pip install -q --no-build-isolation \
+	    -e ".[test]" "mlflow-skinny==$(MLFLOW_LOWEST)"
+	touch $@
+
+mlflow-matrix: $(STAMPS)/mlflow-low-venv system-deps mlflow-server-venv
+	@$(MLFLOW_LOW_VENV)/bin/python $(MLFLOW_VERSION_OF) mlflow-skinny
+	PATH="$(CURDIR)/$(MLFLOW_LOW_VENV)/bin:$$PATH" $(MLFLOW_LOW_VENV)/bin/python -m pytest \
+	    -q -x -p no:cacheprovider $(MLFLOW_TESTS)
+
 ui-deps: system-deps
 	cd ui-tests && jlpm install --immutable
 
@@ -196,4 +228,4 @@ bench: install
 
 clean:
 	rm -rf $(STAMPS) dist lib jupyterlab_repro/labextension tsconfig.tsbuildinfo \
-	    $(WHEEL_VENV) ui-tests/test-results ui-tests/playwright-report
+	    $(WHEEL_VENV) $(MLFLOW_LOW_VENV) ui-tests/test-results ui-tests/playwright-report
