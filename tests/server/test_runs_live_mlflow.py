@@ -4,7 +4,8 @@ DESIGN.md's team deployment: ``mlflow server`` with PostgreSQL as its backend
 store, reached at ``http://…``. Module-scoped fixtures start a throwaway
 PostgreSQL cluster (Debian's ``postgresql``, which ``make system-deps``
 installs; SQLite when it is not installed, or with
-``REPRO_LIVE_MLFLOW_BACKEND=sqlite``) and ``mlflow server`` from
+``REPRO_LIVE_MLFLOW_BACKEND=sqlite``; with ``CI`` set, PostgreSQL or a
+failure, never SQLite and never a skip) and ``mlflow server`` from
 ``.venv-mlflow-server`` (``make mlflow-server-venv``: the full ``mlflow`` at
 the version of the project's ``mlflow-skinny``), both on 127.0.0.1 and free
 ports. Runs are logged over HTTP with ``MlflowClient`` and the tags the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import math
 import os
@@ -23,10 +25,11 @@ import pwd
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,22 @@ import pytest
 from test_runs_api import ODD, TRAIN, _free_port, _git, get, keys
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _kernel_helpers() -> Any:
+    """``tests/kernel/_kernels.py`` (real kernels started by the server), as pytest imports it."""
+    module = sys.modules.get("_kernels")
+    if module is None:
+        path = PROJECT_ROOT / "tests" / "kernel" / "_kernels.py"
+        spec = importlib.util.spec_from_file_location("_kernels", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["_kernels"] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+kernels = _kernel_helpers()
 SERVER_VENV = PROJECT_ROOT / ".venv-mlflow-server"
 #: ``postgresql`` or ``sqlite``; unset: PostgreSQL when it is installed.
 BACKEND_ENV = "REPRO_LIVE_MLFLOW_BACKEND"
@@ -80,9 +99,35 @@ def _initdb() -> Path | None:
     return Path(which) if which else None
 
 
-def _backend() -> str:
-    wanted = os.environ.get(BACKEND_ENV, "").strip().lower()
-    return wanted or ("postgresql" if _initdb() else "sqlite")
+def _on_ci(environ: Mapping[str, str] | None = None) -> bool:
+    """``CI`` set and not empty (``.ci/run`` runs with ``CI=true``)."""
+    return bool((os.environ if environ is None else environ).get("CI", "").strip())
+
+
+def _backend(environ: Mapping[str, str] | None = None, installed: bool | None = None) -> str:
+    """The backend store these tests run on: ``postgresql`` or ``sqlite``.
+
+    ``REPRO_LIVE_MLFLOW_BACKEND`` chooses; unset, PostgreSQL when it is
+    installed, else SQLite, except on CI: there always PostgreSQL, and the
+    cluster's fixture fails when it cannot start (CI must not pass without
+    ever touching PostgreSQL).
+    """
+    environ = os.environ if environ is None else environ
+    wanted = environ.get(BACKEND_ENV, "").strip().lower()
+    if wanted or _on_ci(environ):
+        return wanted or "postgresql"
+    if installed is None:
+        installed = _initdb() is not None
+    return "postgresql" if installed else "sqlite"
+
+
+def _require_backend(backend: str, environ: Mapping[str, str] | None = None) -> None:
+    """Fail (never skip) on CI when the backend is not PostgreSQL."""
+    if backend != "postgresql" and _on_ci(environ):
+        pytest.fail(
+            f"CI is set: the live mlflow server tests run on PostgreSQL, not {backend!r} "
+            f"(unset {BACKEND_ENV}; `make system-deps` installs Debian's postgresql)."
+        )
 
 
 def _postgres_cluster() -> Iterator[str]:
@@ -184,10 +229,13 @@ class MlflowServer:
 def mlflow_executable() -> Path:
     exe = SERVER_VENV / "bin" / "mlflow"
     if not exe.is_file():
-        pytest.skip(
+        reason = (
             f"{SERVER_VENV.name} is missing: `make mlflow-server-venv` installs the "
             "`mlflow server` these tests run (`make test` does)"
         )
+        if _on_ci():
+            pytest.fail(f"CI is set, and {reason}")
+        pytest.skip(reason)
     return exe
 
 
@@ -198,6 +246,7 @@ def backend_store(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """The server's backend store URI: PostgreSQL (DESIGN's team deployment) or SQLite."""
+    _require_backend(request.param)
     if request.param == "postgresql":
         yield from _postgres_cluster()
     elif request.param == "sqlite":
@@ -619,6 +668,159 @@ class TestMlflowDown:
         assert keys(json.loads(back.body)) == expected
 
 
+# --- GET runs/compare ------------------------------------------------------------
+
+
+async def test_compare_a_snapshot_run_with_a_committed_one(
+    jp_fetch: Any, live: Live, repo: Path
+) -> None:
+    """Params, metrics, histories from the server; the code from the copy's commits and refs."""
+    c1, snap = live.runs[f"{TRAIN}@c1"][-1], live.runs[f"{TRAIN}@snap"][0]
+    query = [("run_id", c1), ("run_id", snap), ("metric", "loss"), ("path", f"work/{TRAIN}")]
+    data = await get(jp_fetch, "runs/compare", query)
+    assert data["baseline"] == c1 and [r["run_id"] for r in data["runs"]] == [c1, snap]
+    assert [(r["commit"], r["snapshot"], r["code"]) for r in data["runs"]] == [
+        (live.commits["c1"], None, live.commits["c1"]),
+        (live.commits["c2"], live.commits["snap"], live.commits["snap"]),
+    ]
+    params = {p["key"]: p for p in data["params"]}
+    assert params["lr"]["values"] == [live.params[c1]["lr"], live.params[snap]["lr"]]
+    assert params["epochs"]["differs"] is True
+    (code,) = data["code"]
+    assert code["known"] and code["from_code"] == live.commits["c1"]
+    assert code["to_code"] == live.commits["snap"]  # the hidden snapshot, not c2
+    assert "-step = 'c1'" in code["notebook_text"] and "+step = 'snap'" in code["notebook_text"]
+    for run_id in (c1, snap):
+        series = data["histories"]["loss"][run_id]
+        assert series["steps"] == [s for s, _, _ in live.histories[run_id]["loss"]]
+        want = [pytest.approx(v, rel=1e-5) for _, v, _ in live.histories[run_id]["loss"]]
+        assert series["values"] == want  # 6 significant digits
+    bad = await get(jp_fetch, "runs/compare", [("run_id", c1), ("run_id", "0" * 32)], 400)
+    assert bad["reason"] == "invalid-request" and "0" * 32 in bad["message"]
+
+
+# --- a notebook's runs, logged by a kernel through the server; released ---------
+
+
+#: The notebook's second cell; its first is ``lr = …``. As JupyterLab saves sources: no
+#: newline at the end of a cell.
+LOG_CELL = """import mlflow
+
+mlflow.set_experiment("repro live kernel")
+with mlflow.start_run() as run:
+    mlflow.log_param("lr", lr)
+    for step in range(4):
+        mlflow.log_metric("acc", lr * step, step=step)
+print(run.info.run_id)"""
+
+
+def _team_notebook(cells: list[str]) -> str:
+    return kernels.notebook_text([src.splitlines(keepends=True) for src in cells])
+
+
+@pytest.fixture
+def clients() -> Iterator[list[Any]]:
+    opened: list[Any] = []
+    yield opened
+    for client in opened:
+        client.stop_channels()
+
+
+@kernels.needs_plugin
+async def test_kernel_runs_listed_compared_and_released(
+    jp_fetch: Any,
+    jp_serverapp: Any,
+    jp_root_dir: Path,
+    live: Live,
+    clients: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The team path end to end: the plugin tags runs logged over HTTP, the panel lists them,
+    compares them and releases one (git tag here, ``repro.release`` on the server)."""
+    from mlflow.tracking import MlflowClient
+
+    from jupyterlab_repro.runs.store import EXPERIMENTS_TTL
+
+    repo = jp_root_dir / "team"
+    repo.mkdir()
+    _git(repo, "init", "--quiet", "--initial-branch=main")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", live.server.uri)  # the kernel inherits it
+    kernel = None
+    commits, run_ids = [], []
+    for lr in ("0.1", "0.01"):
+        cells = [f"lr = {lr}", LOG_CELL]
+        (repo / "train.ipynb").write_text(_team_notebook(cells), encoding="utf-8")
+        _git(repo, "add", "--all")
+        _git(repo, "commit", "--quiet", "-m", f"exp: lr {lr}")
+        commits.append(_git(repo, "rev-parse", "HEAD"))
+        if kernel is None:
+            kernel = await kernels.start_kernel(
+                jp_fetch, jp_serverapp, clients, "team/train.ipynb", send_name=True
+            )
+        for i, source in enumerate(cells):
+            out, _ = await kernel.run(source, cell_id=f"c{i}")
+        run_ids.append(out.strip().splitlines()[-1])
+    a, b = run_ids
+
+    # The experiment is new: a tracking server's experiment list is reused for
+    # EXPERIMENTS_TTL seconds, so the panel's next poll after that lists the runs.
+    deadline = time.monotonic() + EXPERIMENTS_TTL + 10
+    while not (listed := await get(jp_fetch, "runs", {"path": "team/train.ipynb"}))["groups"]:
+        assert time.monotonic() < deadline, "the kernel's runs are not listed"
+        await asyncio.sleep(0.25)
+    assert listed["tracking"]["uri"] == live.server.uri
+    assert keys(listed) == commits[::-1]
+    assert [[r["run_id"] for r in g["runs"]] for g in listed["groups"]] == [[b], [a]]
+    for group, lr in zip(listed["groups"], ("0.01", "0.1"), strict=True):
+        (run,) = group["runs"]
+        assert run["dirty"] is False and run["status"] == "FINISHED"
+        assert run["params"] == {"lr": lr} and run["experiment_name"] == "repro live kernel"
+        assert run["tags"]["repro.notebook"] == "train.ipynb"
+        assert run["tags"]["repro.repo"] == _git(repo, "rev-list", "--max-parents=0", "HEAD")
+
+    query = [("run_id", a), ("run_id", b), ("metric", "acc"), ("path", "team/train.ipynb")]
+    compared = await get(jp_fetch, "runs/compare", query)
+    assert [p for p in compared["params"] if p["differs"]] == [
+        {"key": "lr", "values": ["0.1", "0.01"], "differs": True}
+    ]
+    (code,) = compared["code"]
+    assert code["known"] and (code["from_code"], code["to_code"]) == tuple(commits)
+    assert "-lr = 0.1" in code["notebook_text"] and "+lr = 0.01" in code["notebook_text"]
+    for run_id, lr in ((a, 0.1), (b, 0.01)):
+        series = compared["histories"]["acc"][run_id]
+        assert series["steps"] == [0, 1, 2, 3]
+        assert series["values"] == [pytest.approx(lr * s) for s in range(4)]
+
+    response = await jp_fetch(
+        "jupyterlab-repro",
+        "runs",
+        "release",
+        method="POST",
+        body=json.dumps({"path": "team", "run_id": b, "name": "v1.0", "message": "lr 0.01"}),
+        raise_error=False,
+        request_timeout=60,
+    )
+    assert response.code == 201, response.body
+    released = json.loads(response.body)
+    assert (released["tag"], released["commit"], released["snapshot"]) == (
+        "v1.0",
+        commits[1],
+        False,
+    )
+    assert _git(repo, "cat-file", "-t", "v1.0") == "tag"
+    assert _git(repo, "rev-parse", "v1.0^{commit}") == commits[1]
+    annotation = _git(repo, "tag", "-l", "--format=%(contents)", "v1.0")
+    assert f"run_id: {b}" in annotation and annotation.rstrip().endswith("lr 0.01")
+    # The MLflow tag is on the server (PostgreSQL), not only in the panel's cache.
+    tags = MlflowClient(tracking_uri=live.server.uri).get_run(b).data.tags
+    assert tags["repro.release"] == "v1.0"
+    assert "repro.release" not in MlflowClient(tracking_uri=live.server.uri).get_run(a).data.tags
+    listed = await get(jp_fetch, "runs", {"path": "team/train.ipynb"})
+    assert listed["groups"][0]["runs"][0]["tags"]["repro.release"] == "v1.0"
+    again = await get(jp_fetch, "runs/compare", query)
+    assert [r["release"] for r in again["runs"]] == [None, "v1.0"]
+
+
 # --- the direct reader over MLflow's REST API --------------------------------------
 
 
@@ -641,3 +843,57 @@ def test_the_rest_reader_answers_what_mlflow_answers(live: Live, max_results: in
             if not token:
                 break
     assert not direct.mlflow.ready
+
+
+# --- CI runs these tests on PostgreSQL -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "installed", "backend"),
+    [
+        ({}, True, "postgresql"),
+        ({}, False, "sqlite"),
+        ({BACKEND_ENV: "SQLite"}, True, "sqlite"),
+        ({"CI": "true"}, False, "postgresql"),  # not installed: the cluster's fixture fails
+        ({"CI": " "}, False, "sqlite"),  # blank is unset
+        ({"CI": "1", BACKEND_ENV: "sqlite"}, True, "sqlite"),  # refused below
+    ],
+)
+def test_the_backend_chosen(environ: dict[str, str], installed: bool, backend: str) -> None:
+    assert _backend(environ, installed) == backend
+
+
+def test_ci_refuses_anything_but_postgresql() -> None:
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        _require_backend("sqlite", {"CI": "true"})
+    _require_backend("sqlite", {})
+    _require_backend("postgresql", {"CI": "true"})
+
+
+def test_on_ci_the_live_tests_fail_rather_than_use_sqlite(tmp_path: Path) -> None:
+    """The whole file under ``CI`` with SQLite asked for: failures, no test passes or skips."""
+    env = {**os.environ, "CI": "true", BACKEND_ENV: "sqlite"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rfEs",
+            "--rootdir",
+            str(PROJECT_ROOT),
+            "-k",
+            "test_runs_grouped_by_commit_newest_first",
+            str(Path(__file__)),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert "run on PostgreSQL, not 'sqlite'" in proc.stdout and " skipped" not in proc.stdout
+    assert " passed" not in proc.stdout.splitlines()[-1]
