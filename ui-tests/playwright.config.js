@@ -7,6 +7,8 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+const chromium = require('./chromium');
+
 const port = process.env.REPRO_UI_PORT || '8888';
 
 module.exports = {
@@ -21,19 +23,7 @@ module.exports = {
     // Video needs a downloaded ffmpeg; traces do not.
     video: 'off',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync'
-      ]
-    }
+    launchOptions: chromium
   },
   webServer: {
     command: 'jlpm start',

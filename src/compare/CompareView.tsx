@@ -6,6 +6,7 @@ import * as React from 'react';
 
 import { CommandIDs } from '../common/commandIds';
 import { columnFormatter, formatDuration, MISSING } from '../common/format';
+import { safeUrl, statusLabel } from '../common/runText';
 import { useSignal } from '../common/useSignal';
 import { CompareCharts, IChartsModule } from './Charts';
 import { CodeDiffView, LanguageFor } from './CodeDiff';
@@ -20,41 +21,6 @@ export interface ICompareViewProps {
   languageFor?: LanguageFor;
   onRendered?: (ms: number) => void;
   loadCharts?: () => Promise<IChartsModule>;
-}
-
-/**
- * Only http(s) links leave the page (a `javascript:` URL from a tampered
- * store must not become a link).
- */
-function safeUrl(url: string | null | undefined): string | null {
-  if (!url) {
-    return null;
-  }
-  try {
-    const parsed = new URL(url, window.location.href);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:'
-      ? url
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-function statusText(status: string, trans: TranslationBundle): string {
-  switch (status) {
-    case 'RUNNING':
-      return trans.__('running');
-    case 'SCHEDULED':
-      return trans.__('scheduled');
-    case 'FINISHED':
-      return trans.__('finished');
-    case 'FAILED':
-      return trans.__('failed');
-    case 'KILLED':
-      return trans.__('killed');
-    default:
-      return String(status);
-  }
 }
 
 /**
@@ -248,7 +214,7 @@ function RunCard(props: {
       <dl>
         <dt>{trans.__('Status')}</dt>
         <dd className="jp-Repro-Compare-cardStatus">
-          {statusText(run.status, trans)}
+          {statusLabel(run.status, trans)}
         </dd>
         <dt>{trans.__('Code')}</dt>
         <dd

@@ -5,6 +5,8 @@ import * as React from 'react';
 
 import { IRun, RunStatus } from './types';
 
+export { safeUrl, statusLabel } from '../common/runText';
+
 export const STATUS_GLYPHS: Record<RunStatus, string> = {
   RUNNING: '●',
   SCHEDULED: '○',
@@ -12,44 +14,6 @@ export const STATUS_GLYPHS: Record<RunStatus, string> = {
   FAILED: '✕',
   KILLED: '■'
 };
-
-export function statusLabel(
-  status: RunStatus,
-  trans: TranslationBundle
-): string {
-  switch (status) {
-    case 'RUNNING':
-      return trans.__('running');
-    case 'SCHEDULED':
-      return trans.__('scheduled');
-    case 'FINISHED':
-      return trans.__('finished');
-    case 'FAILED':
-      return trans.__('failed');
-    case 'KILLED':
-      return trans.__('killed');
-    default:
-      return String(status);
-  }
-}
-
-/**
- * Only http(s) links leave the page (a `javascript:` URL from a tampered
- * store must not become a link).
- */
-export function safeUrl(url: string | null | undefined): string | null {
-  if (!url) {
-    return null;
-  }
-  try {
-    const parsed = new URL(url, window.location.href);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:'
-      ? url
-      : null;
-  } catch {
-    return null;
-  }
-}
 
 export function byKey(a: [string, unknown], b: [string, unknown]): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;

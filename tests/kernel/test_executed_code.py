@@ -43,15 +43,20 @@ async def _setup(jp_fetch: Fetch, jp_serverapp: Any, clients: list[Any], root: P
     return repo, nb, db, kernel
 
 
-async def _start_run(kernel: Kernel, db: Path, cell_id: str = "run") -> dict[str, str]:
-    """A cell (not saved in the notebook) that starts a run, as a user's would."""
-    code = (
+def _run_cell(db: Path) -> str:
+    """A cell that starts a run and prints its id, as a user's would."""
+    return (
         "import mlflow\n"
         f"mlflow.set_tracking_uri({f'sqlite:///{db}'!r})\n"
         "with mlflow.start_run() as _run:\n"
         "    pass\n"
         "print(_run.info.run_id)\n"
     )
+
+
+async def _start_run(kernel: Kernel, db: Path, cell_id: str = "run") -> dict[str, str]:
+    """A cell (not saved in the notebook) that starts a run, as a user's would."""
+    code = _run_cell(db)
     out, _ = await kernel.run(code, cell_id=cell_id)
     tags, _ = run_tags(db, out)
     return tags
@@ -108,13 +113,7 @@ async def test_saved_and_clean_runs_have_no_snapshot_and_no_flag(
     for i, source in enumerate(SAVED):
         await kernel.run(source, cell_id=f"c{i}")
     # The cell that starts the run is saved too here: add it to the notebook and commit.
-    code = (
-        "import mlflow\n"
-        f"mlflow.set_tracking_uri({f'sqlite:///{db}'!r})\n"
-        "with mlflow.start_run() as _run:\n"
-        "    pass\n"
-        "print(_run.info.run_id)\n"
-    )
+    code = _run_cell(db)
     nb.write_text(cleaned(notebook_text([*SAVED, code])), encoding="utf-8")
     git(repo, "commit", "--quiet", "-am", "feat: run cell")
     out, _ = await kernel.run(code, cell_id="c3")
@@ -186,13 +185,7 @@ async def test_run_all_again_after_a_saved_edit_is_neither_unsaved_nor_out_of_or
     ran in the first pass: that is not "out of order", and nothing unsaved ran.
     """
     repo, nb, db, kernel = await _setup(jp_fetch, jp_serverapp, clients, jp_root_dir, tmp_path)
-    code = (
-        "import mlflow\n"
-        f"mlflow.set_tracking_uri({f'sqlite:///{db}'!r})\n"
-        "with mlflow.start_run() as _run:\n"
-        "    pass\n"
-        "print(_run.info.run_id)\n"
-    )
+    code = _run_cell(db)
     cells = ["import mlflow", "seed = 42", code, "print(seed)"]
     nb.write_text(cleaned(notebook_text(cells)), encoding="utf-8")
     git(repo, "commit", "--quiet", "-am", "feat: run cell")

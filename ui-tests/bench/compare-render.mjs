@@ -13,6 +13,8 @@
 // {"render_ms": [...], "canvases": N}.
 import { chromium } from '@playwright/test';
 
+import browserOptions from '../chromium.js';
+
 const [labUrl, compareJson, repsText] = process.argv.slice(2);
 if (!labUrl || !compareJson) {
   console.error('usage: compare-render.mjs LAB_URL COMPARE_JSON [REPS]');
@@ -20,19 +22,7 @@ if (!labUrl || !compareJson) {
 }
 const reps = Math.max(1, Number(repsText ?? 5));
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync'
-  ]
-});
+const browser = await chromium.launch(browserOptions);
 const renderMs = [];
 let canvases = 0;
 try {

@@ -10,11 +10,7 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-const SIDEBAR_ID = 'jp-repro-sidebar';
-
-function unique(): string {
-  return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-}
+import { openRepro, showRuns, unique } from './support/repro';
 
 /** A notebook whose only cell logs one MLflow run named `runName`. */
 function trainingNotebook(runName: string): string {
@@ -47,26 +43,6 @@ function trainingNotebook(runName: string): string {
     nbformat: 4,
     nbformat_minor: 5
   });
-}
-
-async function openRepro(page: IJupyterLabPageFixture): Promise<void> {
-  await page.sidebar.openTab(SIDEBAR_ID);
-  await expect(page.locator(`#${SIDEBAR_ID}.jp-Repro-Sidebar`)).toBeVisible();
-}
-
-/** Expand the Runs section (and fold "Snapshot & commit" to make room). */
-async function showRuns(page: IJupyterLabPageFixture): Promise<void> {
-  await openRepro(page);
-  const titles = page.locator(`#${SIDEBAR_ID} .jp-AccordionPanel-title`);
-  const snapshot = titles.filter({ hasText: 'Snapshot & commit' });
-  if ((await snapshot.getAttribute('aria-expanded')) === 'true') {
-    await snapshot.click();
-  }
-  const runs = titles.filter({ hasText: /^Runs/ });
-  if ((await runs.getAttribute('aria-expanded')) !== 'true') {
-    await runs.click();
-  }
-  await expect(page.locator('.jp-Repro-Runs')).toBeVisible();
 }
 
 async function openNotebook(
