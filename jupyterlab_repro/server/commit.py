@@ -16,7 +16,7 @@ from ..deadline import Deadline
 from ..files import is_within, relative_to_root, resolve_in_root
 from ..git.lfs import lfs_available, lfs_track
 from ..git.refs import MAX_REF_NAME_BYTES
-from ..git.revisions import MAX_REVISION_LENGTH
+from ..git.revisions import MAX_REVISION_LENGTH, is_full_sha
 from ..git.runner import Git
 from ..git.tags import Tag, create_tag, list_tags
 from ..inputs import MAX_MESSAGE
@@ -215,4 +215,8 @@ def _release(tag: Tag) -> dict[str, str] | None:
     if not tag.annotated:
         return None
     fields: dict[str, str] = parse_release(f"{tag.subject}\n\n{tag.body}")["fields"]
-    return fields if fields.get("run_id") else None
+    # Ours name the run and the commit it ran (a full sha); a tag that merely
+    # has a "run_id: …" line is not a release.
+    if not fields.get("run_id") or not is_full_sha(fields.get("commit", "")):
+        return None
+    return fields
