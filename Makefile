@@ -149,23 +149,27 @@ system-deps:
 	fi
 
 # The full `mlflow` package (server, UI, SQL stores) for the tests that run a
-# real `mlflow server` (tests/server/test_runs_live_mlflow.py), at the version
-# of the project's mlflow-skinny and with psycopg2 for PostgreSQL. A venv of
-# its own: in .venv the full package would hide what the skinny install lacks.
-# Reinstalled only when the mlflow-skinny version changes.
+# real `mlflow server` (tests/server/test_runs_live_mlflow.py): the newest
+# release up to the project's mlflow-skinny (the full package of the very
+# newest skinny may not resolve yet: its own dependencies come later), with
+# psycopg2 for PostgreSQL. A venv of its own: in .venv the full package would
+# hide what the skinny install lacks. Reinstalled only when the mlflow-skinny
+# version changes (.for-mlflow-skinny in the venv says which it was made for).
 MLFLOW_VERSION_OF = -c "import sys; from importlib.metadata import version; print(version(sys.argv[1]))"
 
 mlflow-server-venv: $(STAMPS)/mlflow-server-venv
 
 $(STAMPS)/mlflow-server-venv: $(STAMPS)/venv | $(STAMPS)
 	@want=$$($(VENV)/bin/python $(MLFLOW_VERSION_OF) mlflow-skinny); \
-	    have=$$($(MLFLOW_SERVER_VENV)/bin/python -c "import psycopg2" 2>/dev/null \
-	        && $(MLFLOW_SERVER_VENV)/bin/python $(MLFLOW_VERSION_OF) mlflow 2>/dev/null || true); \
+	    have=$$($(MLFLOW_SERVER_VENV)/bin/python -c "import psycopg2, mlflow.server" 2>/dev/null \
+	        && cat $(MLFLOW_SERVER_VENV)/.for-mlflow-skinny 2>/dev/null || true); \
 	    if [ "$$have" != "$$want" ]; then \
-	        echo "Installing mlflow==$$want into $(MLFLOW_SERVER_VENV) (the live mlflow server tests)…"; \
+	        echo "Installing mlflow<=$$want into $(MLFLOW_SERVER_VENV) (the live mlflow server tests)…"; \
 	        rm -rf $(MLFLOW_SERVER_VENV); \
 	        $(PYTHON) -m venv $(MLFLOW_SERVER_VENV); \
-	        $(MLFLOW_SERVER_VENV)/bin/pip install -q "mlflow==$$want" psycopg2-binary; \
+	        $(MLFLOW_SERVER_VENV)/bin/pip install -q "mlflow<=$$want" psycopg2-binary \
+	            && echo "$$want" > $(MLFLOW_SERVER_VENV)/.for-mlflow-skinny \
+	            && echo "mlflow $$($(MLFLOW_SERVER_VENV)/bin/python $(MLFLOW_VERSION_OF) mlflow) serves the client mlflow-skinny $$want"; \
 	    fi
 	@touch $@
 
