@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -155,8 +156,9 @@ def _snapshot(git: Git, rel: str, cleaned: bytes, config: CleanConfig) -> Hidden
         entry = tree_entry(git, head, rel)
         if entry is not None:
             mode, head_blob = entry
-            if head_blob != blob and _cleaned_digest(git, rel, head_blob, config) == _digest(
-                cleaned
+            if head_blob != blob and (
+                _cleaned_digest(git, rel, head_blob, config) == _digest(cleaned)
+                or _same_but_kernel_facts(git, rel, head_blob, cleaned, config)
             ):
                 blob = head_blob  # only outputs/noise differ from HEAD: not a change
 
@@ -391,6 +393,39 @@ def _cleaned_digest(git: Git, rel: str, blob: str, config: CleanConfig) -> str |
             digest = ""  # not a notebook: differs from any cleaned one
         _CLEANED_BLOBS.put(key, digest)
     return digest or None
+
+
+#: Cleaned notebooks larger than this are not compared key by key (see below).
+_KERNEL_FACTS_LIMIT = 4 * 1024 * 1024
+
+
+def _same_but_kernel_facts(
+    git: Git, rel: str, head_blob: str, cleaned: bytes, config: CleanConfig
+) -> bool:
+    """Whether the cleaned notebook equals HEAD's but for ``metadata.language_info``.
+
+    The lab writes ``language_info`` (what the kernel said it is) into a
+    notebook once a kernel starts, so a notebook committed before it ever ran
+    would otherwise make its first run "uncommitted changes". It describes
+    the kernel, not the code. Only notebooks that mention it, and whose
+    cleaned text (no outputs) is small, are compared.
+    """
+    if not rel.lower().endswith(".ipynb") or len(cleaned) > _KERNEL_FACTS_LIMIT:
+        return False
+    if b'"language_info"' not in cleaned:
+        return False
+    try:
+        ours = json.loads(cleaned)
+        theirs = json.loads(_clean_notebook_bytes(rel, read_blob(git, head_blob), config))
+    except (SnapshotError, GitError, ValueError):
+        return False
+    if not isinstance(ours, dict) or not isinstance(theirs, dict):
+        return False
+    for nb in (ours, theirs):
+        metadata = nb.get("metadata")
+        if isinstance(metadata, dict):
+            metadata.pop("language_info", None)
+    return bool(ours == theirs)
 
 
 def _commit_tree(git: Git, tree: str, head: str | None, message: str) -> str:

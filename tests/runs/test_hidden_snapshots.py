@@ -384,3 +384,21 @@ def test_unsaved_code_is_recorded_when_no_save_comes(nb_repo: Path) -> None:
     assert snap.dirty and snap.unsaved
     assert json.loads(show(nb_repo, snap.commit, "train.ipynb"))["cells"][0]["source"] == ["x = 3"]
     assert state(nb_repo) == before
+
+
+def test_language_info_the_lab_adds_once_a_kernel_starts_is_not_a_change(nb_repo: Path) -> None:
+    """A notebook committed before it ever ran gets ``language_info`` from the lab."""
+    notebook = nb_repo / "train.ipynb"
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    assert "language_info" not in nb["metadata"]
+    nb["metadata"]["language_info"] = {"name": "python", "version": "3.11.7"}
+    notebook.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    snap = snapshot_worktree(nb_repo, "train.ipynb")
+    assert not snap.dirty and snap.ref is None
+    # With a change to the code as well, it is a snapshot (language_info and all).
+    nb["cells"][0]["source"] = "x = 2"
+    notebook.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    snap = snapshot_worktree(nb_repo, "train.ipynb")
+    assert snap.dirty
+    recorded = json.loads(show(nb_repo, snap.commit, "train.ipynb"))
+    assert recorded["metadata"]["language_info"] == {"name": "python"}
