@@ -11,6 +11,7 @@ import {
   Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import {
   IDefaultFileBrowser,
@@ -35,7 +36,7 @@ import {
   createSnapshotSection,
   SnapshotModel
 } from './commit';
-import { CommandIDs, makeRequester, VERSION } from './common';
+import { CommandIDs, DiffLanguages, makeRequester, VERSION } from './common';
 import { addExportCommands, ExportTargets } from './export';
 import {
   addHistoryCommands,
@@ -85,7 +86,8 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     ITranslator,
     IDocumentManager,
     IFileBrowserFactory,
-    INotebookWidgetFactory
+    INotebookWidgetFactory,
+    IEditorLanguageRegistry
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -97,7 +99,8 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     translator: ITranslator | null,
     docManager: IDocumentManager | null,
     browserFactory: IFileBrowserFactory | null,
-    notebookFactory: NotebookWidgetFactory.IFactory | null
+    notebookFactory: NotebookWidgetFactory.IFactory | null,
+    languageRegistry: IEditorLanguageRegistry | null
   ): IReproModel => {
     const { commands, shell } = app;
     const trans = (translator ?? nullTranslator).load('jupyterlab_repro');
@@ -280,14 +283,20 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       runs
     });
 
-    const sidebar = new ReproSidebar({ model, trans, commands });
+    const sidebar = new ReproSidebar({
+      model,
+      trans,
+      commands,
+      changes: snapshot
+    });
     sidebar.addBanner(createHistoryBanner({ model: history, trans, commands }));
     sidebar.addSection(
       createSnapshotSection({
         model: snapshot,
         trans,
         commands,
-        exportTargets
+        exportTargets,
+        languages: languageRegistry ? new DiffLanguages(languageRegistry) : null
       }),
       3
     );
