@@ -89,11 +89,7 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
             </div>
           )}
           <FileList model={model} trans={trans} commands={commands} />
-          <DiffSection
-            model={model}
-            trans={trans}
-            languages={props.languages ?? null}
-          />
+          {/* The form before the preview: its button stays in view. */}
           {model.notebookPath !== null ? (
             <SnapshotForm model={model} trans={trans} commands={commands} />
           ) : (
@@ -104,6 +100,11 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
             </div>
           )}
           <Outcome model={model} trans={trans} />
+          <DiffSection
+            model={model}
+            trans={trans}
+            languages={props.languages ?? null}
+          />
         </>
       )}
     </section>
