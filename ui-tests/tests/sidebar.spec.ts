@@ -183,6 +183,10 @@ test.describe('Repro sidebar', () => {
       .first()
       .scrollIntoViewIfNeeded()
       .catch(() => undefined);
+    // The picture shows the button and the preview below it.
+    await page
+      .locator('button.jp-Repro-Snapshot-commit')
+      .evaluate(button => button.scrollIntoView({ block: 'start' }));
     await page.mouse.move(640, 780); // no hover effect in the picture
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
