@@ -39,7 +39,7 @@ import {
   createSnapshotSection,
   SnapshotModel
 } from './commit';
-import { CommandIDs, makeRequester, VERSION } from './common';
+import { CommandIDs, DiffLanguages, makeRequester, VERSION } from './common';
 import {
   addCompareCommands,
   CompareWidget,
@@ -315,14 +315,20 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       runs
     });
 
-    const sidebar = new ReproSidebar({ model, trans, commands });
+    const sidebar = new ReproSidebar({
+      model,
+      trans,
+      commands,
+      changes: snapshot
+    });
     sidebar.addBanner(createHistoryBanner({ model: history, trans, commands }));
     sidebar.addSection(
       createSnapshotSection({
         model: snapshot,
         trans,
         commands,
-        exportTargets
+        exportTargets,
+        languages: languages ? new DiffLanguages(languages) : null
       }),
       3
     );

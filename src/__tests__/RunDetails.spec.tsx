@@ -198,9 +198,10 @@ describe('run details', () => {
       'lr',
       'n_estimators'
     ]);
+    // One format down the list: the same decimals for every metric.
     expect($$('.jp-Repro-Runs-metrics dd').map(e => e.textContent)).toEqual([
       '0.9123',
-      '0.5'
+      '0.5000'
     ]);
     expect(
       $('.jp-Repro-Runs-detailBody .jp-Repro-Runs-badge.jp-mod-unsaved')

@@ -216,14 +216,23 @@ describe('SnapshotView', () => {
     await render();
     const input = q<HTMLInputElement>('input.jp-Repro-Snapshot-message')!;
     const button = q<HTMLButtonElement>('button.jp-Repro-Snapshot-commit')!;
-    expect(button.disabled).toBe(true);
+    // Enabled: an empty message is explained, not silently ignored.
+    expect(button.disabled).toBe(false);
+    expect(q('.jp-Repro-Snapshot-hint')).toBeNull();
     act(() => {
       input.form!.requestSubmit();
     });
     expect(onCommit).not.toHaveBeenCalled();
+    const hint = q('.jp-Repro-Snapshot-hint');
+    expect(hint?.textContent).toContain('commit message');
+    expect(hint?.getAttribute('role')).toBe('alert');
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    expect(input.getAttribute('aria-describedby')).toBe(hint?.id);
 
     act(() => type(input, 'more trees'));
     expect(model.message).toBe('more trees');
+    expect(q('.jp-Repro-Snapshot-hint')).toBeNull();
+    expect(input.hasAttribute('aria-invalid')).toBe(false);
     expect(button.disabled).toBe(false);
     act(() => {
       input.form!.requestSubmit();

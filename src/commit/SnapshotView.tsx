@@ -4,7 +4,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { CommandIDs } from '../common/commandIds';
-import { DiffPreview } from '../common/DiffPreview';
+import { DiffLanguages, DiffPreview } from '../common/DiffPreview';
 import { useSignal } from '../common/useSignal';
 import { IExportTargets } from '../tokens';
 import {
@@ -26,6 +26,8 @@ export interface ISnapshotViewProps {
   commands: CommandRegistry;
   /** With it, "Re-export to <module>" for a notebook that remembers one. */
   exportTargets?: IExportTargets;
+  /** With it, the diff preview is syntax highlighted. */
+  languages?: DiffLanguages | null;
 }
 
 /**
@@ -87,7 +89,7 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
             </div>
           )}
           <FileList model={model} trans={trans} commands={commands} />
-          <DiffSection model={model} trans={trans} />
+          {/* The form before the preview: its button stays in view. */}
           {model.notebookPath !== null ? (
             <SnapshotForm model={model} trans={trans} commands={commands} />
           ) : (
@@ -98,6 +100,11 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
             </div>
           )}
           <Outcome model={model} trans={trans} />
+          <DiffSection
+            model={model}
+            trans={trans}
+            languages={props.languages ?? null}
+          />
         </>
       )}
     </section>
@@ -347,6 +354,7 @@ export function truncateLines(
 function DiffSection(props: {
   model: SnapshotModel;
   trans: TranslationBundle;
+  languages: DiffLanguages | null;
 }): JSX.Element | null {
   const { model, trans } = props;
   const notebook = model.notebookPath;
@@ -384,6 +392,7 @@ function DiffSection(props: {
           <DiffPreview
             text={shown.text}
             label={trans.__('Diff of %1 since the last commit', name)}
+            languages={props.languages}
           />
           {shown.omitted > 0 && (
             <div className="jp-Repro-Snapshot-note">
@@ -406,13 +415,21 @@ function SnapshotForm(props: {
   commands: CommandRegistry;
 }): JSX.Element {
   const { model, trans } = props;
+  const hintId = React.useId();
   const busy = model.busy;
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
-    if (model.canSnapshot) {
-      void props.commands.execute(CommandIDs.snapshot, { source: 'sidebar' });
+    if (!model.canSubmit) {
+      return;
     }
+    if (!model.requireMessage()) {
+      messageInput.current?.focus();
+      return;
+    }
+    void props.commands.execute(CommandIDs.snapshot, { source: 'sidebar' });
   };
+  const messageInput = React.useRef<HTMLInputElement>(null);
+  const hint = model.messageHint;
   const typeLabels: Record<CommitType, string> = {
     feat: trans.__('feat: a new feature'),
     fix: trans.__('fix: a bug fix'),
@@ -441,15 +458,25 @@ function SnapshotForm(props: {
           ))}
         </select>
         <input
-          className="jp-Repro-Snapshot-message"
+          ref={messageInput}
+          className={
+            'jp-Repro-Snapshot-message' + (hint ? ' jp-mod-invalid' : '')
+          }
           type="text"
           aria-label={trans.__('Commit message')}
+          aria-invalid={hint ? true : undefined}
+          aria-describedby={hint ? hintId : undefined}
           placeholder={trans.__('What changed? (Enter commits)')}
           value={model.message}
           disabled={busy}
           onChange={event => model.setMessage(event.target.value)}
         />
       </div>
+      {hint && (
+        <div className="jp-Repro-Snapshot-hint" id={hintId} role="alert">
+          {hint}
+        </div>
+      )}
       <textarea
         className="jp-Repro-Snapshot-body"
         aria-label={trans.__('Details (optional)')}
@@ -499,7 +526,7 @@ function SnapshotForm(props: {
       <button
         type="submit"
         className="jp-Repro-Snapshot-commit jp-mod-styled jp-mod-accept"
-        disabled={!model.canSnapshot}
+        disabled={!model.canSubmit}
         aria-busy={busy}
         title={trans.__(
           'Save the notebook and commit it without outputs (the open notebook keeps them)'
@@ -541,8 +568,10 @@ function Outcome(props: {
   }
   if (!result.committed) {
     return (
-      <div className="jp-Repro-Snapshot-result" role="status">
-        {trans.__('Nothing to commit: only outputs changed.')}
+      <div className="jp-Repro-Snapshot-result jp-mod-nothing" role="status">
+        {trans.__(
+          'Nothing to commit: the code and text are as in the last commit (outputs are never committed).'
+        )}
       </div>
     );
   }

@@ -86,6 +86,10 @@ export function addSnapshotCommand(
       }
       if (snapshot.message.trim() === '' || !snapshot.canSnapshot) {
         if (!snapshot.busy) {
+          // Say why nothing happened, beside the field it needs.
+          if (snapshot.canSubmit) {
+            snapshot.requireMessage();
+          }
           showForm();
         }
         return;
@@ -132,7 +136,7 @@ async function commitSnapshot(
     } else {
       Notification.info(
         trans.__(
-          'Nothing to commit: only outputs changed since the last commit.'
+          'Nothing to commit: the code and text are as in the last commit (outputs are never committed).'
         ),
         { autoClose: 5000 }
       );

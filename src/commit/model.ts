@@ -280,6 +280,37 @@ export class SnapshotModel implements IDisposable {
     );
   }
 
+  /**
+   * True when the form may be submitted: ready, with a notebook. An empty
+   * message is then explained ({@link requireMessage}), not ignored.
+   */
+  get canSubmit(): boolean {
+    return this.state === 'ready' && this.notebookPath !== null;
+  }
+
+  /**
+   * Why the last submit did nothing (an empty message), shown beside the
+   * message field until the message changes; null otherwise.
+   */
+  get messageHint(): string | null {
+    return this._messageHint;
+  }
+
+  /**
+   * True when there is a message to commit with; else the field gets a
+   * hint saying why nothing happened.
+   */
+  requireMessage(): boolean {
+    if (this._message.trim() !== '') {
+      return true;
+    }
+    this._messageHint = this._trans.__(
+      'Write a commit message first: what changed, e.g. "more trees".'
+    );
+    this._stateChanged.emit();
+    return false;
+  }
+
   get isDisposed(): boolean {
     return this._isDisposed;
   }
@@ -317,6 +348,9 @@ export class SnapshotModel implements IDisposable {
 
   setMessage(message: string): void {
     this._message = message;
+    if (message.trim() !== '') {
+      this._messageHint = null;
+    }
     this._stateChanged.emit();
   }
 
@@ -557,6 +591,7 @@ export class SnapshotModel implements IDisposable {
       this._diffError = null;
       this._loadError = null;
       this._lastResult = null;
+      this._messageHint = null;
       this._ticked.clear();
       this._state = 'idle';
       this._seenStatus = null;
@@ -637,6 +672,7 @@ export class SnapshotModel implements IDisposable {
   private _loadError: string | null = null;
   private _lastResult: ISnapshotReply | null = null;
   private _message = '';
+  private _messageHint: string | null = null;
   private _defaultType: CommitType = 'exp';
   private _commitType: CommitType = 'exp';
   private _body = '';

@@ -2,10 +2,18 @@ import {
   EditorState,
   Extension,
   RangeSetBuilder,
+  StateEffect,
   StateField
 } from '@codemirror/state';
 import { Decoration, DecorationSet, EditorView } from '@codemirror/view';
+import {
+  IEditorLanguageRegistry,
+  jupyterHighlightStyle
+} from '@jupyterlab/codemirror';
+import type { Parser } from '@lezer/common';
 import * as React from 'react';
+
+import { diffTokens, ParserFor } from './diffHighlight';
 
 /**
  * The class of a line of the output-blind diff text, if it has one.
@@ -48,6 +56,92 @@ const diffLines = StateField.define<DecorationSet>({
   provide: field => EditorView.decorations.from(field)
 });
 
+/**
+ * The languages of a notebook's cells, from the lab's editor language
+ * registry: Python for code cells, Markdown for markdown cells; raw cells
+ * stay plain. Loaded once, on first use.
+ */
+export class DiffLanguages {
+  constructor(registry: IEditorLanguageRegistry) {
+    this._registry = registry;
+  }
+
+  /** The parsers, once loaded (a failed language stays plain). */
+  load(): Promise<ParserFor> {
+    if (!this._loaded) {
+      this._loaded = (async () => {
+        const parsers: Record<string, Parser> = {};
+        for (const [cellType, name] of [
+          ['code', 'python'],
+          ['markdown', 'markdown']
+        ]) {
+          try {
+            const language = await this._registry.getLanguage(name);
+            const parser = language?.support?.language.parser;
+            if (parser) {
+              parsers[cellType] = parser;
+            }
+          } catch {
+            // Not highlighted: the text shows as it is.
+          }
+        }
+        return (cellType: string) => parsers[cellType] ?? null;
+      })();
+    }
+    return this._loaded;
+  }
+
+  private _registry: IEditorLanguageRegistry;
+  private _loaded: Promise<ParserFor> | null = null;
+}
+
+const setParsers = StateEffect.define<ParserFor>();
+
+interface ISyntax {
+  parserFor: ParserFor | null;
+  decorations: DecorationSet;
+}
+
+function syntaxDecorations(
+  state: EditorState,
+  parserFor: ParserFor | null
+): DecorationSet {
+  if (parserFor === null) {
+    return Decoration.none;
+  }
+  const builder = new RangeSetBuilder<Decoration>();
+  for (const token of diffTokens(
+    state.doc.toString(),
+    parserFor,
+    jupyterHighlightStyle
+  )) {
+    builder.add(
+      token.from,
+      token.to,
+      Decoration.mark({ class: token.classes })
+    );
+  }
+  return builder.finish();
+}
+
+/** Token marks over the diff text, once the cell languages are loaded. */
+const syntax = StateField.define<ISyntax>({
+  create: () => ({ parserFor: null, decorations: Decoration.none }),
+  update: (value, tr) => {
+    let parserFor = value.parserFor;
+    for (const effect of tr.effects) {
+      if (effect.is(setParsers)) {
+        parserFor = effect.value;
+      }
+    }
+    if (parserFor !== value.parserFor || tr.docChanged) {
+      return { parserFor, decorations: syntaxDecorations(tr.state, parserFor) };
+    }
+    return value;
+  },
+  provide: field => EditorView.decorations.from(field, v => v.decorations)
+});
+
 function extensions(label: string): Extension[] {
   return [
     EditorState.readOnly.of(true),
@@ -60,18 +154,27 @@ function extensions(label: string): Extension[] {
       'aria-label': label,
       'aria-readonly': 'true'
     }),
-    diffLines
+    diffLines,
+    syntax,
+    // The lab's token colours (the classes jupyterHighlightStyle makes).
+    ...(jupyterHighlightStyle.module
+      ? [EditorView.styleModule.of(jupyterHighlightStyle.module)]
+      : [])
   ];
 }
 
 export interface IDiffPreviewProps {
   text: string;
   label: string;
+  /** With it, the cells' code and markdown are syntax highlighted. */
+  languages?: DiffLanguages | null;
 }
 
 /**
- * A read-only CodeMirror 6 view of a diff text, `+`/`-` lines coloured.
- * The text goes into the editor's document: it is never parsed as HTML.
+ * A read-only CodeMirror 6 view of a diff text, `+`/`-` lines coloured and,
+ * given the languages, the cells' code and markdown highlighted. The text
+ * goes into the editor's document (highlighting only adds marks around
+ * it): it is never parsed as HTML.
  */
 export function DiffPreview(props: IDiffPreviewProps): JSX.Element {
   const host = React.useRef<HTMLDivElement>(null);
@@ -100,6 +203,18 @@ export function DiffPreview(props: IDiffPreviewProps): JSX.Element {
       });
     }
   }, [props.text]);
+
+  React.useEffect(() => {
+    let live = true;
+    void props.languages?.load().then(parserFor => {
+      if (live && view.current) {
+        view.current.dispatch({ effects: setParsers.of(parserFor) });
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [props.languages, props.label]);
 
   return <div className="jp-Repro-Snapshot-diff" ref={host} />;
 }

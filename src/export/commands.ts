@@ -119,8 +119,9 @@ export function addExportCommands(
           count,
           reply.output
         );
+    // It has an action: it stays until dismissed.
     Notification.success(message, {
-      autoClose: 6000,
+      autoClose: false,
       actions: [
         {
           label: trans.__('Open'),

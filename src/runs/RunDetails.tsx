@@ -5,7 +5,7 @@ import * as React from 'react';
 
 import { CommandIDs } from '../common/commandIds';
 import { DiffPreview } from '../common/DiffPreview';
-import { formatMetric } from '../common/format';
+import { columnFormatter, formatDuration } from '../common/format';
 import { useSignal } from '../common/useSignal';
 import {
   baseCommit,
@@ -44,6 +44,13 @@ export function RunDetails(props: IRunDetailsProps): JSX.Element {
     [trans.__('Experiment'), run.experiment_name ?? run.experiment_id],
     [trans.__('User'), run.user ?? '']
   ];
+  // Started and duration: the narrow table leaves them out.
+  if (run.start_time) {
+    facts.push([trans.__('Started'), Time.format(new Date(run.start_time))]);
+  }
+  if (run.duration !== null && run.duration !== undefined) {
+    facts.push([trans.__('Duration'), formatDuration(run.duration)]);
+  }
   if (run.end_time) {
     facts.push([trans.__('Ended'), Time.format(new Date(run.end_time))]);
   }
@@ -58,6 +65,8 @@ export function RunDetails(props: IRunDetailsProps): JSX.Element {
   }
   const params = Object.entries(run.params ?? {}).sort(byKey);
   const metrics = Object.entries(run.metrics ?? {}).sort(byKey);
+  // One format down the list: "1.0000" beside "0.9556", not "1".
+  const formatMetric = columnFormatter(metrics.map(([, v]) => v));
   return (
     <div className="jp-Repro-Runs-detailBody" data-run-id={run.run_id}>
       <dl className="jp-Repro-Runs-facts">
@@ -94,7 +103,10 @@ export function RunDetails(props: IRunDetailsProps): JSX.Element {
         className="jp-Repro-Runs-metrics"
         title={trans.__('Metrics')}
         empty={trans.__('No metrics')}
-        entries={metrics.map(([k, v]) => [k, formatMetric(v)])}
+        entries={metrics.map(([k, v]) => [
+          k,
+          v === undefined ? '' : formatMetric(v)
+        ])}
       />
       <div className="jp-Repro-Runs-detailActions">
         {props.canOpen && (

@@ -387,8 +387,12 @@ function Group(props: {
                 </th>
               )}
               <th scope="col">{trans.__('Run')}</th>
-              <th scope="col">{trans.__('Started')}</th>
-              <th scope="col">{trans.__('Duration')}</th>
+              <th scope="col" className="jp-Repro-Runs-startedHead">
+                {trans.__('Started')}
+              </th>
+              <th scope="col" className="jp-Repro-Runs-durationHead">
+                {trans.__('Duration')}
+              </th>
               {columns.map(column => {
                 const sorted = sort?.column === column ? sort : null;
                 return (

@@ -6,16 +6,30 @@ import * as React from 'react';
 import { CommandIDs } from '../common/commandIds';
 import { useSignal } from '../common/useSignal';
 import { IReproModel, IStatusReply } from '../tokens';
+import {
+  headerParts,
+  IChangeClassifier,
+  IChangeSummary,
+  summarizeChanges
+} from './summary';
 
 export interface IStatusViewProps {
   model: IReproModel;
   trans: TranslationBundle;
   /** Runs the actions: refresh, init (it confirms first), save identity. */
   commands: CommandRegistry;
+  /**
+   * The classified changed files (the snapshot section's model): with it,
+   * notebooks whose only changes are outputs are shown as such.
+   */
+  changes?: IChangeClassifier | null;
+  /** The server root's folder name, for a repository at the root. */
+  rootName?: string;
 }
 
 /**
- * Repository status of the followed notebook or folder.
+ * Repository status of the followed notebook or folder: one line per fact,
+ * the full text of a cut line on hover.
  *
  * Everything that comes from the server (paths, branch names, commit
  * subjects, messages) is rendered as React text, never as HTML.
@@ -23,9 +37,11 @@ export interface IStatusViewProps {
 export function StatusView(props: IStatusViewProps): JSX.Element {
   const { model, trans, commands } = props;
   useSignal(model.stateChanged);
+  useSignal(props.changes?.stateChanged);
 
   const { state, status } = model;
   const header = displayPath(model.path, status);
+  const parts = headerParts(model.path, status, props.rootName ?? '');
   const className = 'jp-Repro-Status' + (model.busy ? ' jp-mod-busy' : '');
   return (
     <section
@@ -36,7 +52,14 @@ export function StatusView(props: IStatusViewProps): JSX.Element {
     >
       <div className="jp-Repro-Status-header">
         <span className="jp-Repro-Status-path" title={header || undefined}>
-          {header}
+          {header !== '' && parts.repository !== '' && (
+            <span className="jp-Repro-Status-repoName">{parts.repository}</span>
+          )}
+          {header !== '' && parts.path !== '' && (
+            <span className="jp-Repro-Status-subPath">
+              {parts.repository !== '' ? `/${parts.path}` : parts.path}
+            </span>
+          )}
         </span>
         <button
           className="jp-Repro-Status-refresh"
@@ -53,7 +76,11 @@ export function StatusView(props: IStatusViewProps): JSX.Element {
         </div>
       )}
       {(state === 'ready' || state === 'no-commits') && status && (
-        <RepositoryFacts status={status} trans={trans} />
+        <RepositoryFacts
+          status={status}
+          trans={trans}
+          changes={props.changes ?? null}
+        />
       )}
       {state === 'not-repository' && (
         <div className="jp-Repro-Status-actions">
@@ -86,10 +113,10 @@ export function StatusView(props: IStatusViewProps): JSX.Element {
 }
 
 /**
- * The followed path as the header shows it: relative to the server root,
- * '/' for the root itself. When the repository starts above the server
- * root, the root has no name to show (the server never tells where the
- * repository starts, and an absolute path is never shown).
+ * The followed path as the header's title shows it: relative to the server
+ * root, '/' for the root itself. When the repository starts above the
+ * server root, the root has no name to show (the server never tells where
+ * the repository starts, and an absolute path is never shown).
  */
 function displayPath(path: string, status: IStatusReply | null): string {
   if (path !== '') {
@@ -107,11 +134,50 @@ function aboveRoot(status: IStatusReply | null): boolean {
   return !!repo && (repo.contains_server_root || repo.root === null);
 }
 
+function fileStateLabel(state: string, trans: TranslationBundle): string {
+  switch (state) {
+    case 'outputs-only':
+      return trans.__('outputs only');
+    default:
+      return state;
+  }
+}
+
+function changesLabel(
+  summary: IChangeSummary,
+  trans: TranslationBundle
+): string {
+  if (summary.changed === 0 && summary.outputsOnly > 0) {
+    return trans._n(
+      'outputs only (%1 notebook)',
+      'outputs only (%1 notebooks)',
+      summary.outputsOnly
+    );
+  }
+  if (summary.changed === 0) {
+    return trans.__('clean');
+  }
+  const files = trans._n(
+    '%1 changed file',
+    '%1 changed files',
+    summary.changed
+  );
+  return summary.outputsOnly > 0
+    ? trans._n(
+        '%2, %1 with outputs only',
+        '%2, %1 with outputs only',
+        summary.outputsOnly,
+        files
+      )
+    : files;
+}
+
 function RepositoryFacts(props: {
   status: IStatusReply;
   trans: TranslationBundle;
+  changes: IChangeClassifier | null;
 }): JSX.Element | null {
-  const { status, trans } = props;
+  const { status, trans, changes } = props;
   const repo = status.repository;
   if (!repo) {
     return null;
@@ -120,27 +186,41 @@ function RepositoryFacts(props: {
   const branch = repo.detached
     ? trans.__('detached at %1', head?.short_sha ?? '?')
     : (repo.branch ?? '');
-  const changed =
-    repo.changes.staged +
-    repo.changes.unstaged +
-    repo.changes.untracked +
-    repo.changes.conflicted;
+  const summary = summarizeChanges(
+    repo,
+    status.path,
+    changes && changes.changes !== null ? changes.files : null
+  );
+  const headTitle = head
+    ? `${head.subject}\n${head.sha}\n${head.author_name} <${head.author_email}>\n${head.authored_at}`
+    : '';
+  const changesText = changesLabel(summary, trans);
+  const upstream = repo.upstream
+    ? trans.__(
+        '%1 (ahead %2, behind %3)',
+        repo.upstream,
+        repo.ahead ?? 0,
+        repo.behind ?? 0
+      )
+    : '';
   return (
     <div className="jp-Repro-Status-facts">
-      <div className="jp-Repro-Status-row">
+      <div className="jp-Repro-Status-row" title={branch}>
         <span className="jp-Repro-Status-label">{trans.__('Branch')}</span>
         <span className="jp-Repro-Status-value jp-Repro-Status-branch">
           {branch}
         </span>
       </div>
       {head ? (
-        <div
-          className="jp-Repro-Status-row"
-          title={`${head.sha}\n${head.author_name} <${head.author_email}>\n${head.authored_at}`}
-        >
+        <div className="jp-Repro-Status-row jp-Repro-Status-head">
           <span className="jp-Repro-Status-label">{trans.__('HEAD')}</span>
-          <span className="jp-Repro-Status-headSha">{head.short_sha}</span>
-          <span className="jp-Repro-Status-value jp-Repro-Status-headSubject">
+          <span className="jp-Repro-Status-headSha" title={headTitle}>
+            {head.short_sha}
+          </span>
+          <span
+            className="jp-Repro-Status-value jp-Repro-Status-headSubject"
+            title={headTitle}
+          >
             {head.subject}
           </span>
         </div>
@@ -152,36 +232,36 @@ function RepositoryFacts(props: {
         </div>
       )}
       {repo.upstream && (
-        <div className="jp-Repro-Status-row">
+        <div className="jp-Repro-Status-row" title={upstream}>
           <span className="jp-Repro-Status-label">{trans.__('Upstream')}</span>
           <span className="jp-Repro-Status-value jp-Repro-Status-upstream">
-            {trans.__(
-              '%1 (ahead %2, behind %3)',
-              repo.upstream,
-              repo.ahead ?? 0,
-              repo.behind ?? 0
-            )}
+            {upstream}
           </span>
         </div>
       )}
-      <div className="jp-Repro-Status-row">
+      <div className="jp-Repro-Status-row" title={changesText}>
         <span className="jp-Repro-Status-label">{trans.__('Changes')}</span>
         <span
           className={
             'jp-Repro-Status-value jp-Repro-Status-changes' +
-            (repo.dirty ? ' jp-mod-dirty' : '')
+            (summary.dirty ? ' jp-mod-dirty' : '') +
+            (summary.outputsOnly > 0 ? ' jp-mod-outputsOnly' : '')
           }
         >
-          {repo.dirty
-            ? trans._n('%1 changed file', '%1 changed files', changed)
-            : trans.__('clean')}
+          {changesText}
         </span>
       </div>
-      {repo.file_state && (
+      {summary.fileState && (
         <div className="jp-Repro-Status-row">
           <span className="jp-Repro-Status-label">{trans.__('This file')}</span>
-          <span className="jp-Repro-Status-value jp-Repro-Status-fileState">
-            {repo.file_state}
+          <span
+            className={
+              'jp-Repro-Status-value jp-Repro-Status-fileState' +
+              ` jp-mod-${summary.fileState}`
+            }
+            data-state={summary.fileState}
+          >
+            {fileStateLabel(summary.fileState, trans)}
           </span>
         </div>
       )}

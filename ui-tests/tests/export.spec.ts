@@ -69,7 +69,7 @@ test.describe('Export cells to module', () => {
     await page.notebook.activate('train.ipynb');
 
     // Tag the imports and the model cells (unsaved: export saves first).
-    expect(await tagCells(page, ['import os', 'params = {'])).toBe(2);
+    expect(await tagCells(page, ['import logging', 'params = {'])).toBe(2);
 
     const button = page.locator(
       '.jp-NotebookPanel-toolbar [data-jp-item-name="repro-export"]'

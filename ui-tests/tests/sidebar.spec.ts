@@ -15,6 +15,13 @@ const SIDEBAR_ID = 'jp-repro-sidebar';
 // Written to the ignored ui-tests/screenshots/; `make screenshots` copies it
 // to docs/images/ for the README (tests never write tracked files).
 const SCREENSHOT = path.resolve(__dirname, '..', 'screenshots', 'sidebar.png');
+const DEMO = fs.readFileSync(
+  path.resolve(__dirname, '..', '..', 'demo', 'train.ipynb'),
+  'utf-8'
+);
+/** The demo notebook's suggested edit. */
+const LEARNING_RATE = '"learning_rate": 0.001,';
+const LEARNING_RATE_EDIT = '"learning_rate": 0.01,';
 
 async function openRepro(page: IJupyterLabPageFixture): Promise<void> {
   await page.sidebar.openTab(SIDEBAR_ID);
@@ -27,7 +34,7 @@ async function openFileBrowser(page: IJupyterLabPageFixture): Promise<void> {
 }
 
 test.describe('Repro sidebar', () => {
-  test('follows the file browser and the active notebook into the demo repository @screenshot', async ({
+  test('follows the file browser and the active notebook into the demo repository', async ({
     page
   }) => {
     const status = page.locator('.jp-Repro-Status');
@@ -62,20 +69,124 @@ test.describe('Repro sidebar', () => {
     await expect(status.locator('.jp-Repro-Status-headSubject')).toHaveText(
       'feat: sample training notebook'
     );
+  });
 
-    // The README screenshot: the lab with the sidebar and the sample notebook.
-    await page.locator('.jp-NotebookPanel .jp-Cell').first().waitFor();
+  test('shows a commit, the diff preview of an edit and the runs of the notebook @screenshot', async ({
+    page,
+    tmpPath
+  }) => {
+    // The README picture: the demo notebook in a repository of its own,
+    // committed, run, edited (the preview shows the edit) and run again.
+    test.setTimeout(240000);
+    const folder = `${tmpPath}/demo-${Date.now().toString(36)}`;
+    const name = 'train.ipynb';
+    const notebook = `${folder}/${name}`;
+    expect(await page.contents.uploadContent(DEMO, 'text', notebook)).toBe(
+      true
+    );
+    for (const [endpoint, data] of [
+      ['init', { path: folder }],
+      [
+        'snapshot',
+        { path: notebook, message: 'sample training notebook', type: 'feat' }
+      ]
+    ] as const) {
+      const response = await page.request.post(
+        `/jupyterlab-repro/${endpoint}`,
+        { data }
+      );
+      expect(response.ok(), await response.text()).toBe(true);
+    }
+
+    await openFileBrowser(page);
+    expect(await page.notebook.openByPath(notebook)).toBe(true);
+    await page.notebook.activate(name);
+    await openRepro(page);
+    const status = page.locator('.jp-Repro-Status');
+    await expect(status.locator('.jp-Repro-Status-headSubject')).toHaveText(
+      'feat: sample training notebook'
+    );
+
+    // A first run of the committed code.
+    const runs = page.locator('.jp-Repro-Runs');
+    await page.notebook.run();
+    await expect(runs.locator('.jp-Repro-Runs-run')).toHaveCount(1, {
+      timeout: 60000
+    });
+
+    // The edit the notebook suggests, saved: a source change to preview.
+    const edited = await page.evaluate(
+      ([from, to]) => {
+        const panel = (window as any).jupyterapp.shell.currentWidget;
+        for (const cell of panel.content.widgets) {
+          const source: string = cell.model.sharedModel.getSource();
+          if (source.includes(from)) {
+            cell.model.sharedModel.setSource(source.replace(from, to));
+            return true;
+          }
+        }
+        return false;
+      },
+      [LEARNING_RATE, LEARNING_RATE_EDIT]
+    );
+    expect(edited).toBe(true);
+    expect(await page.notebook.save()).toBe(true);
+    await page.notebook.run();
+    await expect(runs.locator('.jp-Repro-Runs-run')).toHaveCount(2, {
+      timeout: 60000
+    });
+    const section = page.locator('.jp-Repro-Snapshot');
+    await expect(
+      section.locator(
+        `.jp-Repro-Snapshot-file[data-path="${name}"][data-classification="source"]`
+      )
+    ).toHaveCount(1);
+    await expect(
+      section.locator('.jp-Repro-Snapshot-diffLine.jp-mod-added', {
+        hasText: LEARNING_RATE_EDIT
+      })
+    ).toHaveCount(1);
+    await page
+      .locator('input.jp-Repro-Snapshot-message')
+      .fill('a faster learning rate');
+    // With a preview to show, the snapshot button is still in view.
+    expect(
+      await page.evaluate(() => {
+        const button = document.querySelector(
+          'button.jp-Repro-Snapshot-commit'
+        );
+        const host = document.querySelector('.jp-Repro-SnapshotSection');
+        if (!button || !host) {
+          return false;
+        }
+        const box = button.getBoundingClientRect();
+        const view = host.getBoundingClientRect();
+        return (
+          box.height > 0 && box.top >= view.top && box.bottom <= view.bottom
+        );
+      })
+    ).toBe(true);
+
+    // The picture: the notebook at its plot, the sidebar beside it.
     const launcherTab = page.locator('#jp-main-dock-panel .lm-TabBar-tab', {
       hasText: 'Launcher'
     });
     if (await launcherTab.count()) {
       await launcherTab.locator('.lm-TabBar-tabCloseIcon').click();
     }
-    // Cosmetic only: let the kernel indicator settle before the picture.
     await page
       .locator('#jp-main-statusbar', { hasText: 'Idle' })
       .waitFor({ timeout: 20000 })
       .catch(() => undefined);
+    await page
+      .locator('.jp-NotebookPanel:visible .jp-OutputArea-output img')
+      .first()
+      .scrollIntoViewIfNeeded()
+      .catch(() => undefined);
+    // The picture shows the button and the preview below it.
+    await page
+      .locator('button.jp-Repro-Snapshot-commit')
+      .evaluate(button => button.scrollIntoView({ block: 'start' }));
     await page.mouse.move(640, 780); // no hover effect in the picture
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });

@@ -110,8 +110,12 @@ test.describe('Snapshot & commit', () => {
     // 1. Baseline: the new notebook, committed as it is.
     await expect(section).toHaveAttribute('data-state', 'ready');
     await expect(row).toHaveAttribute('data-classification', 'source');
-    await expect(commit).toBeDisabled();
+    // No message yet: enabled, and a click says why nothing happens.
+    await expect(commit).toBeEnabled();
+    await commit.click();
+    await expect(message).toHaveAttribute('aria-invalid', 'true');
     await message.fill(`baseline ${id}`);
+    await expect(message).not.toHaveAttribute('aria-invalid', 'true');
     await commit.click();
     await expect(status.locator('.jp-Repro-Status-headSubject')).toHaveText(
       `exp: baseline ${id}`
@@ -243,8 +247,9 @@ test.describe('Snapshot & commit', () => {
     await expect(section.locator('.jp-Repro-Snapshot-preview')).toContainText(
       'train.ipynb'
     );
-    await expect(
-      section.locator('button.jp-Repro-Snapshot-commit')
-    ).toBeDisabled();
+    // No message yet: the button explains instead of committing.
+    await expect(section.locator('.jp-Repro-Snapshot-hint')).toHaveCount(0);
+    await section.locator('button.jp-Repro-Snapshot-commit').click();
+    await expect(section.locator('.jp-Repro-Snapshot-hint')).toBeVisible();
   });
 });
