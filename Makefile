@@ -17,6 +17,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 WHEEL_VENV := .venv-wheel
+GIT_VENV := .venv-wheel-git
 MLFLOW_SERVER_VENV := .venv-mlflow-server
 MLFLOW_LOW_VENV := .venv-mlflow-low
 STAMPS := .make
@@ -38,7 +39,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
 .PHONY: help install build lab test lint pytest jest wheel wheel-venv system-deps \
-	mlflow-server-venv mlflow-low-venv mlflow-matrix ui-deps ui-test screenshots bench clean
+	mlflow-server-venv mlflow-low-venv mlflow-matrix ui-deps ui-test ui-test-git screenshots bench clean
 
 help:
 	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -87,7 +88,7 @@ endif
 
 # --- make test -------------------------------------------------------------
 
-test: lint pytest mlflow-matrix jest wheel-venv ui-test
+test: lint pytest mlflow-matrix jest wheel-venv ui-test ui-test-git
 
 lint: install
 	ruff check .
@@ -210,9 +211,29 @@ ui-deps: system-deps
 # The lab under test listens on a free port (REPRO_UI_PORT to choose one).
 FREE_PORT = $(PYTHON) -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
 
+# The tests tagged @coexist need jupyterlab-git: ui-test-git runs them.
 ui-test: ui-deps
 	cd ui-tests && REPRO_UI_PORT=$${REPRO_UI_PORT:-$$($(FREE_PORT))} \
-	    PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test $(UI_ARGS)
+	    PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test --grep-invert @coexist $(UI_ARGS)
+
+# Beside jupyterlab-git (it brings nbdime), as the Docker Stacks images ship
+# it: a second clean venv from the same wheel as wheel-venv (make test builds
+# it first), then the coexistence spec and a few existing ones in it.
+JUPYTERLAB_GIT := jupyterlab-git==0.55.0
+UI_GIT_SPECS := tests/coexist.spec.ts tests/sidebar.spec.ts tests/snapshot.spec.ts
+
+ui-test-git: ui-deps
+	@ls dist/*.whl >/dev/null 2>&1 || { echo "ui-test-git: no wheel in dist/ (make wheel-venv)" >&2; exit 1; }
+	rm -rf $(GIT_VENV)
+	$(PYTHON) -m venv $(GIT_VENV)
+	$(GIT_VENV)/bin/pip install -q "$$(ls dist/*.whl)[demo]" "$(JUPYTERLAB_GIT)"
+	@out=$$($(GIT_VENV)/bin/jupyter labextension list 2>&1); echo "$$out"; \
+	    for ext in jupyterlab-repro @jupyterlab/git nbdime-jupyterlab; do \
+	        echo "$$out" | grep -E "$$ext v[0-9.]+.*enabled.*OK" >/dev/null \
+	        || { echo "ui-test-git: labextension $$ext is not enabled" >&2; exit 1; }; \
+	    done
+	cd ui-tests && REPRO_UI_PORT=$${REPRO_UI_PORT:-$$($(FREE_PORT))} \
+	    PATH="$(CURDIR)/$(GIT_VENV)/bin:$$PATH" jlpm playwright test $(UI_GIT_SPECS) $(UI_ARGS)
 
 # The README's pictures: the UI tests that take them (titles tagged
 # @screenshot) write ui-tests/screenshots/ (ignored); this copies them into
@@ -232,4 +253,4 @@ bench: install
 
 clean:
 	rm -rf $(STAMPS) dist lib jupyterlab_repro/labextension tsconfig.tsbuildinfo \
-	    $(WHEEL_VENV) $(MLFLOW_LOW_VENV) ui-tests/test-results ui-tests/playwright-report
+	    $(WHEEL_VENV) $(GIT_VENV) $(MLFLOW_LOW_VENV) ui-tests/test-results ui-tests/playwright-report
