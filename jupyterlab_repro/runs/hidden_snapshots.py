@@ -388,15 +388,27 @@ def _cleaned_digest(git: Git, rel: str, blob: str, config: CleanConfig) -> str |
     digest = _CLEANED_BLOBS.get(key)
     if digest is None:
         try:
-            digest = _digest(_clean_notebook_bytes(rel, read_blob(git, blob), config))
+            text = _clean_notebook_bytes(rel, read_blob(git, blob), config)
+            digest = _digest(text)
+            # What _same_but_kernel_facts needs to know of it, without reading it again.
+            _HEAD_FACTS[key] = (b'"language_info"' in text, len(text))
+            while len(_HEAD_FACTS) > 64:
+                _HEAD_FACTS.pop(next(iter(_HEAD_FACTS)))
         except SnapshotError:
             digest = ""  # not a notebook: differs from any cleaned one
         _CLEANED_BLOBS.put(key, digest)
     return digest or None
 
 
+#: Per cleaned blob (as keyed in _CLEANED_BLOBS): whether it has
+#: ``language_info``, and its length.
+_HEAD_FACTS: dict[tuple[str, str, CleanConfig], tuple[bool, int]] = {}
+
+
 #: Cleaned notebooks larger than this are not compared key by key (see below).
 _KERNEL_FACTS_LIMIT = 4 * 1024 * 1024
+#: How much longer ``language_info`` with its name makes a cleaned notebook, at most.
+_KERNEL_FACTS_BYTES = 512
 
 
 def _same_but_kernel_facts(
@@ -411,6 +423,14 @@ def _same_but_kernel_facts(
     cleaned text (no outputs) is small, are compared.
     """
     if not rel.lower().endswith(".ipynb") or len(cleaned) > _KERNEL_FACTS_LIMIT:
+        return False
+    facts = _HEAD_FACTS.get((head_blob, "ipynb", config))
+    if facts is None:
+        return False
+    head_has_it, head_length = facts
+    # Only HEAD without it and ours with it, a few bytes longer, can be this
+    # case; anything else is a real change (and costs nothing more here).
+    if head_has_it or not 0 < len(cleaned) - head_length <= _KERNEL_FACTS_BYTES:
         return False
     if b'"language_info"' not in cleaned:
         return False
