@@ -15,9 +15,10 @@ no MLflow import:
   bearer ``MLFLOW_TRACKING_TOKEN``); any other authentication set up in the
   environment leaves the query to MLflow's client.
 
-It is used only until the MLflow client is ready and only for queries
-without a user filter (MLflow's filter grammar is MLflow's); results are the
-client's, field for field (tested against it). Import-free beyond the
+It is used for SQLite stores always and for HTTP servers until the MLflow
+client is ready, and only for queries without a user filter (MLflow's filter
+grammar is MLflow's); results are the client's, field for field (tested
+against it). Import-free beyond the
 standard library.
 """
 

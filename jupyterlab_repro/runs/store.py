@@ -426,7 +426,14 @@ class TrackingService:
             raise InvalidRequest("Invalid page token.")
 
     def _direct_reader(self) -> DirectReader | None:
-        """The MLflow-free reader, while MLflow's client is not ready yet (see direct_store)."""
+        """The MLflow-free reader (see direct_store): always for SQLite, for HTTP until MLflow is ready.
+
+        On SQLite, ``sqlite3`` answers the panel's query as MLflow does, and
+        faster: MLflow's ORM pays ~0.3 s for its first query of this shape in
+        a server process (then ~60 ms), which was the first panel refresh.
+        """
+        if isinstance(self._direct, SqliteReader):
+            return self._direct
         return None if self.mlflow.ready else self._direct
 
     def _store_missing(self) -> bool:
