@@ -14,6 +14,7 @@ import type { Parser } from '@lezer/common';
 import * as React from 'react';
 
 import { diffTokens, ParserFor } from './diffHighlight';
+import { readOnlyEditor } from './readOnlyEditor';
 
 /**
  * The class of a line of the output-blind diff text, if it has one.
@@ -144,16 +145,7 @@ const syntax = StateField.define<ISyntax>({
 
 function extensions(label: string): Extension[] {
   return [
-    EditorState.readOnly.of(true),
-    EditorView.editable.of(false),
-    EditorView.lineWrapping,
-    // Read-only content is not focusable by default: keep it reachable
-    // from the keyboard so it can be scrolled and its text selected.
-    EditorView.contentAttributes.of({
-      tabindex: '0',
-      'aria-label': label,
-      'aria-readonly': 'true'
-    }),
+    ...readOnlyEditor(label),
     diffLines,
     syntax,
     // The lab's token colours (the classes jupyterHighlightStyle makes).

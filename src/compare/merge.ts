@@ -9,6 +9,8 @@ import { EditorState, Extension } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { jupyterHighlightStyle } from '@jupyterlab/codemirror';
 
+import { readOnlyEditor } from '../common/readOnlyEditor';
+
 /** A mounted diff; destroy it before its host goes. */
 export interface IMountedDiff {
   destroy(): void;
@@ -16,14 +18,7 @@ export interface IMountedDiff {
 
 function readOnly(label: string, language: Extension | null): Extension[] {
   return [
-    EditorState.readOnly.of(true),
-    EditorView.editable.of(false),
-    EditorView.lineWrapping,
-    EditorView.contentAttributes.of({
-      tabindex: '0',
-      'aria-label': label,
-      'aria-readonly': 'true'
-    }),
+    ...readOnlyEditor(label),
     syntaxHighlighting(jupyterHighlightStyle),
     ...(language ? [language] : [])
   ];

@@ -15,7 +15,8 @@ import * as path from 'path';
 
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-const SIDEBAR_ID = 'jp-repro-sidebar';
+import { openRepro, SIDEBAR_ID } from './support/repro';
+
 const DEMO_NOTEBOOK = path.resolve(
   __dirname,
   '..',
@@ -24,11 +25,6 @@ const DEMO_NOTEBOOK = path.resolve(
   'train.ipynb'
 );
 const SUBJECT = 'feat: sample training notebook';
-
-async function openRepro(page: IJupyterLabPageFixture): Promise<void> {
-  await page.sidebar.openTab(SIDEBAR_ID);
-  await expect(page.locator(`#${SIDEBAR_ID}.jp-Repro-Sidebar`)).toBeVisible();
-}
 
 async function openNotebook(
   page: IJupyterLabPageFixture,
