@@ -93,6 +93,28 @@ _REASONS = {
 POOLS = {"polls": "worker_threads", "writes": "write_threads", "tracking": "tracking_threads"}
 
 
+def limiter_for(settings: dict[str, Any], name: str) -> anyio.CapacityLimiter:
+    """The ``name`` pool's limiter, made on first use (it needs a running event loop)."""
+    limiters: dict[str, anyio.CapacityLimiter] = settings.setdefault("limiters", {})
+    limiter = limiters.get(name)
+    if limiter is None:
+        limiter = limiters[name] = anyio.CapacityLimiter(getattr(settings["config"], POOLS[name]))
+    return limiter
+
+
+async def prepare_pools(settings: dict[str, Any]) -> None:
+    """Make every pool's limiter and start a worker thread, once the event loop runs.
+
+    The first limiter imports anyio's event-loop backend and the first
+    worker call starts a thread: ~0.1 s of imports holding the GIL, which the
+    first request of a fresh server paid (and, by contention, the SQLite
+    reads running beside it).
+    """
+    for name in POOLS:
+        limiter_for(settings, name)
+    await anyio.to_thread.run_sync(lambda: None, limiter=limiter_for(settings, "polls"))
+
+
 def bad_request(message: str) -> tornado.web.HTTPError:
     """A 400 whose JSON body has the same ``reason`` as core :class:`InvalidRequest`."""
     return tornado.web.HTTPError(400, "%s", message, reason="invalid-request")
@@ -170,12 +192,7 @@ class ReproHandler(APIHandler):
 
     def _limiter(self) -> anyio.CapacityLimiter:
         name = self.pool or ("polls" if self.request.method in ("GET", "HEAD") else "writes")
-        limiters: dict[str, anyio.CapacityLimiter] = self.repro.setdefault("limiters", {})
-        limiter = limiters.get(name)
-        if limiter is None:  # created lazily: it needs a running event loop
-            size = getattr(self.config_obj, POOLS[name])
-            limiter = limiters[name] = anyio.CapacityLimiter(size)
-        return limiter
+        return limiter_for(self.repro, name)
 
     def _translate(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Call ``fn``; typed core errors and OS errors become HTTP errors, said once."""

@@ -9,7 +9,7 @@ from jupyter_server.utils import url_path_join
 
 from ..commit.changes import ClassificationCache
 from . import commit, export, repository, runs
-from .base import SETTINGS_KEY
+from .base import SETTINGS_KEY, prepare_pools
 from .config import Repro
 
 
@@ -28,5 +28,8 @@ def setup_handlers(server_app: Any) -> None:
     base = url_path_join(web_app.settings["base_url"], "jupyterlab-repro")
     routes = [*repository.ROUTES, *commit.ROUTES, *export.ROUTES, *runs.ROUTES]
     web_app.add_handlers(".*$", [(url_path_join(base, *path.split("/")), h) for path, h in routes])
+    io_loop = getattr(server_app, "io_loop", None)  # ServerApp makes it before extensions load
+    if io_loop is not None:
+        io_loop.add_callback(prepare_pools, web_app.settings[SETTINGS_KEY])
     if os.environ.get("REPRO_TRACKING_WARM", "1") not in ("0", "false", "off"):
         web_app.settings[SETTINGS_KEY][runs.TRACKING_KEY].warm_in_background()

@@ -340,6 +340,10 @@ def test_loading_the_extension_does_not_import_mlflow(tmp_path: Path) -> None:
             log=types.SimpleNamespace(info=lambda *a: None),
         )
         jupyterlab_repro._load_jupyter_server_extension(app)
+        service = app.web_app.settings["jupyterlab_repro"]["tracking"]
+        print(importers)  # nothing yet: loading returned before the import
+        # a SQLite store warms up after the panel's first answer (read without MLflow)
+        service.runs_for_notebook(None, "x.ipynb")
         for thread in threading.enumerate():
             if thread.name == "repro-mlflow-warm":
                 thread.join(120)
@@ -349,5 +353,22 @@ def test_loading_the_extension_does_not_import_mlflow(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=180
     ).stdout
-    # importing MLflow takes seconds: only the warm-up thread does it
-    assert out.strip() == "['repro-mlflow-warm']"
+    # importing MLflow takes seconds: only the warm-up thread does it, after the first answer
+    assert out.split() == ["[]", "['repro-mlflow-warm']"]
+
+
+async def test_worker_pools_are_ready_before_the_first_request(jp_serverapp: Any) -> None:
+    """The server makes its pools when it loads: the first request does not pay for them."""
+    import asyncio
+
+    settings = jp_serverapp.web_app.settings["jupyterlab_repro"]
+    for _ in range(200):  # the callback runs once the event loop turns
+        if len(settings.get("limiters", {})) == 3:
+            break
+        await asyncio.sleep(0.01)
+    limiters = settings["limiters"]
+    assert sorted(limiters) == ["polls", "tracking", "writes"]
+    config = settings["config"]
+    assert limiters["polls"].total_tokens == config.worker_threads
+    assert limiters["writes"].total_tokens == config.write_threads
+    assert limiters["tracking"].total_tokens == config.tracking_threads
