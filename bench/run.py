@@ -1649,8 +1649,8 @@ class Bench:
                 None,
                 0.3,
                 unit="seconds",
-                note=f"{lab_note}. A GET sent the moment the server answers /api/status waits "
-                f"for MLflow's import: {first:.2f} s (after the process started"
+                note=f"{lab_note}. A GET sent the moment the server answers /api/status: "
+                f"{first:.2f} s (after the process started"
                 + after_start("extension_loaded", "our extension loaded")
                 + after_start("server_up", "/api/status answered")
                 + after_start("client_ready", "MLflow client ready (warm-up thread)")

@@ -79,6 +79,8 @@ MAX_HISTORY_RUNS = 50
 MAX_HISTORY_KEYS = 50
 #: Seconds the list of experiments is reused before it is read again.
 EXPERIMENTS_TTL = 2.0
+#: Seconds the warm-up of a SQLite store waits for the panel's first answer.
+WARM_WAIT = 20.0
 #: Seconds a repository's root commit (its identity) is reused before git is asked again.
 REPOSITORY_ID_TTL = 60.0
 #: Commit subjects remembered (commits never change).
@@ -121,6 +123,7 @@ class TrackingService:
         self._experiments: dict[str, str] = {}
         self._experiments_at = -math.inf
         self._subjects: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._answered = threading.Event()  # the panel's first query was answered
 
     # -- description ---------------------------------------------------------
 
@@ -158,9 +161,22 @@ class TrackingService:
         except Exception:  # never let a warm-up thread die noisily
             log.exception("warming up the MLflow client failed")
 
-    def warm_in_background(self) -> threading.Thread:
-        """Start :meth:`warm` in a daemon thread and return it."""
-        thread = threading.Thread(target=self.warm, name="repro-mlflow-warm", daemon=True)
+    def warm_in_background(self, *, wait: float = WARM_WAIT) -> threading.Thread:
+        """Start :meth:`warm` in a daemon thread and return it.
+
+        For a SQLite store the panel never needs MLflow, so the thread first
+        waits for the panel's first answer (at most ``wait`` seconds):
+        importing MLflow holds the GIL for seconds, and ``sqlite3`` hands the
+        GIL over for every row, so a first query beside the import was slow.
+        Other stores warm up at once: their first queries need the client soon.
+        """
+
+        def run() -> None:
+            if isinstance(self._direct, SqliteReader):
+                self._answered.wait(wait)
+            self.warm()
+
+        thread = threading.Thread(target=run, name="repro-mlflow-warm", daemon=True)
         thread.start()
         return thread
 
@@ -198,6 +214,23 @@ class TrackingService:
         deadline:
             Shared by every MLflow and git call (default: :attr:`timeout`).
         """
+        try:
+            return self._notebook_runs(
+                repo_root, notebook_rel, commit, page_token, max_results, filter_text, deadline
+            )
+        finally:
+            self._answered.set()  # the warm-up of a SQLite store may start now
+
+    def _notebook_runs(
+        self,
+        repo_root: Path | None,
+        notebook_rel: str,
+        commit: str | None,
+        page_token: str | None,
+        max_results: int,
+        filter_text: str | None,
+        deadline: Deadline | None,
+    ) -> dict[str, Any]:
         deadline = deadline or Deadline(self.timeout, "the runs query")
         if not isinstance(notebook_rel, str) or not notebook_rel:
             raise InvalidRequest("A notebook path is required.")

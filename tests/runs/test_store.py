@@ -658,6 +658,14 @@ def test_cli_no_runs_and_errors(
 # --- the direct reader (the first queries, while MLflow loads) ------------------------
 
 
+def mlflow_only(uri: str) -> TrackingService:
+    """A service that asks MLflow's client for everything: the reference answers."""
+    service = TrackingService(uri, timeout=30.0)
+    service._direct = None  # a SQLite store is otherwise always read with sqlite3
+    service.mlflow.client()
+    return service
+
+
 @pytest.mark.parametrize(
     ("notebook", "commit", "max_results"),
     [
@@ -676,8 +684,7 @@ def test_the_direct_reader_answers_what_mlflow_answers(
 ) -> None:
     """Page for page, field for field: the SQLite reader and MLflow's client agree."""
     direct = TrackingService(store.uri, timeout=30.0)
-    client = TrackingService(store.uri, timeout=30.0)
-    client.mlflow.client()  # ready: every query goes through MLflow
+    client = mlflow_only(store.uri)
     assert not direct.mlflow.ready and client.mlflow.ready
     rev = store.commits[commit] if commit else None
     tokens: list[str | None] = [None]
@@ -697,8 +704,7 @@ def test_direct_pages_continue_with_mlflow(store: Store) -> None:
     """A page token from the direct reader is MLflow's: the next page may come from either."""
     direct = TrackingService(store.uri, timeout=30.0)
     first = direct.runs_for_notebook(store.repo, TRAIN, max_results=5)
-    client = TrackingService(store.uri, timeout=30.0)
-    client.mlflow.client()
+    client = mlflow_only(store.uri)
     second = client.runs_for_notebook(
         store.repo, TRAIN, max_results=5, page_token=first["next_page_token"]
     )
@@ -733,3 +739,113 @@ def test_the_direct_reader_imports_no_mlflow(store: Store) -> None:
     )
     groups, imported = json.loads(proc.stdout.strip().splitlines()[-1])
     assert groups >= 1 and imported is False
+
+
+AWKWARD_TAGS = {
+    "quotes": 'it\'s "quoted"',
+    "lines": "line\nbreak\ttab\r\n",
+    "unicode": "实验 🚀 é",
+    "backslash": "C:\\path\\to",
+    "json": '{"json": [1, 2], "s": "x"}',
+    "empty": "",
+    "control": "a\x01b\x1fc",
+}
+
+
+def _awkward_store(base: Path) -> tuple[str, list[str]]:
+    """Runs whose tags, params, names and metrics are what people really log."""
+    from mlflow.entities import Metric, Param
+    from mlflow.tracking import MlflowClient
+
+    uri = "sqlite:///" + (base / "mlflow.db").as_posix()
+    client = MlflowClient(uri)
+    ids = []
+    values = [0.1 + 0.2, 1e-300, -2.5e300, math.nan, math.inf, -math.inf, -0.0, 123456789.12345679]
+    for n, name in enumerate(["実験 #1", None, "a'b\"c", "same-start", "same-start-too", ""]):
+        start = 1_700_000_000_000 + (n if n < 4 else 3) * 1000  # two runs start at once
+        tags = {"repro.notebook": "train.ipynb", **{f"k.{k}": v for k, v in AWKWARD_TAGS.items()}}
+        run = client.create_run("0", start_time=start, tags=tags, run_name=name)
+        client.log_batch(
+            run.info.run_id,
+            metrics=[Metric(f"m{i}", v, start, 0) for i, v in enumerate(values)],
+            params=[Param("long", "x" * 500), Param("unicode", "λ=0.1"), Param("n", str(n))],
+        )
+        ids.append(run.info.run_id)
+    no_start = client.create_run("0", tags={"repro.notebook": "train.ipynb"})
+    ids.append(no_start.info.run_id)
+    return uri, ids
+
+
+@pytest.mark.parametrize("json_functions", [True, False])
+def test_awkward_values_read_directly_are_mlflows(tmp_path: Path, json_functions: bool) -> None:
+    """Quotes, newlines, control characters, unicode, empty values, NaN and infinities,
+    runs starting at the same millisecond: the sqlite3 page (one JSON row, or one row
+    per value on an SQLite without JSON functions) is MLflow's, field for field."""
+    from jupyterlab_repro.runs.direct_store import SqliteReader
+
+    uri, ids = _awkward_store(tmp_path)
+    direct = TrackingService(uri, timeout=30.0)
+    assert isinstance(direct._direct, SqliteReader)
+    if not json_functions:
+        direct._direct._json = False  # the branch an SQLite built without JSON takes
+    client = mlflow_only(uri)
+    for size in (100, 2, 1):
+        token: str | None = None
+        while True:
+            mine = direct.runs_for_notebook(None, "train.ipynb", max_results=size, page_token=token)
+            theirs = client.runs_for_notebook(
+                None, "train.ipynb", max_results=size, page_token=token
+            )
+            if theirs["next_page_token"] and not mine["next_page_token"]:
+                # MLflow before 3 offers a last, empty page; the reader (like MLflow 3) does not
+                last = client.runs_for_notebook(
+                    None, "train.ipynb", max_results=size, page_token=theirs["next_page_token"]
+                )
+                assert last["groups"] == []
+                theirs["next_page_token"] = None
+            assert json.dumps(mine, sort_keys=True) == json.dumps(theirs, sort_keys=True)
+            token = theirs["next_page_token"]
+            if token is None:
+                break
+    assert not direct.mlflow.ready
+    assert direct._direct._json is json_functions
+    page = direct.runs_for_notebook(None, "train.ipynb")
+    listed = [r for g in page["groups"] for r in g["runs"]]
+    assert {r["run_id"] for r in listed} == set(ids)
+    (run,) = (r for r in listed if r["run_name"] == "実験 #1")
+    assert run["params"]["long"] == "x" * 500 and run["params"]["unicode"] == "λ=0.1"
+
+
+def test_a_sqlite_read_stops_at_its_deadline(tmp_path: Path) -> None:
+    """A statement still running when the request's deadline passes is interrupted."""
+    from jupyterlab_repro.runs.direct_store import SqliteReader
+
+    db = tmp_path / "mlflow.db"
+    sqlite3_connect = __import__("sqlite3").connect
+    sqlite3_connect(db).execute("CREATE TABLE t (x)").connection.commit()
+    reader = SqliteReader(str(db))
+    endless = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 100000000) "
+        "SELECT count(*) FROM c"
+    )
+    with pytest.raises(TrackingUnavailable, match="did not answer within"):
+        reader._query(Deadline(0.05, "the runs query"), endless)
+    assert reader._query(Deadline(30, "t"), "SELECT count(*) FROM t") == [(0,)]
+
+
+def test_a_sqlite_store_warms_up_after_the_first_answer(store: Store) -> None:
+    """MLflow's import waits for the panel's first answer (at most ``wait`` seconds)."""
+    import time
+
+    service = TrackingService(store.uri, timeout=30.0)
+    thread = service.warm_in_background(wait=60)
+    time.sleep(0.5)
+    assert thread.is_alive() and not service.mlflow.ready  # still waiting: no import beside it
+    assert service.runs_for_notebook(store.repo, TRAIN, max_results=5)["groups"]
+    thread.join(120)
+    assert not thread.is_alive() and service.mlflow.ready
+
+    nobody = TrackingService(store.uri, timeout=30.0)
+    thread = nobody.warm_in_background(wait=0.2)  # no panel ever asks: it warms up anyway
+    thread.join(120)
+    assert not thread.is_alive() and nobody.mlflow.ready
