@@ -1,9 +1,14 @@
 """One writer at a time per repository, across threads and processes.
 
-Snapshots (and anything else that builds a commit) hold the repository's
-lock: a thread lock per repository in this process, and an advisory
-``flock`` on ``<git dir>/repro-snapshot.lock`` against other processes (two
-lab servers, the CLI). Waiting is bounded by the caller's deadline.
+Whatever moves a branch, HEAD, the index or a tag — a snapshot, a restore
+as a branch, a release, a tag — holds the repository's lock: a thread lock
+per repository in this process, and an advisory ``flock`` on ``<git
+dir>/repro-snapshot.lock`` against other processes (two lab servers, the
+CLI). The check that a new ref name is free and the write that takes it are
+then one step: a double click gets "already exists", not git's "cannot lock
+ref". Transfers of run code (push, fetch, prune of ``refs/repro/``) hold a
+lock of their own (``repro-share.lock``), so a slow remote never holds up a
+snapshot. Waiting is bounded by the caller's deadline.
 """
 
 from __future__ import annotations
@@ -27,25 +32,37 @@ except ImportError:  # pragma: no cover
 #: Longest wait for another writer, whatever the deadline.
 LOCK_WAIT = 30.0
 
-_thread_locks: dict[str, threading.Lock] = {}
+#: Lock → (file in the git directory, what :class:`GitBusy` says while another holder has it).
+_LOCKS = {
+    "write": (
+        "repro-snapshot.lock",
+        "Another change to this repository (a snapshot, restore, release or tag) is still running.",
+    ),
+    "share": (
+        "repro-share.lock",
+        "Another push, fetch or prune of this repository's run code is still running.",
+    ),
+}
+
+_thread_locks: dict[tuple[str, str], threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
 
 
 @contextlib.contextmanager
-def repository_lock(git: Git, wait: float = LOCK_WAIT) -> Iterator[None]:
-    """Hold the repository's writer lock; :class:`GitBusy` if it stays taken."""
-    key = os.path.realpath(git.cwd)
+def repository_lock(git: Git, wait: float = LOCK_WAIT, *, kind: str = "write") -> Iterator[None]:
+    """Hold the repository's ``kind`` lock (``write`` or ``share``); :class:`GitBusy` if taken."""
+    filename, busy = _LOCKS[kind]
+    key = (os.path.realpath(git.cwd), kind)
     with _thread_locks_guard:
         lock = _thread_locks.setdefault(key, threading.Lock())
     wait = min(wait, git.deadline.remaining())
-    busy = "Another snapshot of this repository is still running."
     if not lock.acquire(timeout=max(wait, 0.0)):
         raise GitBusy(busy)
     try:
         if fcntl is None:
             yield
             return
-        path = git_dir(git) / "repro-snapshot.lock"
+        path = git_dir(git) / filename
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         try:
             fd = os.open(path, flags, 0o666)

@@ -9,6 +9,7 @@ from typing import Any
 from ..deadline import Deadline
 from ..errors import InvalidRequest
 from ..inputs import MAX_MESSAGE, check_text
+from .lock import repository_lock
 from .refs import TAGS, check_new_ref
 from .repository import require_repository
 from .revisions import require_commit
@@ -98,7 +99,8 @@ def create_tag(
     check_text(message, "message", max_length=MAX_MESSAGE, multiline=True)
     if not message.strip():
         raise InvalidRequest("An annotated tag needs a message (e.g. the run's metrics).")
-    full = check_new_ref(git, TAGS, name)
-    commit = require_commit(git, rev)
-    git.run("tag", "-a", "-F", "-", "--", name, commit, input=message.encode("utf-8"))
+    with repository_lock(git):
+        full = check_new_ref(git, TAGS, name)
+        commit = require_commit(git, rev)
+        git.run("tag", "-a", "-F", "-", "--", name, commit, input=message.encode("utf-8"))
     return _tags(git, full)[0]

@@ -22,6 +22,7 @@ from typing import Any
 from ..deadline import Deadline
 from ..errors import InvalidRequest
 from ..git.index import temporary_index
+from ..git.lock import repository_lock
 from ..git.refs import TAGS, check_new_ref
 from ..git.repository import git_dir, require_repository
 from ..git.revisions import require_commit
@@ -162,11 +163,13 @@ def release_run(
             f"Run {run_id} was not started from a notebook in a repository: its code is unknown."
         )
     code = require_commit(git, run["code"], what="commit", hint=" (fetch it first)")
-    target = code
-    if with_model_card:
-        target = _commit_model_card(git, code, model_card(run, name, code), name)
     annotation = release_message(run, name, message)
-    git.run("tag", "-a", "-F", "-", "--", name, target, input=annotation.encode("utf-8"))
+    with repository_lock(git):
+        full = check_new_ref(git, TAGS, name)  # again: another release may have taken it
+        target = code
+        if with_model_card:
+            target = _commit_model_card(git, code, model_card(run, name, code), name)
+        git.run("tag", "-a", "-F", "-", "--", name, target, input=annotation.encode("utf-8"))
     try:
         service.set_tag(run_id, REPRO_RELEASE, name, deadline=deadline)
     except BaseException:

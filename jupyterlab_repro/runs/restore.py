@@ -21,6 +21,7 @@ from typing import Any
 from ..deadline import Deadline
 from ..errors import GitError, GitTimeout, InvalidRequest
 from ..files import create_file, relative_to_root
+from ..git.lock import repository_lock
 from ..git.refs import BRANCHES, check_new_ref, is_snapshot_commit
 from ..git.repository import require_repository
 from ..git.revisions import file_at, require_commit, resolve_commit
@@ -107,6 +108,13 @@ def restore_branch(
     """
     deadline = deadline or Deadline(RESTORE_TIMEOUT, "restoring the run")
     git, rel, sha = _locate(path, commit, deadline)
+    with repository_lock(git):
+        return _restore_branch_locked(git, sha, branch, run_id, open_paths or [], checkout)
+
+
+def _restore_branch_locked(
+    git: Git, sha: str, branch: str, run_id: str | None, open_paths: list[str], checkout: bool
+) -> RestoreResult:
     full = check_new_ref(git, BRANCHES, branch, must_start="exp/")
     target = sha
     if is_snapshot_commit(git, sha):
@@ -120,7 +128,7 @@ def restore_branch(
     result = RestoreResult(branch=branch, commit=target, checked_out=False)
     if not checkout:
         return result
-    changed = _changed_paths(git, target, open_paths or [])
+    changed = _changed_paths(git, target, open_paths)
     if changed:
         shown = ", ".join(changed[:3]) + (" …" if len(changed) > 3 else "")
         result.reason = (

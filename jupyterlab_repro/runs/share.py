@@ -21,6 +21,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest, TrackingUnavailable
+from ..git.lock import repository_lock
 from ..git.repository import repository_id, require_repository
 from ..git.runner import Git
 from ..git.share import (
@@ -84,7 +85,8 @@ def share_run_code(
     deadline = deadline or Deadline(SHARE_TIMEOUT, "sharing the run code")
     root = require_repository(repo_root, deadline=deadline)
     git = Git(root, deadline)
-    result = push_snapshots(git, remote)
+    with repository_lock(git, kind="share"):
+        result = push_snapshots(git, remote)
     out = result.as_dict()
     out["unpublished_commits"], out["warnings"] = [], []
     if service is not None:
@@ -110,14 +112,15 @@ def fetch_run_code(
     root = require_repository(repo_root, deadline=deadline)
     git = Git(root, deadline)
     remote = check_remote(git, remote)
-    result = FetchResult(fetch_snapshots(git, remote))
-    if not run_ids:
-        return result
-    if service is None:
+    if run_ids and service is None:
         raise InvalidRequest("Fetching the code of runs needs the tracking store.")
-    runs = service.get_runs(run_ids, deadline=deadline)
-    wanted = [r["code"] for r in runs if r.get("code")]
-    still = set(fetch_commits(git, remote, wanted))
+    runs = service.get_runs(run_ids, deadline=deadline) if run_ids and service else []
+    with repository_lock(git, kind="share"):
+        result = FetchResult(fetch_snapshots(git, remote))
+        if not run_ids:
+            return result
+        wanted = [r["code"] for r in runs if r.get("code")]
+        still = set(fetch_commits(git, remote, wanted))
     for run in runs:
         code = run.get("code")
         if not code:
@@ -171,7 +174,8 @@ def prune_snapshots(
         doomed.append(snap)
         result.deleted.append(snap.ref)
     if not dry_run:
-        delete_refs(git, doomed)
+        with repository_lock(git, kind="share"):
+            delete_refs(git, doomed)
     return result
 
 

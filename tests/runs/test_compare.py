@@ -7,7 +7,9 @@ import math
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -310,6 +312,33 @@ def test_release_names_that_clash_change_nothing(
     with pytest.raises(InvalidRequest, match=match):
         release_run(service, world.runs["c1"], name, repo_root=world.repo)
     assert git(world.repo, "for-each-ref") == refs
+
+
+def test_two_releases_under_one_name_at_once_make_one_tag(
+    world: World, service: TrackingService
+) -> None:
+    """A double click on Release: one tag, one run marked, a clear "already exists" for the other."""
+    start = threading.Barrier(2)
+
+    def release(key: str) -> object:
+        start.wait()
+        try:
+            return release_run(service, world.runs[key], "v-race", repo_root=world.repo)
+        except InvalidRequest as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(release, ["c1", "c2"]))
+    (won,) = [r for r in results if not isinstance(r, Exception)]
+    (lost,) = [r for r in results if isinstance(r, Exception)]
+    assert "already exists" in str(lost)
+    assert git(world.repo, "rev-parse", "v-race^{commit}") == won.commit  # type: ignore[attr-defined]
+    marked = [
+        k
+        for k in ("c1", "c2")
+        if service.get_run(world.runs[k])["all_tags"].get("repro.release") == "v-race"
+    ]
+    assert len(marked) == 1
 
 
 def test_a_run_without_code_cannot_be_released(world: World, service: TrackingService) -> None:

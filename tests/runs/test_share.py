@@ -12,7 +12,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,6 +167,35 @@ def test_the_same_code_snapshotted_in_two_clones_is_never_overwritten(team: Team
     assert fetched.share.transferred == {f"{sb.ref}-{sb.commit[:12]}": f"{sb.ref}-{sb.commit[:12]}"}
     assert {s.commit for s in local_snapshots(Git(team.a))} == {sa.commit, sb.commit}
     assert fetch_run_code(team.a, None, []).share.transferred == {}  # idempotent
+
+
+def test_shares_and_fetches_at_once_lose_nothing(team: Team) -> None:
+    """Two tabs pressing Share (or Fetch) at once: one transfers, the other finds it done."""
+    runs = []
+    for lr in ("0.2", "0.3", "0.4"):
+        (team.a / NB).write_text(notebook(lr), encoding="utf-8")
+        runs.append(team.run(team.a, name=f"a-{lr}", snapshot=True, lr=lr))
+    mine = {s.ref: s.commit for s in local_snapshots(Git(team.a))}
+    assert len(mine) == 3
+
+    def at_once(work: Any) -> list[Any]:
+        start = threading.Barrier(3)
+
+        def one(_: int) -> Any:
+            start.wait()
+            return work()
+
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            return list(pool.map(one, range(3)))
+
+    shared = at_once(lambda: share_run_code(team.a))
+    assert sorted(len(r["transferred"]) for r in shared) == [0, 0, 3]
+    assert remote_snapshots(Git(team.a), "origin") == mine
+    fetched = at_once(lambda: fetch_run_code(team.b, team.service, runs))
+    assert sorted(len(r.share.transferred) for r in fetched) == [0, 0, 3]
+    assert all(all(code.here for code in r.runs) for r in fetched)
+    assert {s.ref: s.commit for s in local_snapshots(Git(team.b))} == mine
+    assert git(team.b, "fsck", "--strict", "--no-progress") == ""
 
 
 def test_a_run_whose_commit_was_never_pushed_says_so(team: Team) -> None:

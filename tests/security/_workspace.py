@@ -217,9 +217,9 @@ _LOCKABLE = {"index", "HEAD", "ORIG_HEAD", "config", "packed-refs", "shallow", "
 def _git_lock(dot_git: Path, path: Path) -> bool:
     """Whether ``path`` is a lock file git itself honours (not the product's own flock file).
 
-    ``repro-snapshot.lock`` is the product's persistent advisory (``flock``)
-    file, created on the first snapshot and never removed by design; git
-    ignores it, so it is not a leftover lock.
+    ``repro-snapshot.lock`` and ``repro-share.lock`` are the product's
+    persistent advisory (``flock``) files, created on first use and never
+    removed by design; git ignores them, so they are not leftover locks.
     """
     rel = path.relative_to(dot_git).as_posix()
     stem = rel[: -len(".lock")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -128,6 +129,19 @@ async def test_restore_as_a_working_copy(
     assert "lr = 0.01" in (jp_root_dir / data["copy"]).read_text(encoding="utf-8")
     code, again = await call(jp_fetch, "runs/restore", body)
     assert again["copy"] == "work/train-owl-2.ipynb"
+
+
+async def test_a_double_click_on_restore_is_one_branch_and_a_clear_400(
+    jp_fetch: Fetch, repo: Path, snapshot: str, run_git_cmd: Git
+) -> None:
+    body = {"path": "work/train.ipynb", "commit": snapshot, "name": "owl", "run_id": "r1"}
+    answers = await asyncio.gather(*(call(jp_fetch, "runs/restore", body) for _ in range(3)))
+    codes = sorted(code for code, _ in answers)
+    assert codes == [201, 400, 400], answers
+    assert all("already exists" in data["message"] for code, data in answers if code == 400)
+    assert run_git_cmd(repo, "for-each-ref", "--format=%(refname)", "refs/heads/exp") == (
+        "refs/heads/exp/owl"
+    )
 
 
 @pytest.mark.parametrize(
