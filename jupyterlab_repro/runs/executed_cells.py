@@ -156,86 +156,125 @@ class ExecutedNotebook:
 
 
 def as_executed(nb: dict[str, Any], executions: list[Execution]) -> ExecutedNotebook:
-    """Change the parsed notebook ``nb`` (nbformat 4) into the notebook as executed, in place.
+    """Change the parsed notebook ``nb`` (nbformat 4, or 3) into the notebook as executed, in place.
 
     Executions with a cell id (JupyterLab sends one with every cell) are
-    cells: matched by id, else by an equal source, else added as cells of
-    their own. Executions without one are matched to a saved cell (an equal
-    or similar source) or left out: they are what ran before the plugin
-    loaded (IPython's history), or, once the front end has sent ids, input
-    from a console attached to the kernel, which is not the notebook.
+    cells: matched by id; when the file has no ids (nbformat before 4.5, or
+    3, not saved since the lab gave its cells ids), by an equal, else a
+    similar source; else added as cells of their own. Every run of one id is
+    the same cell, its latest run deciding which. Executions without an id
+    are matched to a saved cell (an equal or similar source) or left out:
+    they are what ran before the plugin loaded (IPython's history), or, once
+    the front end has sent ids, input from a console attached to the kernel,
+    which is not the notebook.
     """
     report = ExecutedNotebook()
-    cells = nb.get("cells")
-    if nb.get("nbformat") != 4 or not isinstance(cells, list) or not executions:
+    found = _cells(nb)
+    if found is None or not executions:
         return report
+    cells, key = found
     code = [i for i, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"]
     by_id = {cells[i].get("id"): i for i in code if isinstance(cells[i].get("id"), str)}
-    sources = {i: _source(cells[i]) for i in code}
+    idless = {i for i in code if not isinstance(cells[i].get("id"), str)}
+    sources = {i: _source(cells[i], key) for i in code}
     ids_seen = any(e.cell_id and not e.from_history for e in executions)
     executions = [e for e in executions if e.cell_id or e.from_history or not ids_seen]
 
     # 1. Which saved cell each execution was (the newest execution of a cell wins).
     assigned: dict[int, Execution] = {}
+    resolved: dict[str, int | None] = {}  # cell id → its saved cell, None: not saved
     new: list[Execution] = []
-    seen_new: set[str] = set()
     for execution in sorted(executions, key=lambda e: e.seq, reverse=True):
-        if execution.cell_id in seen_new:
-            continue  # an older run of an unsaved cell that ran again since
-        index = by_id.get(execution.cell_id) if execution.cell_id else None
+        cell_id = execution.cell_id
+        if cell_id is not None and cell_id in resolved:
+            continue  # an older run of a cell its latest run placed
+        index = by_id.get(cell_id) if cell_id else None
         if index is None:
-            index = next(
-                (i for i in code if i not in assigned and sources[i] == execution.source), None
-            )
-        if index is None and execution.cell_id is None:
-            unclaimed = [i for i in code if i not in assigned]
-            index = _most_similar(execution.source, unclaimed, sources)
+            # Without an id, any saved cell; with one, only cells the file has no id for.
+            unclaimed = [i for i in code if i not in assigned and (cell_id is None or i in idless)]
+            # The last equal one: newest first, a top-to-bottom run meets the lowest first.
+            index = max((i for i in unclaimed if _same(sources[i], execution)), default=None)
+            if index is None:
+                index = _most_similar(execution.source, unclaimed, sources)
+        if cell_id is not None:
+            resolved[cell_id] = index
         if index is not None:
-            if index not in assigned:
-                assigned[index] = execution
-        elif execution.cell_id is not None:
-            seen_new.add(execution.cell_id)
+            assigned.setdefault(index, execution)
+        elif cell_id is not None:
             new.append(execution)
 
     # 2. Executed sources replace saved ones.
     for index, execution in assigned.items():
-        if sources[index] != execution.source:
-            cells[index]["source"] = execution.source
+        if not _same(sources[index], execution):
+            cells[index][key] = execution.source
             report.replaced += 1
 
     # 3. Cells not in the file go after the saved cell that ran just before them
     # (any run of it, not only its latest).
-    final = {i: _source(cells[i]) for i in code}
-    saved_by_seq = sorted(
-        (e.seq, i)
-        for e in executions
-        for i in ([by_id[e.cell_id]] if e.cell_id in by_id else [])
-        or [j for j in code if final[j] == e.source][:1]
-    )
+    final = {i: _source(cells[i], key) for i in code}
+    saved_by_seq = []
+    for e in executions:
+        if e.cell_id is not None:
+            index = resolved.get(e.cell_id)
+        else:
+            index = next((j for j in code if _same(final[j], e)), None)
+        if index is not None:
+            saved_by_seq.append((e.seq, index))
+    saved_by_seq.sort()
     after: dict[int, list[tuple[int, dict[str, Any]]]] = {}
-    minor = nb.get("nbformat_minor", 0)
+    minor = nb.get("nbformat_minor", 0) if nb.get("nbformat") == 4 else None
     for execution in new:
         before = [i for seq, i in saved_by_seq if seq < execution.seq]
         anchor = before[-1] if before else len(cells) - 1
         after.setdefault(anchor, []).append((execution.seq, _new_cell(execution, minor)))
+    saved = list(cells)
     out: list[dict[str, Any]] = []
-    for i, cell in enumerate(cells):
+    for i, cell in enumerate(saved):
         out.append(cell)
         out.extend(c for _, c in sorted(after.get(i, []), key=lambda p: p[0]))
     out.extend(c for _, c in sorted(after.get(-1, []), key=lambda p: p[0]))  # empty notebook
-    nb["cells"] = out
+    cells[:] = out
     report.added = len(new)
 
     # 4. The order cells last ran in, as 1-based numbers of the notebook as executed.
     position = {id(cell): n for n, cell in enumerate(out, start=1)}
-    ran = [(e.seq, position[id(cells[i])]) for i, e in assigned.items()]
+    ran = [(e.seq, position[id(saved[i])]) for i, e in assigned.items()]
     ran += [(seq, position[id(cell)]) for pairs in after.values() for seq, cell in pairs]
     report.order = [n for _, n in sorted(ran)]
     return report
 
 
-def _source(cell: dict[str, Any]) -> str:
-    value = cell.get("source", "")
+def _cells(nb: dict[str, Any]) -> tuple[list[Any], str] | None:
+    """The notebook's cell list and the key of a cell's source, or ``None`` if unknown.
+
+    nbformat 4 keeps ``cells[].source``; nbformat 3 ``worksheets[0].cells[].input``
+    (JupyterLab shows it converted to 4, so that is what the kernel runs).
+    """
+    if nb.get("nbformat") == 4:
+        cells = nb.get("cells")
+        return (cells, "source") if isinstance(cells, list) else None
+    if nb.get("nbformat") == 3:
+        sheets = nb.get("worksheets")
+        if isinstance(sheets, list) and sheets and isinstance(sheets[0], dict):
+            cells = sheets[0].get("cells")
+            return (cells, "input") if isinstance(cells, list) else None
+    return None
+
+
+def _same(saved: str, execution: Execution) -> bool:
+    """Whether a saved cell's source is what ``execution`` ran.
+
+    IPython's history keeps a cell without its trailing newlines, so those
+    do not count for an execution read from it (a saved ``x = 1\n`` is
+    what ran as ``x = 1``); what the front end sent is compared as it is.
+    """
+    if execution.from_history:
+        return saved.rstrip("\n") == execution.source.rstrip("\n")
+    return saved == execution.source
+
+
+def _source(cell: dict[str, Any], key: str = "source") -> str:
+    value = cell.get(key, "")
     return "".join(value) if isinstance(value, list) else str(value)
 
 
@@ -248,7 +287,17 @@ def _most_similar(source: str, candidates: list[int], sources: dict[int, str]) -
     return best
 
 
-def _new_cell(execution: Execution, minor: int) -> dict[str, Any]:
+def _new_cell(execution: Execution, minor: int | None) -> dict[str, Any]:
+    """A code cell for ``execution``: nbformat 4 (``minor``, ids from 4.5) or 3 (``None``)."""
+    if minor is None:
+        return {
+            "cell_type": "code",
+            "collapsed": False,
+            "input": execution.source,
+            "language": "python",
+            "metadata": {},
+            "outputs": [],
+        }
     cell: dict[str, Any] = {
         "cell_type": "code",
         "execution_count": None,

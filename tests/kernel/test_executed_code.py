@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from _kernels import (
     Fetch,
     Kernel,
@@ -122,6 +123,90 @@ async def test_saved_and_clean_runs_have_no_snapshot_and_no_flag(
     assert "repro.snapshot" not in tags and "repro.unsaved" not in tags
     assert tags["repro.execution_order"] == "1-4"
     assert tags["mlflow.source.git.commit"] == git(repo, "rev-parse", "HEAD")
+
+
+@needs_plugin
+async def test_cells_run_before_mlflow_with_trailing_newlines_are_not_unsaved(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_root_dir: Path, tmp_path: Path, clients: list[Any]
+) -> None:
+    """Run before the plugin loads, cells come from IPython's history, which strips their
+    trailing newlines; saved with them, they are still what ran."""
+    repo = jp_root_dir / "proj"
+    repo.mkdir()
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    db = tmp_path / "mlflow.db"
+    saved = ["seed = 42\n", "print(seed)\n\n", _run_cell(db)]
+    (repo / "train.ipynb").write_text(cleaned(notebook_text(saved)), encoding="utf-8")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "feat: train")
+    kernel = await start_kernel(jp_fetch, jp_serverapp, clients, "proj/train.ipynb")
+    await kernel.run(saved[0], cell_id="c0")
+    await kernel.run(saved[1], cell_id="c1")
+    out, _ = await kernel.run(saved[2], cell_id="c2")
+    tags, _ = run_tags(db, out)
+    assert tags["repro.git.dirty"] == "false", tags
+    assert "repro.unsaved" not in tags and "repro.snapshot" not in tags
+    assert tags["repro.execution_order"] == "1-3"
+
+
+def _old_notebook(nbformat: int, sources: list[str]) -> str:
+    """A notebook saved before cell ids (4.4) or in version 3, as many public ones are."""
+    if nbformat == 3:
+        cells = [
+            {"cell_type": "code", "collapsed": False, "input": src, "language": "python",
+             "metadata": {}, "outputs": []}
+            for src in sources
+        ]  # fmt: skip
+        nb: dict[str, Any] = {
+            "metadata": {"name": ""},
+            "nbformat": 3,
+            "nbformat_minor": 0,
+            "worksheets": [{"cells": cells, "metadata": {}}],
+        }
+    else:
+        cells = [
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+             "source": src}
+            for src in sources
+        ]  # fmt: skip
+        nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+    return json.dumps(nb, indent=1) + "\n"
+
+
+@needs_plugin
+@pytest.mark.parametrize("nbformat", [4, 3])
+async def test_an_unsaved_edit_of_a_notebook_saved_before_cell_ids(
+    jp_fetch: Fetch,
+    jp_serverapp: Any,
+    jp_root_dir: Path,
+    tmp_path: Path,
+    clients: list[Any],
+    nbformat: int,
+) -> None:
+    """The lab gives the cells of an old file ids of its own: the edit still replaces its cell."""
+    repo = jp_root_dir / "proj"
+    repo.mkdir()
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    (repo / "train.ipynb").write_text(_old_notebook(nbformat, SAVED), encoding="utf-8")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "feat: train")
+    db = tmp_path / "mlflow.db"
+    kernel = await start_kernel(jp_fetch, jp_serverapp, clients, "proj/train.ipynb")
+    ids = ["4f1c8e2a-0b1d", "9a7e5d3c-2f4b", "c3b2a190-8e7d"]  # the lab's, not in the file
+    await kernel.run(SAVED[0], cell_id=ids[0])
+    await kernel.run("seed = 7", cell_id=ids[1])  # edited in the browser, not saved
+    await kernel.run(SAVED[2], cell_id=ids[2])
+    tags = await _start_run(kernel, db)
+    assert tags["repro.unsaved"] == "true", tags
+    nb = json.loads(git(repo, "show", f"{tags['repro.snapshot']}:train.ipynb"))
+    assert nb["nbformat"] == nbformat
+    cells = nb["cells"] if nbformat == 4 else nb["worksheets"][0]["cells"]
+    key = "source" if nbformat == 4 else "input"
+    found = ["".join(c[key]) for c in cells]
+    # Edited in place, not added beside the saved version; the run cell after the last one.
+    assert found[:3] == ["import mlflow", "seed = 7", "print(seed)"], found
+    assert len(found) == 4 and "seed = 42" not in found
+    assert tags["repro.execution_order"] == "1-4"
 
 
 @needs_plugin

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from jupyterlab_repro.notebook.clean import parse_for_clean
 from jupyterlab_repro.runs.executed_cells import (
     ExecutedCells,
     Execution,
@@ -14,6 +17,13 @@ from jupyterlab_repro.runs.executed_cells import (
     parse_order,
     ran_out_of_order,
 )
+
+_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+#: The corpus's valid notebooks (the malformed ones never reach a kernel).
+CORPUS_VALID = sorted(
+    p.relative_to(_CORPUS).as_posix()
+    for p in [*_CORPUS.glob("*.ipynb"), *_CORPUS.glob("names/*.ipynb")]
+) or ["(corpus missing)"]
 
 
 def nb(*sources: str, ids: bool = True, minor: int = 5) -> dict[str, Any]:
@@ -100,6 +110,37 @@ def test_history_without_ids_matches_saved_cells_by_source() -> None:
     assert report.replaced == 1 and report.order == [1, 2, 3]
 
 
+def test_history_without_trailing_newlines_is_what_was_saved() -> None:
+    """IPython's history strips a cell's trailing newlines: that is not an unsaved edit."""
+    notebook = nb("import numpy as np\n", "seed = 42\n\n", "x = 1", "import mlflow\n")
+    report = as_executed(
+        notebook,
+        run(
+            (None, "import numpy as np"),
+            (None, "seed = 42"),
+            (None, "x = 1"),
+            ("c3", "import mlflow"),
+            history=4,
+        ),
+    )
+    assert not report.unsaved and report.order == [1, 2, 3, 4]
+    assert sources(notebook) == [
+        "import numpy as np\n",
+        "seed = 42\n\n",
+        "x = 1",
+        "import mlflow\n",
+    ]
+
+
+def test_what_the_front_end_sent_is_compared_exactly() -> None:
+    """A cell id means the source came from the browser as typed: a new last line is an edit."""
+    notebook = nb("seed = 42")
+    report = as_executed(notebook, run(("c0", "seed = 42\nprint(seed)")))
+    assert report.replaced == 1 and sources(notebook) == ["seed = 42\nprint(seed)"]
+    edited = nb("seed = 42\n")
+    assert as_executed(edited, run((None, "seed = 7"), history=1)).replaced == 1
+
+
 def test_console_input_is_not_the_notebook() -> None:
     """Once the front end sends cell ids, input without one came from elsewhere."""
     notebook = nb("print(lr)")
@@ -135,10 +176,128 @@ def test_an_empty_notebook_gets_the_cells_that_ran() -> None:
     assert sources(notebook) == ["x = 1", "y = 2"] and report.order == [1, 2]
 
 
-def test_nbformat_3_is_left_as_it_is() -> None:
-    old = {"nbformat": 3, "nbformat_minor": 0, "worksheets": [{"cells": []}], "metadata": {}}
-    report = as_executed(old, run(("a", "x = 1")))
-    assert not report.unsaved and old["worksheets"] == [{"cells": []}]
+def test_nbformat_3_records_unsaved_edits_and_new_cells() -> None:
+    """JupyterLab shows a version 3 file as 4 until it is saved: the kernel runs that."""
+    cells = [
+        {"cell_type": "code", "input": "seed = 42", "language": "python", "outputs": []},
+        {"cell_type": "markdown", "source": "# notes"},
+        {"cell_type": "code", "input": "print(seed)", "language": "python", "outputs": []},
+    ]
+    old = {"nbformat": 3, "nbformat_minor": 0, "worksheets": [{"cells": cells}], "metadata": {}}
+    report = as_executed(old, run(("a", "seed = 7"), ("b", "x = 1"), ("c", "print(seed)")))
+    assert report.replaced == 1 and report.added == 1 and report.order == [1, 2, 4]
+    sheet = old["worksheets"][0]["cells"]  # type: ignore[index]
+    assert [c.get("input", c.get("source")) for c in sheet] == [
+        "seed = 7",
+        "x = 1",
+        "# notes",
+        "print(seed)",
+    ]
+    assert sheet[1]["cell_type"] == "code" and "source" not in sheet[1] and "id" not in sheet[1]
+    assert "cells" not in old
+
+
+@pytest.mark.parametrize("shape", [{}, {"worksheets": []}, {"worksheets": [{"cells": 3}]}])
+def test_a_version_3_file_without_cells_is_left_as_it_is(shape: dict[str, Any]) -> None:
+    old = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, **shape}
+    before = dict(old)
+    assert not as_executed(old, run(("a", "x = 1"))).unsaved and old == before
+
+
+def test_a_file_without_ids_takes_the_labs_ids_by_source() -> None:
+    """Before 4.5 (or unsaved since the lab gave its cells ids) the ids match nothing saved."""
+    notebook = nb("import numpy as np", "seed = 42", "train(seed)", ids=False, minor=4)
+    report = as_executed(
+        notebook,
+        run(
+            ("L0", "import numpy as np"),
+            ("L1", "seed = 1"),  # an older run of the cell, since edited and saved ...
+            ("L1", "seed = 42"),
+            ("L2", "train(seed)"),
+            ("L1", "seed = 7"),  # ... and edited again, not saved
+            ("L3", "evaluate()"),  # a cell not saved yet
+        ),
+    )
+    # The new cell goes after the cell that ran before it: seed's latest run.
+    assert sources(notebook) == ["import numpy as np", "seed = 7", "evaluate()", "train(seed)"]
+    assert report.replaced == 1 and report.added == 1
+    assert report.order == [1, 4, 2, 3]
+
+
+def test_with_ids_in_the_file_an_unknown_id_is_a_new_cell_even_with_an_equal_source() -> None:
+    """A pasted copy of a saved cell, not saved yet, is a cell of its own."""
+    notebook = nb("x = 1", "y = 2")
+    report = as_executed(notebook, run(("c0", "x = 1"), ("paste", "x = 1"), ("c1", "y = 2")))
+    assert sources(notebook) == ["x = 1", "x = 1", "y = 2"] and report.added == 1
+    assert [c["id"] for c in notebook["cells"]] == ["c0", "paste", "c1"]
+
+
+def test_equal_cells_run_top_to_bottom_keep_their_places() -> None:
+    notebook = nb("a = 1", "plt.show()", "b = 2", "plt.show()", ids=False, minor=4)
+    for executions in (
+        run(*[(f"L{i}", src) for i, src in enumerate(sources(notebook))]),
+        run(*[(None, src) for src in sources(notebook)], history=4),
+    ):
+        copy = nb("a = 1", "plt.show()", "b = 2", "plt.show()", ids=False, minor=4)
+        report = as_executed(copy, executions)
+        assert not report.unsaved and report.order == [1, 2, 3, 4] and not report.out_of_order
+
+
+# --- the shared corpus: notebooks written by others, nbformat 3.0-4.5 -------------------------
+
+
+def _corpus_cells(notebook: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    if notebook["nbformat"] == 3:
+        return notebook["worksheets"][0]["cells"], "input"
+    return notebook["cells"], "source"
+
+
+def _text(cell: dict[str, Any], key: str) -> str:
+    value = cell.get(key, "")
+    return "".join(value) if isinstance(value, list) else value
+
+
+@pytest.mark.parametrize("name", CORPUS_VALID)
+def test_corpus_notebooks_run_as_the_lab_runs_them(name: str, corpus_dir: Path) -> None:
+    """Run All as saved, then an unsaved edit and a new cell, on every valid corpus notebook."""
+    parsed = parse_for_clean((corpus_dir / name).read_bytes())
+    cells, key = _corpus_cells(parsed)
+    code = [i for i, c in enumerate(cells) if c.get("cell_type") == "code"]
+    # The lab's ids: the file's (4.5), else ones it made up when it opened the file.
+    lab_ids = {i: cells[i].get("id") or f"lab-{i}" for i in code}
+    saved = [_text(c, key) for c in cells]
+
+    # 1. Run All as saved, from the lab, and from IPython's history (trailing newlines gone).
+    for executions in (
+        run(*[(lab_ids[i], saved[i]) for i in code]),
+        run(*[(None, saved[i].rstrip("\n")) for i in code], history=len(code)),
+    ):
+        notebook = copy.deepcopy(parsed)
+        report = as_executed(notebook, executions)
+        assert not report.unsaved, name
+        assert [_text(c, key) for c in _corpus_cells(notebook)[0]] == saved
+        assert report.order == sorted(report.order) and not report.out_of_order
+        assert len(report.order) == len(code)  # every cell ran once, and was found
+
+    # 2. The longest code cell edited without saving (a small edit, as people make them:
+    # a file without ids matches it by similarity), a new cell after the first one.
+    notebook = copy.deepcopy(parsed)
+    items: list[tuple[str | None, str]] = [(lab_ids[i], saved[i]) for i in code]
+    target = max(code, key=lambda i: len(saved[i]), default=None)
+    edit = f"{saved[target]}  # v2" if target is not None else ""
+    if target is not None:
+        items[code.index(target)] = (lab_ids[target], edit)
+        items.insert(1, ("brand-new", "extra = 1  # not saved"))
+    else:
+        items = [("brand-new", "extra = 1  # not saved")]
+    report = as_executed(notebook, run(*items))
+    after = [_text(c, key) for c in _corpus_cells(notebook)[0]]
+    assert report.added == 1 and report.replaced == (target is not None), name
+    assert len(after) == len(saved) + 1 and "extra = 1  # not saved" in after
+    if target is not None:
+        assert after[code[0] + 1] == "extra = 1  # not saved"
+        assert after[target + (target > code[0])] == edit
+        assert saved[target] not in after or saved.count(saved[target]) > 1
 
 
 @pytest.mark.parametrize(
