@@ -322,18 +322,26 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       changes: snapshot
     });
     sidebar.addBanner(createHistoryBanner({ model: history, trans, commands }));
+    // One set of parsers for the snapshot preview and the runs' diffs.
+    const diffLanguages = languages ? new DiffLanguages(languages) : null;
     sidebar.addSection(
       createSnapshotSection({
         model: snapshot,
         trans,
         commands,
         exportTargets,
-        languages: languages ? new DiffLanguages(languages) : null
+        languages: diffLanguages
       }),
       3
     );
     sidebar.addSection(
-      createRunsSection({ model: runs, trans, commands, selection }),
+      createRunsSection({
+        model: runs,
+        trans,
+        commands,
+        selection,
+        languages: diffLanguages
+      }),
       2
     );
     sidebar.addSection(

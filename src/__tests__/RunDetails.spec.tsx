@@ -1,4 +1,6 @@
+import type { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { nullTranslator } from '@jupyterlab/translation';
+import { parser as pythonParser } from '@lezer/python';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { act } from 'react';
@@ -6,6 +8,7 @@ import { createRoot, Root } from 'react-dom/client';
 
 import { ReproRequestError } from '../common/api';
 import { CommandIDs } from '../common/commandIds';
+import { DiffLanguages } from '../common/DiffPreview';
 import { addRunsCommands } from '../runs/commands';
 import { diffRange, environmentOf } from '../runs/details';
 import { RunsModel } from '../runs/model';
@@ -206,6 +209,50 @@ describe('run details', () => {
     expect(
       $('.jp-Repro-Runs-detailBody .jp-Repro-Runs-badge.jp-mod-unsaved')
     ).not.toBeNull();
+  });
+
+  it("highlights the code in a run's diff with the lab's languages", async () => {
+    const asked: string[] = [];
+    const registry = {
+      getLanguage: async (name: string) => {
+        asked.push(name);
+        return name === 'python'
+          ? { name, support: { language: { parser: pythonParser } } }
+          : null;
+      }
+    } as unknown as IEditorLanguageRegistry;
+    await act(async () => {
+      root.render(
+        <RunsView
+          model={model}
+          trans={trans}
+          commands={commands}
+          openNotebookAt={() => undefined}
+          languages={new DiffLanguages(registry)}
+        />
+      );
+    });
+    await load(reply([snapshotGroup()]));
+    await click($('.jp-Repro-Runs-toggle'));
+    await act(async () => {
+      await server.answer(1, {
+        text: '## cell 4 (code) modified\n-lr = 0.1\n+lr = "high"  # edited\n',
+        has_changes: true
+      });
+    });
+    await act(async () => {
+      await flush();
+    });
+    expect(asked).toContain('python');
+    const marked = $$('.jp-Repro-Runs-diff .cm-content span[class]').map(
+      e => e.textContent
+    );
+    expect(marked).toContain('"high"');
+    expect(marked).toContain('# edited');
+    // The text is the diff's, whatever the marks.
+    expect($('.jp-Repro-Runs-diff .cm-content')?.textContent).toContain(
+      '+lr = "high"  # edited'
+    );
   });
 
   it("offers a clean run's commit diff on request, and shows its errors", async () => {

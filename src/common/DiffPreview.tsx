@@ -155,10 +155,22 @@ function extensions(label: string): Extension[] {
   ];
 }
 
+/**
+ * The languages for the diff previews below it, for views that show diffs
+ * deep inside (a run's details): a preview without a `languages` prop uses
+ * this one.
+ */
+export const DiffLanguagesContext = React.createContext<DiffLanguages | null>(
+  null
+);
+
 export interface IDiffPreviewProps {
   text: string;
   label: string;
-  /** With it, the cells' code and markdown are syntax highlighted. */
+  /**
+   * With it, the cells' code and markdown are syntax highlighted; by
+   * default, the {@link DiffLanguagesContext}'s.
+   */
   languages?: DiffLanguages | null;
 }
 
@@ -171,6 +183,8 @@ export interface IDiffPreviewProps {
 export function DiffPreview(props: IDiffPreviewProps): JSX.Element {
   const host = React.useRef<HTMLDivElement>(null);
   const view = React.useRef<EditorView | null>(null);
+  const inherited = React.useContext(DiffLanguagesContext);
+  const languages = props.languages !== undefined ? props.languages : inherited;
 
   React.useEffect(() => {
     const editor = new EditorView({
@@ -198,7 +212,7 @@ export function DiffPreview(props: IDiffPreviewProps): JSX.Element {
 
   React.useEffect(() => {
     let live = true;
-    void props.languages?.load().then(parserFor => {
+    void languages?.load().then(parserFor => {
       if (live && view.current) {
         view.current.dispatch({ effects: setParsers.of(parserFor) });
       }
@@ -206,7 +220,7 @@ export function DiffPreview(props: IDiffPreviewProps): JSX.Element {
     return () => {
       live = false;
     };
-  }, [props.languages, props.label]);
+  }, [languages, props.label]);
 
   return <div className="jp-Repro-Snapshot-diff" ref={host} />;
 }

@@ -13,6 +13,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { CommandIDs } from '../common/commandIds';
+import { DiffLanguages, DiffLanguagesContext } from '../common/DiffPreview';
 import {
   columnFormatter,
   formatDuration,
@@ -54,6 +55,8 @@ export interface IRunsViewProps {
    * checkboxes.
    */
   selection?: RunSelection | null;
+  /** With them, the diffs in the runs' details are syntax highlighted. */
+  languages?: DiffLanguages | null;
 }
 
 /**
@@ -117,109 +120,113 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
     formatters[column] = columnFormatter(values);
   }
   return (
-    <section
-      className={'jp-Repro-Runs' + (model.busy ? ' jp-mod-busy' : '')}
-      data-state={state}
-      aria-busy={model.busy}
-      aria-label={trans.__('MLflow runs of this notebook')}
-    >
-      <div className="jp-Repro-Runs-toolbar">
-        <input
-          className="jp-Repro-Runs-filter"
-          type="search"
-          aria-label={trans.__('Filter runs')}
-          placeholder={trans.__('Filter runs')}
-          title={trans.__(
-            'Words to find in run names, parameters (lr=0.1), metric names and commits'
-          )}
-          value={model.filter}
-          disabled={state === 'idle'}
-          onChange={e => model.setFilter(e.target.value)}
-        />
-        <button
-          className="jp-Repro-Runs-refresh"
-          aria-label={trans.__('Refresh runs')}
-          title={trans.__('Refresh runs')}
-          disabled={state === 'idle'}
-          onClick={() => void commands.execute(CommandIDs.runsRefresh)}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
-        <button
-          className="jp-Repro-Runs-share"
-          aria-label={trans.__('Share run code')}
-          title={trans.__(
-            "Share run code: push the hidden snapshots of this repository's runs to its remote"
-          )}
-          disabled={state === 'idle'}
-          onClick={() => void commands.execute(CommandIDs.shareRunCode)}
-        >
-          <fileUploadIcon.react tag="span" />
-        </button>
-      </div>
-      {selection && selection.size > 0 && (
-        <SelectionBar
-          selection={selection}
-          path={model.path}
-          trans={trans}
-          commands={commands}
-        />
-      )}
-      <Source model={model} trans={trans} />
-      {state === 'idle' && (
-        <div className="jp-Repro-Runs-note">
-          {trans.__('Open a notebook to see the MLflow runs started from it.')}
+    <DiffLanguagesContext.Provider value={props.languages ?? null}>
+      <section
+        className={'jp-Repro-Runs' + (model.busy ? ' jp-mod-busy' : '')}
+        data-state={state}
+        aria-busy={model.busy}
+        aria-label={trans.__('MLflow runs of this notebook')}
+      >
+        <div className="jp-Repro-Runs-toolbar">
+          <input
+            className="jp-Repro-Runs-filter"
+            type="search"
+            aria-label={trans.__('Filter runs')}
+            placeholder={trans.__('Filter runs')}
+            title={trans.__(
+              'Words to find in run names, parameters (lr=0.1), metric names and commits'
+            )}
+            value={model.filter}
+            disabled={state === 'idle'}
+            onChange={e => model.setFilter(e.target.value)}
+          />
+          <button
+            className="jp-Repro-Runs-refresh"
+            aria-label={trans.__('Refresh runs')}
+            title={trans.__('Refresh runs')}
+            disabled={state === 'idle'}
+            onClick={() => void commands.execute(CommandIDs.runsRefresh)}
+          >
+            <refreshIcon.react tag="span" />
+          </button>
+          <button
+            className="jp-Repro-Runs-share"
+            aria-label={trans.__('Share run code')}
+            title={trans.__(
+              "Share run code: push the hidden snapshots of this repository's runs to its remote"
+            )}
+            disabled={state === 'idle'}
+            onClick={() => void commands.execute(CommandIDs.shareRunCode)}
+          >
+            <fileUploadIcon.react tag="span" />
+          </button>
         </div>
-      )}
-      {state === 'loading' && !loaded && (
-        <div className="jp-Repro-Runs-note">{trans.__('Reading runs…')}</div>
-      )}
-      {(state === 'unavailable' || state === 'error') && (
-        <div className="jp-Repro-Runs-message" role="alert">
-          {model.message}
-          {state === 'unavailable' &&
-            '\n' +
-              trans.__(
-                'The tracking server cannot be reached; refresh to try again.'
-              )}
-        </div>
-      )}
-      {state === 'empty' && <EmptyState trans={trans} />}
-      {openError !== null && (
-        <div className="jp-Repro-Runs-message jp-mod-open" role="alert">
-          {openError}
-        </div>
-      )}
-      {loaded && model.filter.trim() !== '' && groups.length === 0 && (
-        <div className="jp-Repro-Runs-note">
-          {trans.__('No loaded run matches “%1”.', model.filter.trim())}
-        </div>
-      )}
-      {groups.map(group => (
-        <Group
-          key={group.key ?? ''}
-          model={model}
-          group={group}
-          columns={columns}
-          formatters={formatters}
-          sort={model.sort}
-          trans={trans}
-          commands={commands}
-          selection={selection}
-          disabled={opening}
-          onOpen={run => void open({ path: model.path ?? '', group, run })}
-        />
-      ))}
-      {model.hasMore && state !== 'idle' && (
-        <button
-          className="jp-Repro-Runs-more jp-mod-styled"
-          disabled={model.busy}
-          onClick={() => void commands.execute(CommandIDs.runsLoadMore)}
-        >
-          {trans.__('Load more runs')}
-        </button>
-      )}
-    </section>
+        {selection && selection.size > 0 && (
+          <SelectionBar
+            selection={selection}
+            path={model.path}
+            trans={trans}
+            commands={commands}
+          />
+        )}
+        <Source model={model} trans={trans} />
+        {state === 'idle' && (
+          <div className="jp-Repro-Runs-note">
+            {trans.__(
+              'Open a notebook to see the MLflow runs started from it.'
+            )}
+          </div>
+        )}
+        {state === 'loading' && !loaded && (
+          <div className="jp-Repro-Runs-note">{trans.__('Reading runs…')}</div>
+        )}
+        {(state === 'unavailable' || state === 'error') && (
+          <div className="jp-Repro-Runs-message" role="alert">
+            {model.message}
+            {state === 'unavailable' &&
+              '\n' +
+                trans.__(
+                  'The tracking server cannot be reached; refresh to try again.'
+                )}
+          </div>
+        )}
+        {state === 'empty' && <EmptyState trans={trans} />}
+        {openError !== null && (
+          <div className="jp-Repro-Runs-message jp-mod-open" role="alert">
+            {openError}
+          </div>
+        )}
+        {loaded && model.filter.trim() !== '' && groups.length === 0 && (
+          <div className="jp-Repro-Runs-note">
+            {trans.__('No loaded run matches “%1”.', model.filter.trim())}
+          </div>
+        )}
+        {groups.map(group => (
+          <Group
+            key={group.key ?? ''}
+            model={model}
+            group={group}
+            columns={columns}
+            formatters={formatters}
+            sort={model.sort}
+            trans={trans}
+            commands={commands}
+            selection={selection}
+            disabled={opening}
+            onOpen={run => void open({ path: model.path ?? '', group, run })}
+          />
+        ))}
+        {model.hasMore && state !== 'idle' && (
+          <button
+            className="jp-Repro-Runs-more jp-mod-styled"
+            disabled={model.busy}
+            onClick={() => void commands.execute(CommandIDs.runsLoadMore)}
+          >
+            {trans.__('Load more runs')}
+          </button>
+        )}
+      </section>
+    </DiffLanguagesContext.Provider>
   );
 }
 
