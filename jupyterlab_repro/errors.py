@@ -33,6 +33,10 @@ class InvalidRequest(ReproError):
     """The request is malformed (wrong types, missing fields, bad values)."""
 
 
+class RefTaken(InvalidRequest):
+    """A new branch or tag name is taken: it exists, clashes with a ref or would shadow one."""
+
+
 class NotARepository(ReproError):
     """The path is not inside a git repository."""
 

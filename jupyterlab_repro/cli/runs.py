@@ -55,7 +55,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         ),
     )
     restore.add_argument("run_id", metavar="RUN_ID", help="the MLflow run")
-    restore.add_argument("--branch", metavar="exp/NAME", help="branch name (exp/<run name>)")
+    restore.add_argument(
+        "--branch",
+        metavar="exp/NAME",
+        help="branch name; refused when it exists (default: exp/<run name>, "
+        "or exp/<run name>-2 … when that holds other code)",
+    )
     restore.add_argument(
         "--copy", action="store_true", help="write <notebook>-<run name>.ipynb instead"
     )
@@ -157,7 +162,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     else:
         branch = args.branch or branch_name(run.get("run_name"), args.run_id)
         result = restore_branch(
-            notebook, code, branch=branch, run_id=args.run_id, checkout=not args.no_switch
+            notebook,
+            code,
+            branch=branch,
+            run_id=args.run_id,
+            checkout=not args.no_switch,
+            any_free_name=not args.branch,
         )
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
@@ -165,6 +175,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"wrote {result.copy} (the notebook as run {args.run_id} ran it)")
     else:
         where = "switched to" if result.checked_out else "created"
+        if result.reused:
+            where = "switched to the existing" if result.checked_out else "already at the run:"
         print(f"{where} {result.branch} at {result.commit[:7]}")
         if result.reason:
             print(result.reason, file=sys.stderr)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import GitError, GitTimeout, InvalidRequest
+from ..errors import GitError, GitTimeout, InvalidRequest, RefTaken
 from .runner import Git
 
 BRANCHES = "refs/heads/"
@@ -32,7 +32,9 @@ _FULL_SHA = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
 def check_new_ref(git: Git, prefix: str, name: object, *, must_start: str | None = None) -> str:
     """The full ref name for a new branch (``prefix=BRANCHES``) or tag (``TAGS``).
 
-    Raises :class:`InvalidRequest` naming what is wrong; nothing is written.
+    Raises :class:`InvalidRequest` naming what is wrong (:class:`RefTaken` when
+    the name is taken: it exists, clashes with a ref or would shadow one);
+    nothing is written.
     """
     kind = _KINDS[prefix]
     if not isinstance(name, str) or not name:
@@ -63,14 +65,12 @@ def check_new_ref(git: Git, prefix: str, name: object, *, must_start: str | None
     out = git.read("for-each-ref", "--format=%(refname)", full, *ancestors, *sorted(shadowed))
     for existing in out.splitlines():
         if existing == full:
-            raise InvalidRequest(f"The {kind} {shown!r} already exists.")
+            raise RefTaken(f"The {kind} {shown!r} already exists.")
         if existing.startswith(full + "/") or existing in ancestors:
             other = existing.removeprefix(prefix)
-            raise InvalidRequest(
-                f"The {kind} name {shown!r} clashes with the existing {kind} {other!r}."
-            )
+            raise RefTaken(f"The {kind} name {shown!r} clashes with the existing {kind} {other!r}.")
         if existing in shadowed:
-            raise InvalidRequest(
+            raise RefTaken(
                 f"The {kind} name {shown!r} would shadow the existing ref {existing!r}: "
                 "git would not know which one is meant."
             )

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..deadline import Deadline
-from ..errors import GitError, GitTimeout, InvalidRequest
+from ..errors import GitError, GitTimeout, InvalidRequest, RefTaken
 from ..files import create_file, relative_to_root
 from ..git.lock import repository_lock
 from ..git.refs import BRANCHES, check_new_ref, is_snapshot_commit
@@ -57,6 +57,8 @@ class RestoreResult:
     reason: str | None = None
     #: The working copy written, relative to the repository.
     copy: str | None = None
+    #: The branch was there already, at the run's code (the same run restored again).
+    reused: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,54 +100,115 @@ def restore_branch(
     run_id: str | None = None,
     open_paths: list[str] | None = None,
     checkout: bool = True,
+    any_free_name: bool = False,
     deadline: Deadline | None = None,
 ) -> RestoreResult:
     """Create ``branch`` at the run's code, and switch to it when that is safe.
 
     ``open_paths`` are the repository-relative paths of the notebooks the user
     has open: when the switch would change one of them the branch is made
-    but not checked out, and ``reason`` says why.
+    but not checked out, and ``reason`` says why. An existing ``branch`` is
+    refused, unless ``any_free_name`` (the name was made from the run's, not
+    asked for): then a branch already at the run's code is used again (the
+    same run restored twice) and otherwise the first free ``<branch>-2``,
+    ``-3`` … is made.
     """
     deadline = deadline or Deadline(RESTORE_TIMEOUT, "restoring the run")
     git, rel, sha = _locate(path, commit, deadline)
     with repository_lock(git):
-        return _restore_branch_locked(git, sha, branch, run_id, open_paths or [], checkout)
+        return _restore_branch_locked(
+            git, sha, branch, run_id, open_paths or [], checkout, any_free_name
+        )
 
 
 def _restore_branch_locked(
-    git: Git, sha: str, branch: str, run_id: str | None, open_paths: list[str], checkout: bool
+    git: Git,
+    sha: str,
+    branch: str,
+    run_id: str | None,
+    open_paths: list[str],
+    checkout: bool,
+    any_free_name: bool,
 ) -> RestoreResult:
-    full = check_new_ref(git, BRANCHES, branch, must_start="exp/")
-    target = sha
-    if is_snapshot_commit(git, sha):
-        parent = resolve_commit(git, f"{sha}^")
+    snapshot = is_snapshot_commit(git, sha)
+    parent = resolve_commit(git, f"{sha}^") if snapshot else None
+    name, existing = _branch_for(git, branch, sha, snapshot, any_free_name)
+    if existing is not None:
+        target = existing
+    elif snapshot:
+        # A commit of the snapshot's tree on top of the commit the run started from.
         subject = f"exp: the code of run {run_id or sha[:7]} (restored by jupyterlab-repro)"
         args = ["commit-tree", f"{sha}^{{tree}}", "-m", subject]
         if parent:
             args[2:2] = ["-p", parent]
         target = git.write(*args)
-    git.run("update-ref", "-m", f"repro: restore run {run_id or sha[:7]}", full, target, "")
-    result = RestoreResult(branch=branch, commit=target, checked_out=False)
+    else:
+        target = sha
+    if existing is None:
+        full = BRANCHES + name
+        git.run("update-ref", "-m", f"repro: restore run {run_id or sha[:7]}", full, target, "")
+    result = RestoreResult(
+        branch=name, commit=target, checked_out=False, reused=existing is not None
+    )
     if not checkout:
         return result
     changed = _changed_paths(git, target, open_paths)
     if changed:
         shown = ", ".join(changed[:3]) + (" …" if len(changed) > 3 else "")
         result.reason = (
-            f"Not switched to {branch}: it would change {shown}, open in the lab. "
+            f"Not switched to {name}: it would change {shown}, open in the lab. "
             "Close them (or save and commit) and switch with git, or open a working copy."
         )
         return result
     try:
-        git.run("switch", "--quiet", branch)
+        git.run("switch", "--quiet", name)
     except GitTimeout:
         raise
     except GitError as exc:
         last = exc.stderr.strip().splitlines()[0] if exc.stderr.strip() else str(exc)
-        result.reason = f"Not switched to {branch}: {last}"
+        result.reason = f"Not switched to {name}: {last}"
         return result
     result.checked_out = True
     return result
+
+
+#: Most ``-N`` suffixes tried for a free branch name.
+MAX_SUFFIX = 100
+
+
+def _branch_for(
+    git: Git, branch: str, sha: str, snapshot: bool, any_free_name: bool
+) -> tuple[str, str | None]:
+    """The branch name to restore to, and its tip when it already holds the run's code."""
+    if not any_free_name:
+        check_new_ref(git, BRANCHES, branch, must_start="exp/")
+        return branch, None
+    for n in range(1, MAX_SUFFIX + 1):
+        name = branch if n == 1 else f"{branch}-{n}"
+        tip = resolve_commit(git, BRANCHES + name)
+        if tip is not None:
+            if _same_code(git, tip, sha, snapshot):
+                return name, tip
+            continue
+        try:
+            check_new_ref(git, BRANCHES, name, must_start="exp/")
+        except RefTaken:  # clashes with or shadows another ref: the next name
+            continue
+        return name, None
+    raise InvalidRequest(f"Too many branches named {branch}-N: delete some, or name the branch.")
+
+
+def _same_code(git: Git, tip: str, sha: str, snapshot: bool) -> bool:
+    """Whether the branch tip ``tip`` is the run's code ``sha`` as a restore makes it."""
+    if tip == sha:
+        return True
+    if not snapshot:
+        return False
+    out = git.read("rev-list", "--parents", "-n", "1", tip)
+    ours = git.read("rev-list", "--parents", "-n", "1", sha)
+    return out.split()[1:] == ours.split()[1:] and git.read(
+        "rev-parse", f"{tip}^{{tree}}"
+    ) == git.read("rev-parse", f"{sha}^{{tree}}")
 
 
 def _changed_paths(git: Git, target: str, paths: list[str]) -> list[str]:

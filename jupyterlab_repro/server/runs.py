@@ -198,6 +198,7 @@ class RestoreHandler(ReproHandler):
                 branch=body["branch"] or branch_name(body["name"], body["run_id"]),
                 run_id=body["run_id"],
                 open_paths=open_paths,
+                any_free_name=not body["branch"],
                 deadline=deadline,
             )
         else:

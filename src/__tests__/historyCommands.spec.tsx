@@ -172,6 +172,7 @@ describe('history commands', () => {
       ]
     ]);
     expect(model.outcome?.reply.checked_out).toBe(true);
+    expect(model.outcome?.reply.reused).toBe(false);
   });
 
   it('restore-branch says why it did not switch', async () => {
@@ -263,21 +264,22 @@ describe('HistoryView', () => {
   let model: HistoryModel;
   let commands: CommandRegistry;
   let executed: string[];
+  let answer: Record<string, unknown>;
 
   beforeEach(async () => {
     (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
     host = document.createElement('div');
     document.body.appendChild(host);
     root = createRoot(host);
+    answer = {
+      branch: 'exp/x',
+      commit: SHA_A,
+      checked_out: false,
+      reason: `Not switched: ${HOSTILE}`,
+      copy: null
+    };
     model = new HistoryModel({
-      requester: async <T,>() =>
-        ({
-          branch: 'exp/x',
-          commit: SHA_A,
-          checked_out: false,
-          reason: `Not switched: ${HOSTILE}`,
-          copy: null
-        }) as T
+      requester: async <T,>() => answer as T
     });
     commands = new CommandRegistry();
     executed = [];
@@ -299,6 +301,29 @@ describe('HistoryView', () => {
     act(() => root.unmount());
     host.remove();
     model.dispose();
+  });
+
+  it('says when the branch was there already at this code', async () => {
+    const doc = historyPath({ commit: SHA_C, path: 'demo/train.ipynb' });
+    await act(async () => {
+      model.remember(doc, { runName: 'bright-fox-1' });
+      model.setCurrent(doc);
+    });
+    answer = {
+      branch: 'exp/bright-fox-1',
+      commit: SHA_A,
+      checked_out: true,
+      reason: null,
+      copy: null,
+      reused: true
+    };
+    await act(async () => {
+      await model.restore(model.current!, 'branch', []);
+    });
+    expect(model.outcome?.reply.reused).toBe(true);
+    expect(host.querySelector('.jp-Repro-History-outcome')?.textContent).toBe(
+      'Switched to branch exp/bright-fox-1, which already held this code.'
+    );
   });
 
   it('says nothing while no notebook as it was is active', () => {

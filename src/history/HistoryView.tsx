@@ -106,7 +106,12 @@ function Outcome(props: {
   if (outcome.mode === 'copy') {
     text = trans.__('Working copy written: %1', reply.copy ?? '');
   } else if (reply.checked_out) {
-    text = trans.__('Switched to branch %1.', reply.branch ?? '');
+    text = reply.reused
+      ? trans.__(
+          'Switched to branch %1, which already held this code.',
+          reply.branch ?? ''
+        )
+      : trans.__('Switched to branch %1.', reply.branch ?? '');
   } else {
     text =
       reply.reason ??

@@ -43,6 +43,8 @@ export interface IRestoreReply {
   reason: string | null;
   /** The working copy written (copy mode), as a server path. */
   copy: string | null;
+  /** The branch was there already, at this code (the same run restored again). */
+  reused: boolean;
 }
 
 /**
@@ -199,7 +201,8 @@ export class HistoryModel implements IDisposable {
         commit: String(answer.commit ?? ''),
         checked_out: !!answer.checked_out,
         reason: typeof answer.reason === 'string' ? answer.reason : null,
-        copy: typeof answer.copy === 'string' ? answer.copy : null
+        copy: typeof answer.copy === 'string' ? answer.copy : null,
+        reused: !!answer.reused
       };
     });
     if (!this._isDisposed) {

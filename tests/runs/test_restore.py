@@ -123,6 +123,50 @@ def test_bad_branches_change_nothing(repo: Path, run_git_cmd: Git, branch: str, 
     assert run_git_cmd(repo, "for-each-ref") == refs
 
 
+def test_a_name_made_from_the_run_is_used_again_for_its_code_or_suffixed(
+    repo: Path, run_git_cmd: Git
+) -> None:
+    """Restoring a run twice switches to its branch; another run of that name gets -2."""
+    commit = snapshot_of(repo, "lr = 0.01")
+    first = restore_branch(repo / "train.ipynb", commit, branch="exp/owl", any_free_name=True)
+    assert first.branch == "exp/owl" and first.checked_out and not first.reused
+    run_git_cmd(repo, "switch", "--quiet", "main")
+    again = restore_branch(repo / "train.ipynb", commit, branch="exp/owl", any_free_name=True)
+    assert again.branch == "exp/owl" and again.reused and again.checked_out
+    assert again.commit == first.commit
+    run_git_cmd(repo, "switch", "--quiet", "main")
+    other = snapshot_of(repo, "lr = 0.5")
+    third = restore_branch(repo / "train.ipynb", other, branch="exp/owl", any_free_name=True)
+    assert third.branch == "exp/owl-2" and not third.reused
+    assert "lr = 0.5" in run_git_cmd(repo, "show", "exp/owl-2:train.ipynb")
+    run_git_cmd(repo, "switch", "--quiet", "main")
+    # A committed run: its own commit is the branch tip.
+    head = run_git_cmd(repo, "rev-parse", "HEAD")
+    run_git_cmd(repo, "branch", "exp/base", head)
+    same = restore_branch(repo / "train.ipynb", head, branch="exp/base", any_free_name=True)
+    assert same.branch == "exp/base" and same.reused
+    branches = run_git_cmd(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/exp")
+    assert branches.splitlines() == ["exp/base", "exp/owl", "exp/owl-2"]
+
+
+def test_a_name_made_from_the_run_skips_names_that_clash(repo: Path, run_git_cmd: Git) -> None:
+    run_git_cmd(repo, "branch", "exp/owl/old")  # exp/owl cannot exist beside it
+    commit = snapshot_of(repo, "lr = 0.01")
+    result = restore_branch(
+        repo / "train.ipynb", commit, branch="exp/owl", any_free_name=True, checkout=False
+    )
+    assert result.branch == "exp/owl-2"
+    with pytest.raises(InvalidRequest, match="clashes"):  # asked for by name: refused
+        restore_branch(repo / "train.ipynb", commit, branch="exp/owl")
+
+
+def test_a_name_made_from_the_run_is_still_checked(repo: Path, run_git_cmd: Git) -> None:
+    refs = run_git_cmd(repo, "for-each-ref")
+    with pytest.raises(InvalidRequest, match="Invalid branch"):
+        restore_branch(repo / "train.ipynb", "HEAD", branch="exp/a..b", any_free_name=True)
+    assert run_git_cmd(repo, "for-each-ref") == refs
+
+
 def test_a_working_copy_never_overwrites(repo: Path) -> None:
     commit = snapshot_of(repo, "lr = 0.02")
     first = restore_copy(repo / "train.ipynb", commit, name="bold cat/1")

@@ -131,16 +131,30 @@ async def test_restore_as_a_working_copy(
     assert again["copy"] == "work/train-owl-2.ipynb"
 
 
-async def test_a_double_click_on_restore_is_one_branch_and_a_clear_400(
+async def test_a_double_click_on_restore_makes_one_branch(
     jp_fetch: Fetch, repo: Path, snapshot: str, run_git_cmd: Git
 ) -> None:
+    """The branch named after the run: the second and third clicks use it again."""
     body = {"path": "work/train.ipynb", "commit": snapshot, "name": "owl", "run_id": "r1"}
     answers = await asyncio.gather(*(call(jp_fetch, "runs/restore", body) for _ in range(3)))
-    codes = sorted(code for code, _ in answers)
-    assert codes == [201, 400, 400], answers
-    assert all("already exists" in data["message"] for code, data in answers if code == 400)
+    assert [code for code, _ in answers] == [201, 201, 201], answers
+    assert {data["branch"] for _, data in answers} == {"exp/owl"}
+    assert sorted(data["reused"] for _, data in answers) == [False, True, True]
+    assert len({data["commit"] for _, data in answers}) == 1
     assert run_git_cmd(repo, "for-each-ref", "--format=%(refname)", "refs/heads/exp") == (
         "refs/heads/exp/owl"
+    )
+
+
+async def test_a_branch_asked_for_by_name_twice_at_once_is_one_branch_and_a_clear_400(
+    jp_fetch: Fetch, repo: Path, snapshot: str, run_git_cmd: Git
+) -> None:
+    body = {"path": "work/train.ipynb", "commit": snapshot, "branch": "exp/mine"}
+    answers = await asyncio.gather(*(call(jp_fetch, "runs/restore", body) for _ in range(3)))
+    assert sorted(code for code, _ in answers) == [201, 400, 400], answers
+    assert all("already exists" in data["message"] for code, data in answers if code == 400)
+    assert run_git_cmd(repo, "for-each-ref", "--format=%(refname)", "refs/heads/exp") == (
+        "refs/heads/exp/mine"
     )
 
 
