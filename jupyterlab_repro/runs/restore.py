@@ -12,6 +12,7 @@ beside the notebook, never over an existing file.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import asdict, dataclass
@@ -46,6 +47,30 @@ class NotebookVersion:
     def label(self) -> str:
         """``train.ipynb @ a1b2c3d`` — how a view of it is titled."""
         return f"{Path(self.path).name} @ {self.commit[:7]}"
+
+    def as_json(self) -> dict[str, Any]:
+        """The notebook parsed, in nbformat 4 as the lab shows it (version 3 is converted).
+
+        Raises :class:`InvalidRequest` when the file at that commit is not a notebook.
+        """
+        where = f"{self.path} at {self.commit[:7]}"
+        try:
+            content = json.loads(self.content)
+        except (ValueError, RecursionError):
+            raise InvalidRequest(f"{where} is not a notebook.") from None
+        if not isinstance(content, dict):
+            raise InvalidRequest(f"{where} is not a notebook.")
+        if content.get("nbformat") == 3:
+            import nbformat  # the server's dependency; only a version 3 file needs it
+
+            try:  # as the contents API reads it when the lab opens the file
+                converted = nbformat.reads(self.content.decode("utf-8", "replace"), as_version=4)
+            except Exception as exc:  # nbformat fails in many ways on a broken file
+                raise InvalidRequest(f"{where} is a broken version 3 notebook: {exc}") from None
+            content = json.loads(nbformat.writes(converted, version=4))
+            # A read-only view is never saved: no "converted, will be saved as v4" dialog.
+            content.get("metadata", {}).pop("orig_nbformat", None)
+        return content
 
 
 @dataclass

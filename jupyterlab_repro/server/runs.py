@@ -8,7 +8,6 @@ request. MLflow work runs in the ``tracking`` pool.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, ClassVar
@@ -133,12 +132,7 @@ class NotebookAtCommitHandler(ReproHandler):
         version = await self.run(
             notebook_at, notebook, query["commit"], deadline=self.deadline("read_timeout")
         )
-        try:
-            content = json.loads(version.content)
-        except (ValueError, RecursionError):
-            raise bad_request(
-                f"{version.path} at {version.commit[:7]} is not a notebook."
-            ) from None
+        content = await self.run(version.as_json)  # a big notebook parses off the loop
         self.write_json(
             {
                 "path": relative_to_root(self.root_dir, notebook),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,12 @@ from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
 
 Fetch = Callable[..., Any]
 Git = Callable[..., str]
+
+
+def run_git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def notebook(source: str) -> str:
@@ -78,6 +85,43 @@ async def test_the_notebook_as_it_was_writes_nothing(
     assert data["path"] == "work/train.ipynb"
     assert data["content"]["cells"][0]["source"] == ["lr = 0.01"]
     assert (files(jp_root_dir), (repo / ".git" / "info" / "exclude").read_bytes()) == before
+
+
+async def test_a_version_3_notebook_as_it_was_comes_as_version_4(
+    jp_fetch: Fetch, jp_root_dir: Path, repo_at: Callable[..., Path], corpus_dir: Path
+) -> None:
+    """As the contents API converts it when the lab opens the file, minus the save warning."""
+    old = (corpus_dir / "nbformat__test3.ipynb").read_text(encoding="utf-8")
+    repo = repo_at(jp_root_dir / "old", files={"v3.ipynb": old})
+    head = run_git(repo, "rev-parse", "HEAD")
+    code, data = await call(
+        jp_fetch, "runs/notebook", params={"path": "old/v3.ipynb", "commit": head}
+    )
+    assert code == 200, data
+    content = data["content"]
+    assert content["nbformat"] == 4 and "worksheets" not in content
+    assert "orig_nbformat" not in content["metadata"]
+    v3_cells = json.loads(old)["worksheets"][0]["cells"]
+    assert len(content["cells"]) == len(v3_cells)
+    first_code = next(c for c in v3_cells if c["cell_type"] == "code")
+    code_cells = [c for c in content["cells"] if c["cell_type"] == "code"]
+    assert "".join(code_cells[0]["source"]) == "".join(first_code["input"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{not json", "[1, 2]", '{"nbformat": 3, "worksheets": 7}', '{"nbformat": 3}'],
+)
+async def test_a_file_at_a_commit_that_is_not_a_notebook_is_a_clear_4xx(
+    jp_fetch: Fetch, jp_root_dir: Path, repo_at: Callable[..., Path], text: str
+) -> None:
+    repo = repo_at(jp_root_dir / "bad", files={"nb.ipynb": text})
+    head = run_git(repo, "rev-parse", "HEAD")
+    code, data = await call(
+        jp_fetch, "runs/notebook", params={"path": "bad/nb.ipynb", "commit": head}
+    )
+    assert code == 400, data
+    assert "nb.ipynb" in data["message"]
 
 
 @pytest.mark.parametrize("commit", ["0" * 40, "-p", "HEAD\x00", ""])
