@@ -32,6 +32,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { CommandToolbarButton } from '@jupyterlab/ui-components';
 import { DisposableDelegate } from '@lumino/disposable';
+import { Signal } from '@lumino/signaling';
 
 import {
   addCommitCommands,
@@ -63,8 +64,10 @@ import {
   addShareCommands,
   AutoShare,
   createRunsSection,
+  executionFinished,
   IRun,
   LiveRuns,
+  notebookOfConsole,
   RunSelection,
   RunsModel,
   SaveBeforeRun
@@ -190,7 +193,8 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
 
     // Which path to show: the active notebook (for a notebook as it was,
     // the notebook it is a version of; for a comparison, the notebook its
-    // runs came from), else the browser's folder.
+    // runs came from; for a console on a notebook's kernel, that notebook),
+    // else the browser's folder.
     let followNotebook = true;
     const follow = () => {
       if (model.isDisposed) {
@@ -207,10 +211,13 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         current && compareTracker.has(current)
           ? (current as CompareWidget).args.path
           : null;
+      const consoleOf = notebookOfConsole(current);
       if (followNotebook && historical) {
         model.setPath(historical.path);
       } else if (followNotebook && comparison) {
         model.setPath(comparison);
+      } else if (followNotebook && consoleOf) {
+        model.setPath(contents.localPath(consoleOf));
       } else if (followNotebook && notebook && current === notebook) {
         model.setPath(contents.localPath(notebook.context.path));
       } else if (browser) {
@@ -306,8 +313,18 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
           { autoClose: 8000 }
         )
     });
+    // A console on the notebook's kernel (or another tab) runs code too.
+    const kernelIdle = new Signal<unknown, { notebook: Notebook }>(runs);
+    notebooks?.widgetAdded.connect((_, panel) => {
+      panel.sessionContext.iopubMessage.connect((__, msg) => {
+        if (executionFinished(msg)) {
+          kernelIdle.emit({ notebook: panel.content });
+        }
+      });
+    });
     const live = new LiveRuns<Notebook>({
       executed: NotebookActions.executed,
+      kernelIdle,
       pathOf: notebook => {
         const panel = panelOf(notebook);
         return panel ? contents.localPath(panel.context.path) : null;

@@ -1,6 +1,12 @@
 import { Signal } from '@lumino/signaling';
 
-import { ISaveableContext, LiveRuns, SaveBeforeRun } from '../runs/execution';
+import {
+  executionFinished,
+  ISaveableContext,
+  notebookOfConsole,
+  LiveRuns,
+  SaveBeforeRun
+} from '../runs/execution';
 import { RunsModel } from '../runs/model';
 import { FakeServer, flush, group, reply, run, SHA_A } from './runsFakes';
 
@@ -163,6 +169,57 @@ describe('LiveRuns', () => {
     executed.emit({ notebook: followed });
     expect(target.refreshSoon).not.toHaveBeenCalled();
   });
+
+  it("asks again when the followed notebook's kernel ran code from elsewhere", () => {
+    const kernelIdle = new Signal<unknown, { notebook: IFakeNotebook }>({});
+    const withKernel = new LiveRuns<IFakeNotebook>({
+      executed,
+      kernelIdle,
+      pathOf: nb => (nb === followed ? 'nb/train.ipynb' : 'nb/other.ipynb'),
+      runs: target
+    });
+    kernelIdle.emit({ notebook: followed });
+    kernelIdle.emit({ notebook: other });
+    expect(target.refreshSoon).toHaveBeenCalledTimes(1); // the followed one only
+    withKernel.dispose();
+    live.dispose();
+    kernelIdle.emit({ notebook: followed });
+    expect(target.refreshSoon).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('executionFinished', () => {
+  const status = (state: string, parent: string | null) => ({
+    header: { msg_type: 'status' },
+    parent_header: parent === null ? {} : { msg_type: parent },
+    content: { execution_state: state }
+  });
+
+  it('is idle after code ran, from a cell, a console or another tab', () => {
+    expect(executionFinished(status('idle', 'execute_request'))).toBe(true);
+  });
+
+  it('is not busy, nor idle after a completion, an inspection or a comm', () => {
+    expect(executionFinished(status('busy', 'execute_request'))).toBe(false);
+    for (const parent of ['complete_request', 'inspect_request', 'comm_msg']) {
+      expect(executionFinished(status('idle', parent))).toBe(false);
+    }
+    expect(executionFinished(status('idle', null))).toBe(false);
+    expect(
+      executionFinished({
+        header: { msg_type: 'stream' },
+        parent_header: { msg_type: 'execute_request' },
+        content: { name: 'stdout', text: 'idle' }
+      })
+    ).toBe(false);
+    expect(
+      executionFinished({
+        header: { msg_type: 'status' },
+        parent_header: { msg_type: 'execute_request' },
+        content: null
+      })
+    ).toBe(false);
+  });
 });
 
 describe('RunsModel.refreshSoon', () => {
@@ -266,5 +323,23 @@ describe('RunsModel.refreshSoon', () => {
     model.dispose();
     jest.advanceTimersByTime(1000);
     expect(server.calls).toHaveLength(2);
+  });
+});
+
+describe('notebookOfConsole', () => {
+  it('is the notebook whose session a console shares', () => {
+    const panel = { console: {}, sessionContext: { path: 'demo/Train.IPYNB' } };
+    expect(notebookOfConsole(panel)).toBe('demo/Train.IPYNB');
+  });
+
+  it('is null for a console of its own, a notebook panel, or nothing', () => {
+    expect(
+      notebookOfConsole({ console: {}, sessionContext: { path: 'Console 1' } })
+    ).toBeNull();
+    expect(
+      notebookOfConsole({ sessionContext: { path: 'demo/train.ipynb' } })
+    ).toBeNull();
+    expect(notebookOfConsole({ console: {}, sessionContext: {} })).toBeNull();
+    expect(notebookOfConsole(null)).toBeNull();
   });
 });

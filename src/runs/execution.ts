@@ -113,11 +113,58 @@ export interface ILiveRunsTarget {
 }
 
 /**
+ * The parts of a kernel message {@link executionFinished} reads.
+ */
+export interface IKernelMessageLike {
+  header: { msg_type: string };
+  parent_header?: { msg_type?: string } | Record<string, never>;
+  content: unknown;
+}
+
+/**
+ * Whether an iopub message says the kernel is idle again after running
+ * code — from any client: the notebook, a console on its kernel, another
+ * tab. Idle after a completion or an inspection request is not.
+ */
+export function executionFinished(msg: IKernelMessageLike): boolean {
+  const content = msg.content as { execution_state?: unknown } | null;
+  const parent = msg.parent_header as { msg_type?: unknown } | undefined;
+  return (
+    msg.header.msg_type === 'status' &&
+    content?.execution_state === 'idle' &&
+    parent?.msg_type === 'execute_request'
+  );
+}
+
+/**
+ * The notebook a console panel runs on, or null: a console made for a
+ * notebook ("New Console for Notebook") shares its session, whose path is
+ * the notebook's. Read by shape (a `console` and a `sessionContext`), so
+ * the console package is not needed.
+ */
+export function notebookOfConsole(widget: unknown): string | null {
+  const panel = widget as {
+    console?: unknown;
+    sessionContext?: { path?: unknown };
+  } | null;
+  const path = panel?.console ? panel.sessionContext?.path : null;
+  return typeof path === 'string' && path.toLowerCase().endsWith('.ipynb')
+    ? path
+    : null;
+}
+
+/**
  * Options of {@link LiveRuns}.
  */
 export interface ILiveRunsOptions<N> {
   /** Emitted when a cell finished running (NotebookActions.executed). */
   executed: ISignal<unknown, IExecutionArgs<N>>;
+  /**
+   * Emitted when a notebook's kernel went idle after running code from any
+   * client (see {@link executionFinished}): a run started from a console
+   * on the notebook's kernel shows up as soon as one from a cell.
+   */
+  kernelIdle?: ISignal<unknown, IExecutionArgs<N>>;
   /** The server path of the notebook a widget shows, or null. */
   pathOf: (notebook: N) => string | null;
   runs: ILiveRunsTarget;
@@ -125,13 +172,14 @@ export interface ILiveRunsOptions<N> {
 
 /**
  * Read the followed notebook's runs again when its kernel finished running
- * cells (debounced by the model): a run that finished appears within a
+ * cells or other code (debounced by the model): a run that finished appears within a
  * moment, not at the next poll.
  */
 export class LiveRuns<N> implements IDisposable {
   constructor(options: ILiveRunsOptions<N>) {
     this._options = options;
     options.executed.connect(this._onExecuted, this);
+    options.kernelIdle?.connect(this._onExecuted, this);
   }
 
   get isDisposed(): boolean {
@@ -144,6 +192,7 @@ export class LiveRuns<N> implements IDisposable {
     }
     this._isDisposed = true;
     this._options.executed.disconnect(this._onExecuted, this);
+    this._options.kernelIdle?.disconnect(this._onExecuted, this);
   }
 
   private _onExecuted(_: unknown, args: IExecutionArgs<N>): void {

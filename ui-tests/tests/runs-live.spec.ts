@@ -8,7 +8,8 @@
  *   nothing; "Restore as branch" makes `exp/<run name>` (and says why it did
  *   not switch to it while the notebook is open);
  * - with `saveBeforeRun` on (the default), the notebook is saved before its
- *   cells run and the run is not marked unsaved.
+ *   cells run and the run is not marked unsaved; a run started from a
+ *   console on the notebook's kernel shows up as soon as the kernel is idle.
  *
  * Each test uses the demo notebook (demo/train.ipynb, which trains with
  * MLflow via scikit-learn) in a repository of its own in Galata's per-test
@@ -293,5 +294,33 @@ test.describe('Runs while cells run, saveBeforeRun on', () => {
         has: page.locator('.jp-Repro-Runs-run')
       })
     ).toHaveAttribute('data-snapshot', 'true');
+
+    // A console on the notebook's kernel runs code too: the sidebar keeps
+    // the notebook, and the run shows up as soon as the kernel is idle
+    // again, not at the next poll.
+    await page.notebook.activate(name);
+    await page.evaluate(async () => {
+      await (window as any).jupyterapp.commands.execute(
+        'notebook:create-console'
+      );
+    });
+    const prompt = page.locator('.jp-CodeConsole-input .cm-content');
+    await expect(prompt).toBeVisible();
+    // The sidebar keeps following the notebook the console runs on.
+    await expect(row).toHaveCount(1);
+    await prompt.click();
+    await page.keyboard.type(
+      'with mlflow.start_run(run_name="from-console"): mlflow.log_param("where", "console")'
+    );
+    await page.keyboard.press('Shift+Enter');
+    await expect(
+      page.locator('.jp-CodeConsole-content .jp-InputArea-prompt', {
+        hasText: /\[\d+\]/
+      })
+    ).toHaveCount(1, { timeout: 30000 });
+    await expect(row).toHaveCount(2, { timeout: 2000 });
+    await expect(
+      section.locator('.jp-Repro-Runs-run', { hasText: 'from-console' })
+    ).toHaveCount(1);
   });
 });
