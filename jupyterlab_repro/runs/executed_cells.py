@@ -26,6 +26,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,12 @@ log = logging.getLogger(__name__)
 
 #: Lowest ``SequenceMatcher.ratio()`` for an executed source to count as an edit of a saved cell.
 SIMILARITY = 0.6
+#: Seconds :func:`as_executed` may spend comparing sources for similarity; past it, an
+#: execution no saved cell equals is a new cell (with an id) or left out (without one).
+SIMILARITY_BUDGET = 0.1
+#: Longest source (characters) compared for similarity: a pasted data cell is matched
+#: only when equal.
+SIMILAR_MAX_CHARS = 20_000
 #: Executions remembered (the oldest are forgotten first).
 MAX_EXECUTIONS = 5000
 
@@ -181,6 +188,7 @@ def as_executed(nb: dict[str, Any], executions: list[Execution]) -> ExecutedNote
     executions = [e for e in executions if e.cell_id or e.from_history or not ids_seen]
 
     # 1. Which saved cell each execution was (the newest execution of a cell wins).
+    until = time.monotonic() + SIMILARITY_BUDGET
     assigned: dict[int, Execution] = {}
     resolved: dict[str, int | None] = {}  # cell id → its saved cell, None: not saved
     new: list[Execution] = []
@@ -195,7 +203,7 @@ def as_executed(nb: dict[str, Any], executions: list[Execution]) -> ExecutedNote
             # The last equal one: newest first, a top-to-bottom run meets the lowest first.
             index = max((i for i in unclaimed if _same(sources[i], execution)), default=None)
             if index is None:
-                index = _most_similar(execution.source, unclaimed, sources)
+                index = _most_similar(execution.source, unclaimed, sources, until)
         if cell_id is not None:
             resolved[cell_id] = index
         if index is not None:
@@ -278,11 +286,41 @@ def _source(cell: dict[str, Any], key: str = "source") -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _most_similar(source: str, candidates: list[int], sources: dict[int, str]) -> int | None:
-    best, best_ratio = None, SIMILARITY
+def _most_similar(
+    source: str, candidates: list[int], sources: dict[int, str], until: float
+) -> int | None:
+    """The candidate whose source is most like ``source`` (ratio ≥ :data:`SIMILARITY`), if any.
+
+    Branch and bound on difflib's cheap upper bounds (as in
+    ``difflib.get_close_matches``): candidates are compared best bound
+    first, and the search stops when no bound left can beat the best ratio
+    found — an edited cell is usually found at the first comparison. Once
+    the monotonic clock passes ``until`` nothing more is compared (what was
+    not found by then is not found). Of equal ratios, the last cell wins.
+    """
+    if len(source) > SIMILAR_MAX_CHARS:
+        return None
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(source)  # the side difflib indexes, once
+    bounds: list[tuple[float, int]] = []
     for i in candidates:
-        ratio = difflib.SequenceMatcher(None, source, sources[i], autojunk=False).ratio()
-        if ratio >= best_ratio:
+        if time.monotonic() > until:
+            return None
+        if len(sources[i]) > SIMILAR_MAX_CHARS:
+            continue
+        matcher.set_seq1(sources[i])
+        if matcher.real_quick_ratio() >= SIMILARITY:
+            bound = matcher.quick_ratio()
+            if bound >= SIMILARITY:
+                bounds.append((bound, i))
+    bounds.sort(key=lambda pair: (-pair[0], -pair[1]))
+    best, best_ratio = None, SIMILARITY
+    for bound, i in bounds:
+        if bound < best_ratio or time.monotonic() > until:
+            break
+        matcher.set_seq1(sources[i])
+        ratio = matcher.ratio()
+        if ratio > best_ratio or (ratio == best_ratio and (best is None or i > best)):
             best, best_ratio = i, ratio
     return best
 

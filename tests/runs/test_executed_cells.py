@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from jupyterlab_repro.notebook.clean import parse_for_clean
+from jupyterlab_repro.runs import executed_cells
 from jupyterlab_repro.runs.executed_cells import (
     ExecutedCells,
     Execution,
@@ -224,6 +225,27 @@ def test_a_file_without_ids_takes_the_labs_ids_by_source() -> None:
     assert report.order == [1, 4, 2, 3]
 
 
+def test_past_the_similarity_budget_an_edit_is_a_new_cell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hundreds of unmatched cells cost a bounded time: then an edit is not looked for."""
+    monkeypatch.setattr(executed_cells, "SIMILARITY_BUDGET", -1.0)
+    notebook = nb("seed = 42", "train(seed)", ids=False, minor=4)
+    report = as_executed(notebook, run(("L0", "seed = 7"), ("L1", "train(seed)")))
+    assert report.added == 1 and report.replaced == 0
+    # The new cell ran first: it goes after the last saved cell.
+    assert sources(notebook) == ["seed = 42", "train(seed)", "seed = 7"]
+
+
+def test_very_long_sources_match_only_when_equal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executed_cells, "SIMILAR_MAX_CHARS", 10)
+    notebook = nb("data = [1, 2, 3, 4, 5]", ids=False, minor=4)
+    report = as_executed(notebook, run(("L0", "data = [1, 2, 3, 4, 6]")))
+    assert report.added == 1 and report.replaced == 0
+    short = nb("seed = 42", ids=False, minor=4)
+    assert as_executed(short, run(("L0", "seed = 7"))).replaced == 1
+
+
 def test_with_ids_in_the_file_an_unknown_id_is_a_new_cell_even_with_an_equal_source() -> None:
     """A pasted copy of a saved cell, not saved yet, is a cell of its own."""
     notebook = nb("x = 1", "y = 2")
@@ -258,8 +280,12 @@ def _text(cell: dict[str, Any], key: str) -> str:
 
 
 @pytest.mark.parametrize("name", CORPUS_VALID)
-def test_corpus_notebooks_run_as_the_lab_runs_them(name: str, corpus_dir: Path) -> None:
+def test_corpus_notebooks_run_as_the_lab_runs_them(
+    name: str, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Run All as saved, then an unsaved edit and a new cell, on every valid corpus notebook."""
+    # What is matched, not how fast: a loaded machine must not run out of the time budget.
+    monkeypatch.setattr(executed_cells, "SIMILARITY_BUDGET", 60.0)
     parsed = parse_for_clean((corpus_dir / name).read_bytes())
     cells, key = _corpus_cells(parsed)
     code = [i for i, c in enumerate(cells) if c.get("cell_type") == "code"]
