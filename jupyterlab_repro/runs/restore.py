@@ -156,12 +156,12 @@ def _restore_branch_locked(
     any_free_name: bool,
 ) -> RestoreResult:
     snapshot = is_snapshot_commit(git, sha)
-    parent = resolve_commit(git, f"{sha}^") if snapshot else None
     name, existing = _branch_for(git, branch, sha, snapshot, any_free_name)
     if existing is not None:
         target = existing
     elif snapshot:
         # A commit of the snapshot's tree on top of the commit the run started from.
+        parent = resolve_commit(git, f"{sha}^")
         subject = f"exp: the code of run {run_id or sha[:7]} (restored by jupyterlab-repro)"
         args = ["commit-tree", f"{sha}^{{tree}}", "-m", subject]
         if parent:
@@ -229,11 +229,9 @@ def _same_code(git: Git, tip: str, sha: str, snapshot: bool) -> bool:
         return True
     if not snapshot:
         return False
-    out = git.read("rev-list", "--parents", "-n", "1", tip)
-    ours = git.read("rev-list", "--parents", "-n", "1", sha)
-    return out.split()[1:] == ours.split()[1:] and git.read(
-        "rev-parse", f"{tip}^{{tree}}"
-    ) == git.read("rev-parse", f"{sha}^{{tree}}")
+    # Tree and parents of both, in one call: a restore copies the snapshot's tree and parent.
+    tree_and_parents = git.read("show", "--no-patch", "--format=%T %P", tip, sha).splitlines()
+    return len(tree_and_parents) == 2 and tree_and_parents[0] == tree_and_parents[1]
 
 
 def _changed_paths(git: Git, target: str, paths: list[str]) -> list[str]:
