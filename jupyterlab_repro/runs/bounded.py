@@ -8,12 +8,19 @@ that fails to reach the store, or misses its deadline, raises
 *breaker*: until it closes, and while a timed-out call is still running,
 further calls fail at once instead of piling up threads.
 
-Daemon threads, not a pool: a call stuck on a dead server (MLflow's own HTTP
-retries can last minutes) must never keep the Jupyter server from exiting.
-``MLFLOW_HTTP_REQUEST_TIMEOUT`` / ``MAX_RETRIES`` are not changed in the
-server's environment, because kernels inherit it and a training run should
-keep MLflow's patient defaults; the CLI lowers them in its own process
-(:func:`~jupyterlab_repro.runs.tracking_uri.bounded_http_env`).
+Daemon threads, not a pool: a call stuck on a dead server must never keep
+the Jupyter server from exiting.
+
+MLflow's HTTP client retries a server that does not answer for minutes
+(``MLFLOW_HTTP_REQUEST_MAX_RETRIES``, 5-7 tries with doubling back-off). In
+the server that patience is wasted: the caller stopped waiting at its
+deadline, and while such a call goes on the breaker stays open, so a panel
+kept saying "unavailable" for up to two minutes after the store was back.
+The calls made here therefore run with MLflow's HTTP settings of the CLI
+(:func:`~jupyterlab_repro.runs.tracking_uri.bounded_http_env`: no retries, a
+request timeout of the call's own), read by MLflow in *these threads only*
+(:func:`bound_mlflow_http`). The server's environment is not changed:
+kernels inherit it, and a training run keeps MLflow's patient defaults.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from typing import Any, TypeVar
 from ..deadline import Deadline
 from ..errors import InvalidRequest, TrackingUnavailable
 from .mlflow_compat import install as install_mlflow_shims
-from .tracking_uri import redact_uri
+from .tracking_uri import bounded_http_env, redact_uri
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,9 @@ T = TypeVar("T")
 BREAKER_SECONDS = 5.0
 #: MLflow error codes that mean "your query is wrong", not "the store is down".
 _BAD_REQUEST_CODES = frozenset({"INVALID_PARAMETER_VALUE", "BAD_REQUEST"})
+
+#: MLflow's HTTP settings for the calls of the current thread (see :func:`bound_mlflow_http`).
+_HTTP_SETTINGS = threading.local()
 
 
 class BoundedMlflow:
@@ -109,7 +119,7 @@ class BoundedMlflow:
             wait, budget = deadline.remaining(), deadline.describe()
         with self._lock:
             self._check_breaker()
-            future = submit(fn, client, *args)
+            future = submit(_with_http_settings, bounded_http_env(wait), fn, client, *args)
         try:
             return future.result(timeout=wait)
         except concurrent.futures.TimeoutError as exc:
@@ -130,6 +140,8 @@ class BoundedMlflow:
     def _build_client(self) -> Any:
         install_mlflow_shims()  # the plugin does it too, unless entry points are off
         from mlflow.tracking import MlflowClient
+
+        bound_mlflow_http()
 
         started = time.perf_counter()
         client = MlflowClient(tracking_uri=self.tracking_uri)
@@ -162,13 +174,59 @@ class BoundedMlflow:
         )
 
 
+def bound_mlflow_http() -> None:
+    """Let MLflow read its HTTP settings from :data:`_HTTP_SETTINGS` in the threads that set them.
+
+    MLflow reads ``MLFLOW_HTTP_REQUEST_*`` at every request through
+    ``_EnvironmentVariable.get_raw``; this wraps that reader of those four
+    variables so a value set for the current thread comes first, then the
+    environment as before. Other threads, and every other process, see
+    MLflow unchanged. Idempotent; a variable an MLflow release lacks is
+    skipped.
+    """
+    import mlflow.environment_variables as variables
+
+    for name in _BOUNDED_VARIABLES:
+        variable = getattr(variables, name, None)
+        raw = getattr(variable, "get_raw", None)
+        if raw is None or getattr(raw, "_repro_per_thread", False):
+            continue
+
+        def per_thread(name: str = name, raw: Callable[[], str | None] = raw) -> str | None:
+            values = getattr(_HTTP_SETTINGS, "values", None)
+            if values is not None and name in values:
+                return str(values[name])
+            return raw()
+
+        per_thread._repro_per_thread = True  # type: ignore[attr-defined]
+        variable.get_raw = per_thread  # type: ignore[union-attr]
+
+
+_BOUNDED_VARIABLES = (
+    "MLFLOW_HTTP_REQUEST_TIMEOUT",
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER",
+)
+
+
+def _with_http_settings(values: dict[str, str], fn: Callable[..., T], *args: Any) -> T:
+    _HTTP_SETTINGS.values = values
+    return fn(*args)
+
+
 def submit(fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
-    """Run ``fn(*args)`` in a new daemon thread (see the module docs for why not a pool)."""
+    """Run ``fn(*args)`` in a new daemon thread (see the module docs for why not a pool).
+
+    The thread inherits the caller's MLflow HTTP settings (:func:`bound_mlflow_http`).
+    """
     future: concurrent.futures.Future[T] = concurrent.futures.Future()
+    settings = getattr(_HTTP_SETTINGS, "values", None)
 
     def work() -> None:
         if not future.set_running_or_notify_cancel():
             return
+        _HTTP_SETTINGS.values = settings
         try:
             future.set_result(fn(*args))
         except BaseException as exc:  # handed to the waiting caller

@@ -71,8 +71,9 @@ def sqlite_path(uri: str) -> Path | None:
 def bounded_http_env(timeout: float) -> dict[str, str]:
     """Environment values that make MLflow's HTTP client give up within ``timeout``.
 
-    Only for processes of our own (the CLI): kernels inherit the server's
-    environment, so the server does not set these.
+    The CLI sets them in its own process. The server never sets them in its
+    environment (kernels inherit it); its MLflow calls read them in their own
+    threads only (:func:`~jupyterlab_repro.runs.bounded.bound_mlflow_http`).
     """
     return {
         "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, math.ceil(timeout))),
