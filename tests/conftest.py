@@ -72,57 +72,6 @@ def restored_environment() -> Iterator[None]:
             os.environ[key] = value
 
 
-#: Seconds a test's MLflow calls may go on after it ends. A call ends within its own
-#: timeout (``tracking_timeout``, at most 30 s in these tests, per connect and per read)
-#: or at once when refused; a store a test made hang must be released by that test.
-#: MLflow's own retries against a dead server last 1-4 minutes.
-MLFLOW_CALLS_GRACE = 45.0
-
-
-@pytest.fixture(autouse=True)
-def no_mlflow_call_left_running() -> Iterator[None]:
-    """No test leaves an MLflow call running long after it ends.
-
-    The product runs each MLflow call in a daemon thread (``repro-mlflow``,
-    see :mod:`jupyterlab_repro.runs.bounded`) and stops waiting at its
-    deadline; the call itself goes on until MLflow gives up. With MLflow's
-    HTTP retries that was minutes: such a call outlived its test, kept the
-    breaker open, and drew from the global ``random`` (urllib3's back-off
-    jitter) while later tests ran, which made hypothesis's derandomized fuzz
-    tests fail now and then. A call still running at teardown is waited for
-    (a warm-up that started late ends in seconds); one still running after
-    :data:`MLFLOW_CALLS_GRACE` fails the test, with its stack.
-    """
-    import threading
-    import time
-
-    before = set(threading.enumerate())
-    yield
-    deadline = time.monotonic() + MLFLOW_CALLS_GRACE
-    for thread in set(threading.enumerate()) - before:
-        if thread.name == "repro-mlflow":
-            thread.join(max(0.0, deadline - time.monotonic()))
-    left = [
-        t for t in set(threading.enumerate()) - before if t.name == "repro-mlflow" and t.is_alive()
-    ]
-    if left:
-        import sys
-        import traceback
-
-        frames = sys._current_frames()
-        where = "\n".join(
-            "".join(traceback.format_stack(frames[t.ident], limit=6))
-            for t in left
-            if t.ident in frames
-        )
-        pytest.fail(
-            f"{len(left)} MLflow call(s) this test started still run {MLFLOW_CALLS_GRACE:g} s "
-            "after it ended; bound MLflow's HTTP retries or release the fault in the test:\n"
-            + where,
-            pytrace=False,
-        )
-
-
 @pytest.fixture
 def no_identity(isolated_git: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Remove user.name/user.email and stop git from guessing one."""
