@@ -119,7 +119,7 @@ class BoundedMlflow:
             wait, budget = deadline.remaining(), deadline.describe()
         with self._lock:
             self._check_breaker()
-            future = submit(_with_http_settings, bounded_http_env(wait), fn, client, *args)
+            future = submit(fn, client, *args, http_settings=bounded_http_env(wait))
         try:
             return future.result(timeout=wait)
         except concurrent.futures.TimeoutError as exc:
@@ -178,15 +178,15 @@ def bound_mlflow_http() -> None:
     """Let MLflow read its HTTP settings from :data:`_HTTP_SETTINGS` in the threads that set them.
 
     MLflow reads ``MLFLOW_HTTP_REQUEST_*`` at every request through
-    ``_EnvironmentVariable.get_raw``; this wraps that reader of those four
-    variables so a value set for the current thread comes first, then the
+    ``_EnvironmentVariable.get_raw``; this wraps that reader of the variables
+    :func:`bounded_http_env` sets, so a value set for the current thread comes first, then the
     environment as before. Other threads, and every other process, see
     MLflow unchanged. Idempotent; a variable an MLflow release lacks is
     skipped.
     """
     import mlflow.environment_variables as variables
 
-    for name in _BOUNDED_VARIABLES:
+    for name in bounded_http_env(1.0):
         variable = getattr(variables, name, None)
         raw = getattr(variable, "get_raw", None)
         if raw is None or getattr(raw, "_repro_per_thread", False):
@@ -202,26 +202,16 @@ def bound_mlflow_http() -> None:
         variable.get_raw = per_thread  # type: ignore[union-attr]
 
 
-_BOUNDED_VARIABLES = (
-    "MLFLOW_HTTP_REQUEST_TIMEOUT",
-    "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
-    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
-    "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER",
-)
-
-
-def _with_http_settings(values: dict[str, str], fn: Callable[..., T], *args: Any) -> T:
-    _HTTP_SETTINGS.values = values
-    return fn(*args)
-
-
-def submit(fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+def submit(
+    fn: Callable[..., T], *args: Any, http_settings: dict[str, str] | None = None
+) -> concurrent.futures.Future[T]:
     """Run ``fn(*args)`` in a new daemon thread (see the module docs for why not a pool).
 
-    The thread inherits the caller's MLflow HTTP settings (:func:`bound_mlflow_http`).
+    MLflow reads ``http_settings`` there (:func:`bound_mlflow_http`); by
+    default the thread inherits the caller's.
     """
     future: concurrent.futures.Future[T] = concurrent.futures.Future()
-    settings = getattr(_HTTP_SETTINGS, "values", None)
+    settings = http_settings or getattr(_HTTP_SETTINGS, "values", None)
 
     def work() -> None:
         if not future.set_running_or_notify_cancel():
