@@ -2,8 +2,8 @@
 
 Run with ``git hook run`` against whatever index the caller's environment
 names, under the caller's deadline: a hook that outlives it is killed with
-its process group and reported as :class:`~jupyterlab_repro.errors.HookTimeout`
-with what it printed so far.
+every process it started (:mod:`~jupyterlab_repro.git.processes`) and reported
+as :class:`~jupyterlab_repro.errors.HookTimeout` with what it printed so far.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 git is driven through its command line with argument lists (never a shell
 string) and ``--`` before paths. Every call takes what is left of a
 :class:`~jupyterlab_repro.deadline.Deadline` that the caller made for the
-whole operation; a call that outlives it is killed *with its process group*
-(hooks, filters and anything else git started), and :class:`GitTimeout`
-names the command and the deadline. Read-only calls set
+whole operation; a call that outlives it is killed with everything it
+started (hooks, filters, their children, also those that left git's process
+group: :mod:`~jupyterlab_repro.git.processes`) *before* :class:`GitTimeout`,
+which names the command and the deadline, is raised: a request that answers
+504 has no process left running. Read-only calls set
 ``GIT_OPTIONAL_LOCKS=0`` so a status poll never takes ``index.lock`` away
 from the user's own git commands, and ``core.fsmonitor=false`` so a poll
 never runs a program the repository's configuration names.
@@ -17,7 +19,6 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from ..deadline import Deadline
 from ..errors import GitError, GitNotInstalled, GitTimeout, RepositoryReadOnly
+from .processes import kill_tree
 
 #: Seconds a git call may take when its caller gives no deadline.
 DEFAULT_TIMEOUT = 30.0
@@ -66,8 +68,8 @@ def run_git(
     GitError
         Non-zero exit (``stderr`` holds git's explanation).
     GitTimeout
-        ``deadline`` passed before git finished, or before it started; the
-        process group was killed.
+        ``deadline`` passed before git finished, or before it started; git and
+        everything it started were killed, and are gone.
     GitNotInstalled
         There is no git.
     """
@@ -94,7 +96,7 @@ def run_git(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=full_env,
-            # Its own process group: on a timeout, hooks and filters go too.
+            # Its own session and process group: on a timeout, hooks and filters go too.
             start_new_session=True,
         )
     except FileNotFoundError as exc:
@@ -128,11 +130,14 @@ def run_git(
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
-    """Kill ``proc``'s process group; return what it printed so far."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        if hasattr(os, "killpg"):
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows
+    """Kill ``proc`` and all it started (:func:`~.processes.kill_tree`); return what it printed.
+
+    Returns once none of those processes is alive: the caller answers after that.
+    """
+    if hasattr(os, "killpg"):
+        kill_tree(proc.pid)
+    else:  # pragma: no cover - Windows
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             proc.kill()
     try:
         # A grandchild that left the group could hold the pipes open: do not wait for it.

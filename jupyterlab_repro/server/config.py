@@ -37,8 +37,9 @@ class Repro(Configurable):
         config=True,
         help=(
             "Seconds a request that writes (snapshot with its hooks, tag, fix, export, "
-            "init) may take in all; a hook still running then is killed with its "
-            "process group and the request answers 504."
+            "init, restore, release, share, fetch) may take in all; a hook, filter or git "
+            "process still running then is killed with every process it started, and the "
+            "request answers 504 once they are gone."
         ),
     )
     worker_threads = Int(

@@ -1,8 +1,11 @@
-"""The git door: one deadline across calls, process groups killed, nothing started late."""
+"""The git door: one deadline across calls, what a stopped call started killed, nothing late."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -98,3 +101,81 @@ def test_deadline_within_never_extends() -> None:
 )
 def test_command_name(args: list[str], name: str) -> None:
     assert command_name(args) == name
+
+
+# --- nothing a stopped call started outlives it ---------------------------------------------
+
+#: Hooks and filters as users write them. Each records the pids of its processes in "$PIDS" and
+#: marks them with "$TOKEN" (an extra, negligible ``sleep`` argument).
+LINGERING = {
+    "exec": 'echo $$ >> "$PIDS"\nexec sleep 200 $TOKEN',
+    "child-and-wait": 'echo $$ >> "$PIDS"\nsleep 200 $TOKEN &\necho $! >> "$PIDS"\nwait',
+    "traps-sigterm": (
+        'trap \'\' TERM INT HUP\necho $$ >> "$PIDS"\nsleep 200 $TOKEN &\necho $! >> "$PIDS"\nwait'
+    ),
+    # coreutils' timeout moves itself (and its child) to a process group of its own.
+    "own-process-group": (
+        'echo $$ >> "$PIDS"\n'
+        """timeout 200 sh -c 'echo $$ >> "$PIDS"; exec sleep 200 $TOKEN' &\nwait"""
+    ),
+    # setsid: a session of its own (its parent still runs when the deadline comes).
+    "own-session": (
+        'echo $$ >> "$PIDS"\n'
+        """setsid sh -c 'echo $$ >> "$PIDS"; exec sleep 200 $TOKEN' &\nwait"""
+    ),
+}
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead and waiting for its reaper, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return False
+    return stat[stat.rfind(b")") + 2 :].split()[0] not in (b"Z", b"X", b"x")
+
+
+def lingering_env(tmp_path: Path) -> tuple[dict[str, str], Path, str]:
+    """The environment the scripts above read, the pid file and the token."""
+    pids = tmp_path / "pids"
+    pids.touch()
+    token = "0.000" + "".join(secrets.choice("123456789") for _ in range(6))
+    return {"PIDS": str(pids), "TOKEN": token}, pids, token
+
+
+def recorded(pids: Path) -> list[int]:
+    return [int(p) for p in pids.read_text().split()]
+
+
+def kill_leftovers(pids: Path) -> None:
+    """After a failed check: kill what the script left running (never anything else)."""
+    for pid in recorded(pids):
+        if alive(pid):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("kind", LINGERING)
+def test_everything_a_stopped_call_started_is_gone_when_it_raises(
+    tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked at once, not polled: the caller answers right after the raise.
+
+    Before, only git's process group was killed: a child in a group or session
+    of its own (``timeout 200 …``, ``setsid …``) kept running after the 504.
+    """
+    env, pids, token = lingering_env(tmp_path)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    script = tmp_path / "linger.sh"
+    script.write_text("#!/bin/sh\n" + LINGERING[kind] + "\n", encoding="utf-8")
+    script.chmod(0o755)
+    with pytest.raises(GitTimeout):
+        run_git(["-c", f"alias.linger=!{script}", "linger"], tmp_path, deadline=Deadline(1.0))
+    left = [pid for pid in recorded(pids) if alive(pid)]
+    kill_leftovers(pids)
+    assert left == [], f"{kind}: still running after the timeout: {left}"
+    assert _live(token) == []
+    # The script did start what it should have before the deadline.
+    assert len(recorded(pids)) == (1 if kind == "exec" else 2), recorded(pids)
