@@ -206,7 +206,9 @@ def test_mlflow_server_on_postgresql_and_s3_with_its_ui_published(
         assert flag in words, f"mlflow server lacks {flag}"
         return words[words.index(flag) + 1]
 
-    assert option("--backend-store-uri").startswith("postgresql://")
+    # The driver is named in the URI: SQLAlchemy 2.1 maps a bare postgresql:// to
+    # psycopg 3, and the image installs psycopg2 (tested below).
+    assert option("--backend-store-uri").startswith("postgresql+psycopg2://")
     assert "@postgres:5432/" in option("--backend-store-uri")
     assert option("--artifacts-destination").startswith("s3://")
     assert option("--host") == "0.0.0.0"
@@ -451,14 +453,44 @@ def test_the_lab_dockerfile_records_its_image_and_bakes_in_no_secret() -> None:
                 assert ".env" not in rest, f"{path.name}: {keyword} {rest}"
 
 
+#: What the tracking server's layer pins: the driver the URI names, SQLAlchemy (which maps
+#: URIs to drivers) and Alembic (its migrations), boto3 and the botocore/s3transfer it
+#: resolved with (boto3 accepts a range of botocore releases).
+MLFLOW_PINNED = ("psycopg2-binary", "sqlalchemy", "alembic", "boto3", "botocore", "s3transfer")
+
+
 def test_the_mlflow_dockerfile_is_pinned_and_adds_the_drivers() -> None:
     steps = instructions(MLFLOW_DOCKERFILE)
     base = dockerfile_arg_default(steps, "MLFLOW_IMAGE")
     assert re.fullmatch(r"ghcr\.io/mlflow/mlflow:v\d+\.\d+\.\d+", base), base
     runs = " ".join(rest for keyword, rest in steps if keyword == "RUN")
-    for package in ("psycopg2-binary", "boto3"):
-        assert re.search(rf"{package}==\d", runs), f"{package} is not pinned"
+    installs = [cmd for cmd in re.split(r"&&|;", runs) if "pip install" in cmd]
+    assert installs, "no pip install"
+    requirements = [w for cmd in installs for w in cmd.split("pip install", 1)[1].split()]
+    pins = {}
+    for word in requirements:
+        if word.startswith("-"):
+            continue
+        # every requirement exactly pinned: nothing moves on a rebuild
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)==(\d[\w.]*)", word)
+        assert match, f"{word} is not pinned with =="
+        pins[match[1].lower()] = match[2]
+    for package in MLFLOW_PINNED:
+        assert package in pins, f"{package} is not pinned in {MLFLOW_DOCKERFILE.name}"
     assert [rest for keyword, rest in steps if keyword == "USER"][-1] != "root"
+
+
+def test_the_backend_uri_names_the_driver_the_image_installs(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    words = argv(services["mlflow"]["command"])
+    uri = words[words.index("--backend-store-uri") + 1]
+    driver = uri.split("://", 1)[0].partition("+")[2]
+    # dialect+driver -> the package that provides the driver module
+    packages = {"psycopg2": "psycopg2-binary", "psycopg": "psycopg"}
+    assert driver in packages, f"{uri.split('://')[0]}: name the driver in the URI"
+    runs = " ".join(rest for keyword, rest in instructions(MLFLOW_DOCKERFILE) if keyword == "RUN")
+    assert re.search(rf"(?<![\w-]){re.escape(packages[driver])}(\[[\w,]+\])?==", runs), driver
 
 
 # --- real linters ---------------------------------------------------------------
