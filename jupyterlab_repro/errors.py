@@ -29,6 +29,14 @@ class UnsafeFile(ReproError):
     """
 
 
+class InsideGitDirectory(UnsafeFile):
+    """A write would create or change a file in a git directory (``.git`` or another).
+
+    Refused by the file door before anything is written: no request writes
+    where git keeps its hooks, config and refs (see :mod:`jupyterlab_repro.files`).
+    """
+
+
 class InvalidRequest(ReproError):
     """The request is malformed (wrong types, missing fields, bad values)."""
 

@@ -2,7 +2,7 @@
 
 Paths from requests are resolved with :func:`resolve_in_root` and must stay
 inside the server's root directory; paths the product builds itself
-(``.gitignore``, ``.git/info/exclude``, exported modules, notebook copies)
+(``.gitignore``, ``.gitattributes``, exported modules, notebook copies)
 are just as untrusted, because a repository, a shared folder or a clone can
 plant a symlink or a FIFO under any name (DESIGN invariant 4). So:
 
@@ -15,10 +15,19 @@ plant a symlink or a FIFO under any name (DESIGN invariant 4). So:
   refused before any read (opened with ``O_NONBLOCK``, then ``fstat``);
 - writes are atomic (invariant 1): a temporary file created with
   ``O_EXCL | O_NOFOLLOW`` in the same folder, ``fsync``, then ``os.replace``
-  within that folder's handle; the old file's mode is kept.
+  within that folder's handle; the old file's mode is kept;
+- nothing is written, created or ``chmod``\\ ed in a git directory
+  (:func:`check_outside_git_dir`): no path with a component named ``.git`` in
+  any case (``.GIT`` is the same folder on case-insensitive file systems; the
+  spellings git itself refuses on HFS+ and NTFS too), and no folder git would
+  take for a git directory whatever its name (``HEAD`` with ``objects/`` and
+  ``refs/``, or a ``commondir``: a bare repository, a ``--separate-git-dir``
+  or a worktree's). git's own writes there (objects, refs, the index) are
+  git's, through :mod:`jupyterlab_repro.git`.
 
-Refusals raise :class:`~jupyterlab_repro.errors.UnsafeFile` (409); a missing
-file raises :class:`FileNotFoundError` as ``open()`` would.
+Refusals raise :class:`~jupyterlab_repro.errors.UnsafeFile` (409) or its
+:class:`~jupyterlab_repro.errors.InsideGitDirectory` (403); a missing file
+raises :class:`FileNotFoundError` as ``open()`` would.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from .errors import InvalidRequest, PathNotFound, PathOutsideRoot, UnsafeFile
+from .errors import InsideGitDirectory, InvalidRequest, PathNotFound, PathOutsideRoot, UnsafeFile
 
 #: Longest API path accepted, and longest single name in it (bytes, as file systems count).
 MAX_PATH_BYTES = 4096
@@ -238,6 +247,90 @@ def regular_file_size(path: str | os.PathLike[str]) -> int | None:
     return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
+# --- git directories: never written ----------------------------------------------------------
+
+#: Code points HFS+ ignores in names (git's ``is_hfs_dotgit``): ``.g\u200cit`` is ``.git`` there.
+_HFS_IGNORED = frozenset(
+    "\u200c\u200d\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e"
+    "\u206a\u206b\u206c\u206d\u206e\u206f"
+    "\ufeff"
+)
+
+
+def is_git_name(name: str) -> bool:
+    """Whether some file system takes ``name`` for ``.git``.
+
+    Any case (``.GIT``, ``.Git``: one folder on case-insensitive file
+    systems), HFS+'s ignored code points, NTFS's trailing dots and spaces,
+    alternate streams (``.git::$INDEX_ALLOCATION``) and short name (``GIT~1``):
+    the names git's own ``core.protectHFS``/``core.protectNTFS`` refuse.
+    """
+    folded = "".join(c for c in name if c not in _HFS_IGNORED).casefold()
+    folded = folded.split(":", 1)[0].rstrip(" .")
+    return folded in (".git", "git~1")
+
+
+def _kind(path: str) -> int | None:
+    try:
+        return stat.S_IFMT(os.stat(path, follow_symlinks=False).st_mode)
+    except (OSError, ValueError):
+        return None
+
+
+def is_git_dir(folder: str | os.PathLike[str]) -> bool:
+    """Whether git takes ``folder`` for a git directory, whatever its name.
+
+    git's own test (``is_git_directory``): a ``HEAD`` and either ``objects/``
+    with ``refs/`` (a repository's, a bare or a ``--separate-git-dir`` one) or a
+    ``commondir`` file (a linked worktree's). A folder with a ``.git`` of its
+    own is a work tree, as git discovers it.
+    """
+    top = os.fspath(folder)
+    if _kind(os.path.join(top, "HEAD")) not in (stat.S_IFREG, stat.S_IFLNK):
+        return False
+    if _kind(os.path.join(top, ".git")) is not None:
+        return False
+    if _kind(os.path.join(top, "commondir")) == stat.S_IFREG:
+        return True
+    return (
+        _kind(os.path.join(top, "objects")) == stat.S_IFDIR
+        and _kind(os.path.join(top, "refs")) == stat.S_IFDIR
+    )
+
+
+def check_outside_git_dir(
+    path: str | os.PathLike[str], *, within: str | os.PathLike[str] | None = None
+) -> None:
+    """:class:`InsideGitDirectory` unless ``path`` may be written: it is in no git directory.
+
+    ``path`` (absolute, or relative to the working directory) is taken as the
+    door writes it: below the real ``within`` (default: its own folder's real
+    path), one name at a time. Refused: a name :func:`is_git_name` takes for
+    ``.git`` anywhere in it (``path`` itself included: a ``.git`` file is a
+    worktree's or submodule's pointer), and any folder above it that
+    :func:`is_git_dir` takes for a git directory.
+    """
+    target, base = _target(path, within)
+    try:
+        rel = target.relative_to(base)
+    except ValueError:
+        raise PathOutsideRoot(f"{target.name} is outside the folder it must stay in.") from None
+    full = Path(os.path.realpath(base)).joinpath(*rel.parts)
+    shown = _shown(target, base)
+    for name in full.parts:
+        if is_git_name(name):
+            raise InsideGitDirectory(
+                f"{shown} is inside a git directory ({name}): nothing is written there."
+            )
+    for folder in full.parents:
+        if is_git_dir(folder):
+            raise InsideGitDirectory(
+                f"{shown} is inside a git directory ({folder.name or folder}): "
+                "nothing is written there."
+            )
+
+
 # --- writing ----------------------------------------------------------------------------
 
 
@@ -257,6 +350,7 @@ def atomic_write(
     """
     target, base = _target(path, within)
     shown = _shown(target, base)
+    check_outside_git_dir(target, within=base)
     with _folder(target.parent, base) as dfd:
         try:
             st: os.stat_result | None = os.stat(target.name, dir_fd=dfd, follow_symlinks=False)
@@ -308,6 +402,7 @@ def create_file(
     readers never see half of it.
     """
     target, base = _target(path, within)
+    check_outside_git_dir(target, within=base)
     with _folder(target.parent, base) as dfd:
         if _exists(target.name, dfd):
             raise FileExistsError(errno.EEXIST, "File exists", target.name)
@@ -340,6 +435,7 @@ def set_mode(
 ) -> None:
     """``chmod`` the regular file ``path`` (never what a symlink points to)."""
     target, base = _target(path, within)
+    check_outside_git_dir(target, within=base)
     with _folder(target.parent, base) as dfd:
         fd = _open_regular(target.name, dfd, _shown(target, base), os.O_RDONLY)
     try:
@@ -349,12 +445,14 @@ def set_mode(
 
 
 def make_folders(path: str | os.PathLike[str], *, within: str | os.PathLike[str]) -> None:
-    """``mkdir -p`` of ``path`` below ``within``, never through a symlink."""
+    """``mkdir -p`` of ``path`` below ``within``, never through a symlink nor in a git directory."""
     target, base = Path(os.path.abspath(path)), Path(os.path.abspath(within))
     try:
         rel = target.relative_to(base)
     except ValueError:
         raise PathOutsideRoot(f"{target.name} is outside the folder it must stay in.") from None
+    if rel.parts:
+        check_outside_git_dir(target, within=base)
     walked = base
     for part in rel.parts:
         walked = walked / part

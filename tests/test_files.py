@@ -1,16 +1,34 @@
-"""Confining request paths to the server root (DESIGN invariant 4), without a server."""
+"""Confining request paths to the server root and writes to outside git directories
+(DESIGN invariant 4), without a server."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyterlab_repro.errors import InvalidRequest, PathNotFound, PathOutsideRoot
-from jupyterlab_repro.files import relative_to_root, resolve_in_root
+from jupyterlab_repro.errors import (
+    InsideGitDirectory,
+    InvalidRequest,
+    PathNotFound,
+    PathOutsideRoot,
+)
+from jupyterlab_repro.files import (
+    atomic_write,
+    check_outside_git_dir,
+    create_file,
+    is_git_dir,
+    is_git_name,
+    make_folders,
+    relative_to_root,
+    resolve_in_root,
+    set_mode,
+)
 
 
 @pytest.fixture
@@ -176,3 +194,141 @@ def test_no_path_ever_resolves_outside(shared_root: Path, parts: list[str]) -> N
     except (PathOutsideRoot, InvalidRequest):
         return
     assert got == real_root or real_root in got.parents
+
+
+# --- nothing is written in a git directory ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".git",
+        ".GIT",
+        ".Git",
+        ".gIt",
+        ".git.",
+        ".git ",
+        ".git. .",
+        ".g\u200cit",
+        ".\ufeffgit",
+        "git~1",
+        "GIT~1",
+        ".git::$INDEX_ALLOCATION",
+    ],
+)
+def test_names_file_systems_take_for_dot_git(name: str) -> None:
+    assert is_git_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["git", ".gitignore", ".gitattributes", ".github", ".git-blame", "x.git", "git~2", ""]
+)
+def test_names_that_only_look_like_it(name: str) -> None:
+    assert not is_git_name(name)
+
+
+def _entries(top: Path) -> dict[str, bytes | None]:
+    """Every entry below ``top``: file bytes, ``None`` for folders and links."""
+    out: dict[str, bytes | None] = {}
+    for path in sorted(top.rglob("*")):
+        regular = path.is_file() and not path.is_symlink()
+        out[path.relative_to(top).as_posix()] = path.read_bytes() if regular else None
+    return out
+
+
+WRITERS: dict[str, Callable[[Path, Path], None]] = {
+    "atomic_write": lambda path, within: atomic_write(path, b"x", within=within),
+    "create_file": lambda path, within: create_file(path, b"x", within=within),
+    "set_mode": lambda path, within: set_mode(path, 0o777, within=within),
+    "make_folders": lambda path, within: make_folders(path / "new", within=within),
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository's work tree (a bare ``git init``: no commit needed)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    (work / ".git" / "hooks" / "pre-commit").write_text("#!/bin/sh\n", encoding="utf-8")
+    for name in (".GIT", ".Git"):  # one folder with .git where names ignore case
+        (work / name).mkdir()
+        (work / name / "config").write_text("[core]\n", encoding="utf-8")
+    return work
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+@pytest.mark.parametrize(
+    "rel",
+    [".git/config", ".git/hooks/pre-commit", ".git/new", ".GIT/config", ".Git/new", ".git"],
+)
+@pytest.mark.parametrize("within", ["top", "own folder"])
+def test_the_door_writes_nothing_in_dot_git(repo: Path, writer: str, rel: str, within: str) -> None:
+    before = _entries(repo)
+    target = repo / rel
+    base = repo if within == "top" else target.parent
+    with pytest.raises(InsideGitDirectory, match="inside a git directory"):
+        WRITERS[writer](target, base)
+    assert _entries(repo) == before
+
+
+def test_a_dot_git_file_is_not_replaced(repo: Path, tmp_path: Path) -> None:
+    """A worktree's or submodule's ``.git`` is a ``gitdir:`` pointer file: never written."""
+    sub = repo / "sub"
+    sub.mkdir()
+    (sub / ".git").write_text(f"gitdir: {tmp_path}/elsewhere\n", encoding="utf-8")
+    before = _entries(repo)
+    with pytest.raises(InsideGitDirectory):
+        atomic_write(sub / ".git", b"gitdir: /tmp/evil\n", within=repo)
+    assert _entries(repo) == before
+
+
+@pytest.fixture
+def git_dirs(tmp_path: Path, repo: Path) -> dict[str, Path]:
+    """Git directories by other names: a separate one, a bare one, a linked worktree's."""
+    base = tmp_path / "other"
+    base.mkdir()
+    linked = base / "linked"
+    subprocess.run(
+        ["git", "init", "-q", "--separate-git-dir", str(base / "linked.git"), str(linked)],
+        check=True,
+    )
+    subprocess.run(["git", "init", "-q", "--bare", str(base / "origin.git")], check=True)
+    git = ["git", "-C", str(repo)]  # the identity is the isolated test config's
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "first"], check=True)
+    subprocess.run([*git, "worktree", "add", "-q", str(base / "wt")], check=True)
+    return {
+        "separate": base / "linked.git",
+        "bare": base / "origin.git",
+        "worktree": repo / ".git" / "worktrees" / "wt",
+    }
+
+
+@pytest.mark.parametrize("kind", ["separate", "bare", "worktree"])
+def test_git_directories_by_any_name(git_dirs: dict[str, Path], kind: str) -> None:
+    gdir = git_dirs[kind]
+    assert is_git_dir(gdir)
+    for target in (gdir / "x.py", gdir / "hooks" / "x.py"):
+        with pytest.raises(InsideGitDirectory):
+            check_outside_git_dir(target, within=gdir.parent)
+        with pytest.raises(InsideGitDirectory):
+            atomic_write(target, b"x", within=target.parent)
+        assert not target.exists()
+
+
+def test_work_trees_and_plain_folders_are_not_git_directories(
+    git_dirs: dict[str, Path], repo: Path, tmp_path: Path
+) -> None:
+    assert not is_git_dir(repo)
+    assert not is_git_dir(git_dirs["separate"].parent / "linked")
+    assert not is_git_dir(git_dirs["separate"].parent / "wt")
+    # A project that happens to hold HEAD, objects/ and refs/ beside its own .git.
+    odd = tmp_path / "odd"
+    for name in ("objects", "refs", ".git"):
+        (odd / name).mkdir(parents=True)
+    (odd / "HEAD").write_text("x\n", encoding="utf-8")
+    assert not is_git_dir(odd)
+    atomic_write(odd / "notes.py", b"x = 1\n", within=odd)
+    make_folders(repo / ".github" / "workflows", within=repo)
+    atomic_write(repo / ".github" / "workflows" / "ci.yml", b"on: push\n", within=repo)
+    assert (repo / ".github" / "workflows" / "ci.yml").read_bytes() == b"on: push\n"

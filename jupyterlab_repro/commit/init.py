@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..deadline import Deadline
 from ..errors import IdentityMissing, InvalidRequest, RepositoryExists
-from ..files import atomic_write
+from ..files import atomic_write, check_outside_git_dir
 from ..git.repository import (
     config_value,
     find_repository,
@@ -43,9 +43,10 @@ def init_repository(
 ) -> InitResult:
     """Create a repository in ``directory`` with an ML ``.gitignore`` and a first commit.
 
-    Refuses when ``directory`` already lies inside a repository. The first
-    commit holds only ``.gitignore`` (existing rules kept, missing ML rules
-    appended). When git has no identity and none is given,
+    Refuses when ``directory`` already lies inside a repository or inside a
+    git directory (:class:`InsideGitDirectory`). The first commit holds only
+    ``.gitignore`` (existing rules kept, missing ML rules appended). When git
+    has no identity and none is given,
     :class:`IdentityMissing` is raised before anything is written. On any
     failure the directory is left as it was.
     """
@@ -53,6 +54,7 @@ def init_repository(
     target = Path(directory)
     if not target.is_dir():
         raise InvalidRequest(f"Not a directory: {target.name}")
+    check_outside_git_dir(target)  # git init would write there, not the file door
     if find_repository(target, deadline=deadline) is not None:
         raise RepositoryExists(f"{target.name or target} is already inside a git repository.")
     if os.path.lexists(target / ".git"):

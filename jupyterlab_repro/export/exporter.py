@@ -12,7 +12,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest
-from ..files import read_file_if_exists
+from ..files import check_outside_git_dir, read_file_if_exists
 from ..notebook.ipysyntax import normalize_newlines
 from .cells import read_notebook
 from .module_text import build_body, with_header
@@ -104,8 +104,8 @@ def export_notebook(
 
     Nothing is written unless every check passes. Raises
     :class:`PathNotFound`, :class:`NotebookInvalid`, :class:`InvalidRequest`,
-    :class:`PathOutsideRoot`, :class:`ExportError` / :class:`CellSyntaxError`,
-    :class:`ForeignFile` and git errors.
+    :class:`PathOutsideRoot`, :class:`InsideGitDirectory`, :class:`ExportError` /
+    :class:`CellSyntaxError`, :class:`ForeignFile` and git errors.
     """
     deadline = deadline or Deadline(EXPORT_TIMEOUT, "the export")
     nb_path = Path(notebook_path)
@@ -170,6 +170,8 @@ def _check_output(nb_path: Path, target: Path) -> list[str]:
         raise InvalidRequest(f"The output's folder does not exist: {target.parent.name}")
     if target == Path(os.path.realpath(nb_path)):
         raise InvalidRequest("The output cannot be the notebook itself.")
+    # The door refuses the write; a preview (--check, dry_run) is refused alike.
+    check_outside_git_dir(target)
     stem = target.stem
     warns = []
     if not stem.isidentifier() or keyword.iskeyword(stem):

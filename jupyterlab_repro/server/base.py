@@ -44,6 +44,7 @@ ERROR_STATUS: dict[type[errors.ReproError], tuple[int, str]] = {
     errors.PathOutsideRoot: (403, "path-outside-root"),
     errors.PathNotFound: (404, "not-found"),
     errors.UnsafeFile: (409, "unsafe-file"),
+    errors.InsideGitDirectory: (403, "inside-git-directory"),
     errors.NotARepository: (409, "not-a-repository"),
     errors.RepositoryExists: (409, "repository-exists"),
     errors.IdentityMissing: (409, "identity-missing"),
