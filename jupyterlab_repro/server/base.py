@@ -32,7 +32,7 @@ from ..files import resolve_in_root
 from ..git.repository import require_repository, writable_git_dir
 from ..git.runner import Git
 from .config import Repro
-from .fields import Field, parse_fields
+from .fields import PATH, Field, parse_fields
 
 T = TypeVar("T")
 
@@ -155,6 +155,24 @@ class ReproHandler(APIHandler):
         top = require_repository(target, deadline=deadline)
         writable_git_dir(Git(top, deadline), self.root_dir)
         return top
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A route's ``path`` field is :data:`~.fields.PATH`: omitted, it is the server root."""
+        super().__init_subclass__(**kwargs)
+        for name in ("QUERY", "BODY"):
+            spec = getattr(cls, name, None) or {}
+            if "path" in spec and spec["path"] is not PATH:
+                raise TypeError(
+                    f"{cls.__name__}.{name}['path'] must be fields.PATH: an omitted path "
+                    "means the server root on every route."
+                )
+
+    def target(self, values: Mapping[str, Any]) -> Path:
+        """The real path the request's ``path`` names; omitted or empty: the server root.
+
+        The one reading of ``path`` every route shares, query or body alike.
+        """
+        return self.resolve(values.get("path") or "")
 
     def resolve(self, relative: Any) -> Path:
         if not isinstance(relative, str):

@@ -36,7 +36,7 @@ class ChangesHandler(ReproHandler):
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        target = self.resolve(self.query(self.QUERY)["path"])
+        target = self.target(self.query(self.QUERY))
         deadline = self.deadline("read_timeout")
         report = await self.run(
             list_changes,
@@ -81,7 +81,7 @@ class DiffHandler(ReproHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
         query = self.query(self.QUERY)
-        target = self.resolve(query["path"])
+        target = self.target(query)
         from_rev, to_rev = query["from"], query["to"]
         if target.is_dir():
             raise bad_request("'path' must be a notebook, not a folder.")
@@ -113,7 +113,7 @@ class SnapshotHandler(ReproHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body(self.BODY)
-        notebook = self.resolve(body["path"])
+        notebook = self.target(body)
         if not notebook.is_file():
             raise bad_request("'path' must be a notebook file.")
         files = [
@@ -150,7 +150,7 @@ class GuardrailFixHandler(ReproHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body(self.BODY)
-        target = self.resolve(body["path"])
+        target = self.target(body)
         action, rules = body["action"], body["rules"]
         if action not in ("gitignore", "lfs"):
             raise bad_request("'action' must be 'gitignore' or 'lfs'.")
@@ -186,14 +186,14 @@ class TagsHandler(ReproHandler):
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        target = self.resolve(self.query(self.QUERY)["path"])
+        target = self.target(self.query(self.QUERY))
         found = await self.run(list_tags, target, deadline=self.deadline("read_timeout"))
         self.write_json({"tags": [t.as_dict() | {"release": _release(t)} for t in found]})
 
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body(self.BODY)
-        target = self.resolve(body["path"])
+        target = self.target(body)
         name, message, rev = body["name"], body["message"], body["rev"]
         deadline = self.deadline("write_timeout")
         await self.run(self.writable_repository, target, deadline)

@@ -29,7 +29,7 @@ class ExportHandler(ReproHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body(self.BODY)
-        notebook = self.resolve(body["path"])
+        notebook = self.target(body)
         if not notebook.is_file():
             raise bad_request("'path' must be a notebook file.")
         output = body["output"]

@@ -144,7 +144,8 @@ class Texts(Field):
         return values
 
 
-#: An API path inside the server root.
+#: Every route's ``path``: an API path inside the server root; omitted or empty, the root itself
+#: (``ReproHandler.target`` reads it; a route declaring another ``path`` field does not import).
 PATH = PathText()
 #: A path's longest form, for fields that hold several.
 PATHS = Texts(item=PathText(), max_items=1000)

@@ -29,7 +29,7 @@ class StatusHandler(ReproHandler):
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        target = self.resolve(self.query(self.QUERY)["path"])
+        target = self.target(self.query(self.QUERY))
         deadline = self.deadline("status_timeout")
         report = await self.run(status_report, self.root_dir, target, deadline=deadline)
         self.write_json({"version": __version__, **report})
@@ -47,7 +47,7 @@ class InitHandler(ReproHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body(self.BODY)
-        target = self.resolve(body["path"])
+        target = self.target(body)
         deadline = self.deadline("write_timeout")
         await self.run(
             init_repository, target, name=body["name"], email=body["email"], deadline=deadline
@@ -69,7 +69,7 @@ class IdentityHandler(ReproHandler):
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        target = self.resolve(self.query(self.QUERY)["path"])
+        target = self.target(self.query(self.QUERY))
         deadline = self.deadline("read_timeout")
         identity = await self.run(get_identity, _directory(target), deadline=deadline)
         self.write_json(identity.as_dict())
@@ -77,7 +77,7 @@ class IdentityHandler(ReproHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body(self.BODY)
-        target = self.resolve(body["path"])
+        target = self.target(body)
         name, email, scope = body["name"], body["email"], body["scope"]
         if scope not in ("repository", "global"):
             raise bad_request("'scope' must be 'repository' or 'global'.")

@@ -24,7 +24,7 @@ from ..runs.store import MAX_PAGE_SIZE, TrackingService
 from ..runs.tracking_uri import default_tracking_uri
 from .base import ReproHandler, bad_request
 from .config import Repro
-from .fields import PATH, PATHS, Bool, Field, Int, PathText, Text, Texts
+from .fields import PATH, PATHS, Bool, Field, Int, Text, Texts
 
 #: Longest MLflow filter expression.
 MAX_FILTER = 16 * 1024
@@ -75,7 +75,7 @@ class RunsHandler(ReproHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
         query = self.query(self.QUERY)
-        notebook = self.resolve(query["path"])
+        notebook = self.target(query)
         if not notebook.is_file():
             raise bad_request("'path' must be a notebook file.")
         service: TrackingService = self.repro[TRACKING_KEY]
@@ -128,7 +128,7 @@ class NotebookAtCommitHandler(ReproHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
         query = self.query(self.QUERY)
-        notebook = self.resolve(query["path"])
+        notebook = self.target(query)
         version = await self.run(
             notebook_at, notebook, query["commit"], deadline=self.deadline("read_timeout")
         )
@@ -165,7 +165,7 @@ class RestoreHandler(ReproHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body(self.BODY)
-        notebook = self.resolve(body["path"])
+        notebook = self.target(body)
         if not notebook.is_file():
             raise bad_request("'path' must be a notebook file.")
         deadline = self.deadline("write_timeout")
@@ -207,7 +207,8 @@ class RestoreHandler(ReproHandler):
 class CompareHandler(ReproHandler):
     """``GET runs/compare?run_id=A&run_id=B[…][&metric=NAME…][&baseline=A][&path=NB]``.
 
-    ``path`` (a notebook or folder) says which repository holds the runs' code.
+    ``path`` (a notebook or folder; omitted: the server root) says which
+    repository holds the runs' code.
     """
 
     pool = "tracking"
@@ -215,17 +216,15 @@ class CompareHandler(ReproHandler):
         "run_id": Texts(max_items=100, item=Text(max_length=64, keep_empty=True)),
         "metric": Texts(max_items=100, item=Text(max_length=250, keep_empty=True)),
         "baseline": Text(max_length=64),
-        "path": PathText(default_value=None),
+        "path": PATH,
     }
 
     @tornado.web.authenticated
     async def get(self) -> None:
         query = self.query(self.QUERY)
-        repo_root = None
-        if query["path"] is not None:
-            target = self.resolve(query["path"])
-            folder = target if target.is_dir() else target.parent
-            repo_root = await self.run(repository_of, folder)
+        target = self.target(query)
+        folder = target if target.is_dir() else target.parent
+        repo_root = await self.run(repository_of, folder)
         service: TrackingService = self.repro[TRACKING_KEY]
         data = await self.run(
             compare_runs,
@@ -254,7 +253,7 @@ class ReleaseHandler(ReproHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body(self.BODY)
-        target = self.resolve(body["path"])
+        target = self.target(body)
         deadline = self.deadline("write_timeout")
         top = await self.run(self.writable_repository, target, deadline)
         service: TrackingService = self.repro[TRACKING_KEY]
@@ -280,7 +279,7 @@ class ShareHandler(ReproHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body(self.BODY)
-        target = self.resolve(body["path"])
+        target = self.target(body)
         deadline = self.deadline("write_timeout")
         top = await self.run(self.writable_repository, target, deadline)
         service: TrackingService = self.repro[TRACKING_KEY]
@@ -303,7 +302,7 @@ class FetchCodeHandler(ReproHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body(self.BODY)
-        target = self.resolve(body["path"])
+        target = self.target(body)
         deadline = self.deadline("write_timeout")
         top = await self.run(self.writable_repository, target, deadline)
         service: TrackingService = self.repro[TRACKING_KEY]
