@@ -37,7 +37,7 @@ from ..errors import (
     InvalidRequest,
     UnsafeFile,
 )
-from ..files import atomic_write, file_digest, read_file
+from ..files import atomic_write, check_outside_git_dir, file_digest, read_file
 from ..git.hooks import run_hook
 from ..git.index import temporary_index
 from ..git.lfs import lfs_tracked
@@ -131,6 +131,8 @@ def snapshot(
     for rel in nb_rels:
         if not (root / rel).is_file():
             raise InvalidRequest(f"Not a notebook file: {rel}")
+        if clear_outputs:  # refused now, not after the commit (the door refuses the rewrite)
+            check_outside_git_dir(root / rel, within=root)
     _check_files_exist(git, file_rels)
     if get_identity(root, deadline=deadline).missing:
         raise IdentityMissing("git does not know who you are: set user.name and user.email first.")

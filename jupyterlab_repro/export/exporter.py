@@ -162,6 +162,8 @@ def export_notebook(
 
 def _check_output(nb_path: Path, target: Path) -> list[str]:
     """Refuse outputs that cannot be a module next to this notebook; warn about odd names."""
+    # The door refuses the write; a preview (--check, dry_run) is refused alike.
+    check_outside_git_dir(target)
     if target.suffix != ".py":
         raise InvalidRequest(f"The output must be a .py file, not {target.name!r}.")
     if target.is_dir():
@@ -170,8 +172,6 @@ def _check_output(nb_path: Path, target: Path) -> list[str]:
         raise InvalidRequest(f"The output's folder does not exist: {target.parent.name}")
     if target == Path(os.path.realpath(nb_path)):
         raise InvalidRequest("The output cannot be the notebook itself.")
-    # The door refuses the write; a preview (--check, dry_run) is refused alike.
-    check_outside_git_dir(target)
     stem = target.stem
     warns = []
     if not stem.isidentifier() or keyword.iskeyword(stem):

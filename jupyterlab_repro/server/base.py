@@ -28,7 +28,7 @@ from jupyter_server.base.handlers import APIHandler
 
 from .. import errors
 from ..deadline import Deadline
-from ..files import resolve_in_root
+from ..files import check_outside_git_dir, resolve_in_root
 from ..git.repository import require_repository, writable_git_dir
 from ..git.runner import Git
 from .config import Repro
@@ -150,9 +150,13 @@ class ReproHandler(APIHandler):
         """The top of ``target``'s repository, if writes to it may go through this server.
 
         Blocking (git): call it with :meth:`run`. A ``.git`` that leads out of
-        the server root is refused (:func:`~jupyterlab_repro.git.repository.writable_git_dir`).
+        the server root is refused (:func:`~jupyterlab_repro.git.repository.writable_git_dir`),
+        and so is a repository whose work tree lies in a git directory (a
+        repository made inside another one's ``.git``): writing to it would
+        change that ``.git``.
         """
         top = require_repository(target, deadline=deadline)
+        check_outside_git_dir(top)
         writable_git_dir(Git(top, deadline), self.root_dir)
         return top
 

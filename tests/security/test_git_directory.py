@@ -170,6 +170,32 @@ async def test_restoring_a_copy_inside_a_git_directory_is_refused(
     assert tree(root) == before
 
 
+@pytest.mark.parametrize(
+    ("where", "body"),
+    [
+        ("snapshot", {"path": "work/.git/nested/nb.ipynb", "message": "m"}),
+        ("snapshot", {"path": "work/.git/nested/nb.ipynb", "message": "m", "clear_outputs": True}),
+        ("tags", {"path": "work/.git/nested", "name": "v1", "message": "m"}),
+        ("guardrails/fix", {"path": "work/.git/nested", "action": "gitignore", "rules": ["*.pt"]}),
+    ],
+)
+async def test_a_repository_inside_a_git_directory_is_not_written(
+    jp_fetch: Fetch,
+    root: Path,
+    repo_at: Callable[..., Path],
+    where: str,
+    body: dict[str, Any],
+) -> None:
+    """Its commits, tags and files would all land in the outer ``.git``."""
+    nested = repo_at(root / "work" / ".git" / "nested", files={"nb.ipynb": notebook()})
+    (nested / "nb.ipynb").write_text(notebook("changed = 1"), encoding="utf-8")
+    before = tree(root)
+    code, data = await call(jp_fetch, where, body)
+    assert code == 403, data
+    assert data["reason"] == "inside-git-directory"
+    assert tree(root) == before
+
+
 async def test_init_inside_a_git_directory_is_refused(jp_fetch: Fetch, root: Path) -> None:
     (root / "work" / ".git" / "sub").mkdir()
     before = tree(root)
