@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -49,6 +50,14 @@ HOOKS = {
 }
 #: How many pids each hook records before the deadline.
 RECORDED = {"exec": 1}
+#: The program a hook needs besides sh and sleep.
+NEEDS = {"own-process-group": "timeout", "own-session": "setsid"}
+
+
+def needs(kind: str) -> None:
+    program = NEEDS.get(kind)
+    if program is not None and shutil.which(program) is None:
+        pytest.skip(f"{program} is not installed")
 
 
 def alive(pid: int) -> bool:
@@ -134,6 +143,7 @@ def repo(jp_root_dir: Path, repo_at: Callable[..., Path]) -> Path:
 async def test_a_hook_stopped_at_the_deadline_is_gone_when_the_snapshot_answers(
     jp_fetch: Fetch, repo: Path, recorder: Recorder, run_git_cmd: Git, kind: str
 ) -> None:
+    needs(kind)
     install_hook(repo, "pre-commit", HOOKS[kind], recorder.path)
     before = repo_state(run_git_cmd, repo)
     started = time.monotonic()
@@ -167,6 +177,7 @@ async def test_a_transport_stopped_at_the_deadline_is_gone_when_share_answers(
     The remote's ``uploadpack`` program is what ``git ls-remote`` starts
     first; here it hangs with a child in a session of its own.
     """
+    needs("own-session")
     remote = repo_at(tmp_path / "remote")
     program = tmp_path / "slow-upload-pack"
     program.write_text("#!/bin/sh\n" + HOOKS["own-session"].format(pids=recorder.path))
@@ -200,6 +211,7 @@ def test_the_cli_snapshot_ends_the_same_way(
     kind: str,
 ) -> None:
     """``jupyter repro snapshot`` has the core's deadline: past it, one line, exit 3, nothing left."""
+    needs(kind)
     monkeypatch.setattr("jupyterlab_repro.commit.snapshot.SNAPSHOT_TIMEOUT", WRITE_TIMEOUT)
     repo = make_repo()
     (repo / "nb.ipynb").write_text(notebook(), encoding="utf-8")
