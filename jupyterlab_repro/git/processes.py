@@ -106,6 +106,7 @@ def kill_tree(leader: int, *, wait: float = KILL_WAIT) -> bool:
     """
     if not hasattr(os, "killpg"):  # pragma: no cover - Windows
         return False
+    until = time.monotonic() + wait
     groups = {leader}
     _signal_groups(groups, signal.SIGSTOP)
     table = _processes()
@@ -113,7 +114,7 @@ def kill_tree(leader: int, *, wait: float = KILL_WAIT) -> bool:
         _signal_groups(groups, signal.SIGKILL)
         return False
     # Stopped processes neither fork nor leave: read until no new group turns up.
-    while True:
+    while time.monotonic() < until:
         tree = _live_tree(table, leader, groups)
         new = {table[pid].pgrp for pid in tree} - groups - {0}
         if not new:
@@ -122,7 +123,6 @@ def kill_tree(leader: int, *, wait: float = KILL_WAIT) -> bool:
         _signal_groups(new, signal.SIGSTOP)
         table = _processes() or {}
     _signal_groups(groups, signal.SIGKILL)
-    until = time.monotonic() + wait
     while True:
         table = _processes() or {}
         alive = {
