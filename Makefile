@@ -37,8 +37,10 @@ export YARN_NPM_REGISTRY_SERVER
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
+WHEEL_SOURCES := $(FRONTEND_SOURCES) $(shell find jupyterlab_repro -name '*.py' -not -path '*/labextension/*' 2>/dev/null) \
+	$(shell find jupyter-config -type f 2>/dev/null) install.json pyproject.toml yarn.lock README.md LICENSE
 
-.PHONY: help install build lab test lint pytest jest wheel wheel-venv system-deps \
+.PHONY: help install build lab test test-steps lint pytest jest wheel wheel-venv git-venv system-deps \
 	mlflow-server-venv mlflow-low-venv mlflow-matrix ui-deps ui-test ui-test-git screenshots bench clean
 
 help:
@@ -46,27 +48,50 @@ help:
 
 # --- install ---------------------------------------------------------------
 
+# Each timed step writes when it began and ended; `.ci/run` prints the table
+# (.ci/steps.py) at the end of `make test`, on success and on failure.
+STEPS := $(STAMPS)/steps
+begin = @mkdir -p $(STEPS) && rm -f $(STEPS)/$(1).end && date +%s.%N > $(STEPS)/$(1).begin
+end = @date +%s.%N > $(STEPS)/$(1).end
+
 $(STAMPS):
 	mkdir -p $(STAMPS)
 
-# The venv with the project (editable), its test and demo extras, and the
-# JS dependencies. hatch-jupyter-builder builds the frontend on install.
-$(STAMPS)/venv: pyproject.toml package.json yarn.lock | $(STAMPS)
+# Every venv is made and filled by uv (pip's resolver and byte-compiling cost
+# ~45 s a venv here; uv takes seconds, and downloads each wheel once for all
+# venvs). uv itself comes from pip into .venv, the first venv made. uv never
+# downloads a Python: venvs use $(PYTHON).
+UV := $(CURDIR)/$(VENV)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
+# A new venv at $(1) with uv, for $(PYTHON).
+new_venv = rm -rf $(1) && $(UV) venv -q --python "$$(command -v $(PYTHON))" $(1)
+uv_install = $(UV) pip install -q --python $(1)/bin/python
+
+$(UV): | $(STAMPS)
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q "hatchling>=1.5" "hatch-jupyter-builder>=0.5" \
-	    "hatch-nodejs-version>=0.3.2" editables "jupyterlab>=4.2,<5"
-	jlpm install --immutable
+	$(VENV)/bin/pip install -q uv
+	@touch $@
+
+# The venv with the project (editable, with its test and demo extras) and the
+# JS dependencies. The frontend is built by `make build` (make lab), not here:
+# `make test` builds it once, for the wheel.
+$(STAMPS)/venv: pyproject.toml package.json yarn.lock | $(UV)
+	$(call begin,install)
 	# A production build leaves install.json in the labextension folder, which
 	# pyproject.toml also maps on its own: hatchling refuses the duplicate.
 	rm -f jupyterlab_repro/labextension/install.json
-	$(VENV)/bin/pip install -q --no-build-isolation -e ".[test,demo]"
-	jupyter labextension develop --overwrite . >/dev/null
+	SKIP_JUPYTER_BUILDER=1 $(call uv_install,$(VENV)) -e ".[test,demo]"
+	jlpm install --immutable
 	touch $@
+	$(call end,install)
 
 install: $(STAMPS)/venv
 
+# The development build of the frontend, linked into .venv (make lab).
 $(STAMPS)/frontend: $(STAMPS)/venv $(FRONTEND_SOURCES)
 	jlpm build
+	jupyter labextension develop --overwrite . >/dev/null
 	touch $@
 
 build: $(STAMPS)/frontend
@@ -88,32 +113,70 @@ endif
 
 # --- make test -------------------------------------------------------------
 
-test: lint pytest mlflow-matrix jest wheel-venv ui-test ui-test-git
+# `make test` runs its steps two at a time (TEST_JOBS), each step's output
+# together when it ends; the pytest suites spread over PYTEST_WORKERS
+# processes, the UI tests over UI_WORKERS browsers. `make pytest`, `make jest`,
+# `make ui-test` … run one suite alone.
+TEST_JOBS ?= 2
+PYTEST_WORKERS ?= 2
+UI_WORKERS ?= 2
+
+test:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-steps
+
+test-steps: ui-test pytest mlflow-matrix lint jest
 
 lint: install
+	$(call begin,lint)
 	ruff check .
 	ruff format --check .
 	mypy
 	jlpm lint:check
+	$(call end,lint)
 
+# pytest-xdist: PYTEST_WORKERS processes; a module's tests stay in one of them
+# (--dist loadscope: module fixtures such as a live `mlflow server` start once).
+# Tests marked `alone` (they measure time or load the machine) run afterwards,
+# one at a time, with nothing else of the suite beside them.
+PYTEST_ARGS ?=
 pytest: install system-deps mlflow-server-venv
-	pytest
+	$(call begin,pytest)
+	pytest -n $(PYTEST_WORKERS) --dist loadscope -m "not alone" $(PYTEST_ARGS)
+	pytest -m alone $(PYTEST_ARGS)
+	$(call end,pytest)
 
 jest: install
+	$(call begin,jest)
 	jlpm test
+	$(call end,jest)
 
-# The wheel exactly as `pip install .` builds it (isolated build, prod frontend).
-wheel: install
+# The wheel exactly as `pip install .` builds it: an isolated build (uv makes
+# the build environment from pyproject.toml's build-system), the production
+# frontend. The one frontend build of `make test`; every venv that needs the
+# extension installs this wheel.
+wheel: $(STAMPS)/wheel
+
+$(STAMPS)/wheel: $(STAMPS)/venv $(WHEEL_SOURCES)
+	$(call begin,wheel)
 	rm -rf dist jupyterlab_repro/labextension
-	pip wheel -q --no-deps -w dist .
+	$(UV) build -q --wheel --out-dir dist .
 	@ls dist/*.whl
+	# The editable .venv's development build went with it: `make build` (and
+	# so `make lab`) makes it again when asked.
+	rm -f $(STAMPS)/frontend
+	touch $@
+	$(call end,wheel)
+
+WHEEL = $$(ls $(CURDIR)/dist/*.whl)
 
 # A clean venv with only the wheel (and the demo extra the UI tests run):
 # a file missing from the wheel fails here, not on a user's machine.
-wheel-venv: wheel
-	rm -rf $(WHEEL_VENV)
-	$(PYTHON) -m venv $(WHEEL_VENV)
-	$(WHEEL_VENV)/bin/pip install -q "$$(ls dist/*.whl)[demo]"
+wheel-venv: $(STAMPS)/wheel-venv
+
+$(STAMPS)/wheel-venv: $(STAMPS)/wheel
+	$(call begin,wheel-venv)
+	$(call new_venv,$(WHEEL_VENV))
+	$(call uv_install,$(WHEEL_VENV)) "$(WHEEL)[demo]"
 	@out=$$($(WHEEL_VENV)/bin/jupyter server extension list 2>&1); echo "$$out"; \
 	    echo "$$out" | grep -E "jupyterlab_repro.*enabled" >/dev/null \
 	    || { echo "wheel: the server extension is not enabled" >&2; exit 1; }
@@ -125,11 +188,26 @@ wheel-venv: wheel
 	    test "$$want" = "$$got" || { echo "wheel: version $$got, package.json $$want" >&2; exit 1; }
 	@test ! -L $(WHEEL_VENV)/share/jupyter/labextensions/jupyterlab-repro \
 	    || { echo "labextension is a develop-mode link, not the wheel's copy" >&2; exit 1; }
-	# The editable dev install needs its dev build back (wheel replaced it
-	# with a production build, which also leaves an install.json there).
-	rm -rf jupyterlab_repro/labextension
-	jlpm build >/dev/null
-	touch $(STAMPS)/frontend
+	touch $@
+	$(call end,wheel-venv)
+
+# Beside jupyterlab-git (it brings nbdime), as the Docker Stacks images ship
+# it: a second clean venv from the same wheel.
+JUPYTERLAB_GIT := jupyterlab-git==0.55.0
+
+git-venv: $(STAMPS)/git-venv
+
+$(STAMPS)/git-venv: $(STAMPS)/wheel
+	$(call begin,git-venv)
+	$(call new_venv,$(GIT_VENV))
+	$(call uv_install,$(GIT_VENV)) "$(WHEEL)[demo]" "$(JUPYTERLAB_GIT)"
+	@out=$$($(GIT_VENV)/bin/jupyter labextension list 2>&1); echo "$$out"; \
+	    for ext in jupyterlab-repro @jupyterlab/git nbdime-jupyterlab; do \
+	        echo "$$out" | grep -E "$$ext v[0-9.]+.*enabled.*OK" >/dev/null \
+	        || { echo "git-venv: labextension $$ext is not enabled" >&2; exit 1; }; \
+	    done
+	touch $@
+	$(call end,git-venv)
 
 # System packages the tests need: Debian's chromium (Playwright drives it; no
 # browser download), git-lfs (the guardrail's LFS path) and PostgreSQL (the
@@ -142,11 +220,13 @@ APT_MISSING = $(if $(wildcard /usr/bin/chromium),,chromium) \
 
 system-deps:
 	@if [ -n "$(strip $(APT_MISSING))" ]; then \
+	    mkdir -p $(STEPS) && date +%s.%N > $(STEPS)/system-deps.begin; \
 	    echo "Installing $(strip $(APT_MISSING)) with apt-get…"; \
 	    { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	      $(SUDO) apt-get install -y -qq $(strip $(APT_MISSING)) >/dev/null; } \
 	    || { echo "make test: cannot install '$(strip $(APT_MISSING))' with apt-get;" \
 	              "install them (Playwright uses /usr/bin/chromium) and re-run." >&2; exit 1; }; \
+	    date +%s.%N > $(STEPS)/system-deps.end; \
 	fi
 
 # The full `mlflow` package (server, UI, SQL stores) for the tests that run a
@@ -161,94 +241,93 @@ MLFLOW_VERSION_OF = -c "import sys; from importlib.metadata import version; prin
 mlflow-server-venv: $(STAMPS)/mlflow-server-venv
 
 $(STAMPS)/mlflow-server-venv: $(STAMPS)/venv | $(STAMPS)
+	$(call begin,mlflow-server-venv)
 	@want=$$($(VENV)/bin/python $(MLFLOW_VERSION_OF) mlflow-skinny); \
 	    have=$$($(MLFLOW_SERVER_VENV)/bin/python -c "import psycopg2, mlflow.server" 2>/dev/null \
 	        && cat $(MLFLOW_SERVER_VENV)/.for-mlflow-skinny 2>/dev/null || true); \
 	    if [ "$$have" != "$$want" ]; then \
 	        echo "Installing mlflow<=$$want into $(MLFLOW_SERVER_VENV) (the live mlflow server tests)…"; \
-	        rm -rf $(MLFLOW_SERVER_VENV); \
-	        $(PYTHON) -m venv $(MLFLOW_SERVER_VENV); \
-	        $(MLFLOW_SERVER_VENV)/bin/pip install -q "mlflow<=$$want" psycopg2-binary \
+	        $(call new_venv,$(MLFLOW_SERVER_VENV)); \
+	        $(call uv_install,$(MLFLOW_SERVER_VENV)) "mlflow<=$$want" psycopg2-binary \
 	            && echo "$$want" > $(MLFLOW_SERVER_VENV)/.for-mlflow-skinny \
 	            && echo "mlflow $$($(MLFLOW_SERVER_VENV)/bin/python $(MLFLOW_VERSION_OF) mlflow) serves the client mlflow-skinny $$want"; \
 	    fi
 	@touch $@
+	$(call end,mlflow-server-venv)
 
 # The MLflow matrix: .venv runs every suite with the newest mlflow-skinny that
-# resolves; .venv-mlflow-low runs the suites that touch MLflow with the lowest
-# one pyproject.toml allows (">=2.16" pins 2.16, which pip reads as 2.16.0).
-# The project is installed editable from this tree without building the
-# frontend again (.make/venv built it; these tests use only the server side).
-# The live `mlflow server` stays .venv-mlflow-server's (the newest): the low
-# client talks to it over REST, as an older lab does to a team server.
+# resolves; .venv-mlflow-low runs the tests that touch MLflow (marker
+# `mlflow`, set by tests/conftest.py) with the lowest one pyproject.toml
+# allows (">=2.16" pins 2.16, which reads as 2.16.0). The project is
+# installed editable from this tree without a frontend (these tests use only
+# the server side). The live `mlflow server` stays .venv-mlflow-server's (the
+# newest): the low client talks to it over REST, as an older lab does to a
+# team server.
 MLFLOW_LOWEST = $(shell sed -n 's/^ *"mlflow-skinny>=\([0-9.]*\).*/\1/p' pyproject.toml)
-MLFLOW_TESTS := tests/runs tests/kernel tests/server/test_runs_api.py \
-	tests/server/test_compare_api.py tests/server/test_share_api.py \
-	tests/server/test_init_api.py tests/server/test_runs_live_mlflow.py \
-	tests/faults/test_deadlines.py tests/test_layout.py
 
 mlflow-low-venv: $(STAMPS)/mlflow-low-venv
 
 $(STAMPS)/mlflow-low-venv: pyproject.toml | $(STAMPS)/venv
+	$(call begin,mlflow-low-venv)
 	@test -n "$(MLFLOW_LOWEST)" || { echo "no mlflow-skinny>=… bound in pyproject.toml" >&2; exit 1; }
-	rm -rf $(MLFLOW_LOW_VENV)
-	$(PYTHON) -m venv $(MLFLOW_LOW_VENV)
-	$(MLFLOW_LOW_VENV)/bin/pip install -q "hatchling>=1.5" "hatch-jupyter-builder>=0.5" \
-	    "hatch-nodejs-version>=0.3.2" editables "jupyterlab>=4.2,<5"
+	$(call new_venv,$(MLFLOW_LOW_VENV))
 	rm -f jupyterlab_repro/labextension/install.json
-	SKIP_JUPYTER_BUILDER=1 $(MLFLOW_LOW_VENV)/bin/pip install -q --no-build-isolation \
+	SKIP_JUPYTER_BUILDER=1 $(call uv_install,$(MLFLOW_LOW_VENV)) \
 	    -e ".[test]" "mlflow-skinny==$(MLFLOW_LOWEST)"
 	touch $@
+	$(call end,mlflow-low-venv)
 
 mlflow-matrix: $(STAMPS)/mlflow-low-venv system-deps mlflow-server-venv
+	$(call begin,mlflow-matrix)
 	@$(MLFLOW_LOW_VENV)/bin/python $(MLFLOW_VERSION_OF) mlflow-skinny
 	PATH="$(CURDIR)/$(MLFLOW_LOW_VENV)/bin:$$PATH" $(MLFLOW_LOW_VENV)/bin/python -m pytest \
-	    -q -x -p no:cacheprovider $(MLFLOW_TESTS)
+	    -q -x -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadscope -m "mlflow and not alone"
+	PATH="$(CURDIR)/$(MLFLOW_LOW_VENV)/bin:$$PATH" $(MLFLOW_LOW_VENV)/bin/python -m pytest \
+	    -q -x -p no:cacheprovider -m "mlflow and alone"
+	$(call end,mlflow-matrix)
 
-ui-deps: system-deps
+ui-deps: $(STAMPS)/ui-deps
+
+$(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock | system-deps $(STAMPS)/venv
+	$(call begin,ui-deps)
 	cd ui-tests && jlpm install --immutable
+	touch $@
+	$(call end,ui-deps)
 
-# The lab under test listens on a free port (REPRO_UI_PORT to choose one).
+# The UI tests: one Playwright run, two labs, each a project
+# (ui-tests/playwright.config.js): `lab` from the wheel alone (every spec but
+# the @coexist ones), `lab+git` from the wheel beside jupyterlab-git (the
+# @coexist spec and the specs of the sidebar and snapshot). Each lab listens
+# on a free port. UI_ARGS reaches Playwright (`UI_ARGS=--project=lab`, a spec
+# file, `--grep …`).
 FREE_PORT = $(PYTHON) -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
+UI_ARGS ?=
+ui_env = REPRO_UI_WORKERS=$(UI_WORKERS) \
+	REPRO_UI_VENV="$(CURDIR)/$(WHEEL_VENV)" REPRO_UI_PORT=$${REPRO_UI_PORT:-$$($(FREE_PORT))}
 
-# The tests tagged @coexist need jupyterlab-git: ui-test-git runs them.
-ui-test: ui-deps
-	cd ui-tests && REPRO_UI_PORT=$${REPRO_UI_PORT:-$$($(FREE_PORT))} \
-	    PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test --grep-invert @coexist $(UI_ARGS)
+ui-test: $(STAMPS)/ui-deps $(STAMPS)/wheel-venv $(STAMPS)/git-venv
+	$(call begin,ui-test)
+	cd ui-tests && $(ui_env) REPRO_UI_GIT_VENV="$(CURDIR)/$(GIT_VENV)" \
+	    REPRO_UI_GIT_PORT=$${REPRO_UI_GIT_PORT:-$$($(FREE_PORT))} jlpm playwright test $(UI_ARGS)
+	$(call end,ui-test)
 
-# Beside jupyterlab-git (it brings nbdime), as the Docker Stacks images ship
-# it: a second clean venv from the same wheel as wheel-venv (make test builds
-# it first), then the coexistence spec and a few existing ones in it.
-JUPYTERLAB_GIT := jupyterlab-git==0.55.0
-UI_GIT_SPECS := tests/coexist.spec.ts tests/sidebar.spec.ts tests/snapshot.spec.ts
-
-ui-test-git: ui-deps
-	@ls dist/*.whl >/dev/null 2>&1 || { echo "ui-test-git: no wheel in dist/ (make wheel-venv)" >&2; exit 1; }
-	rm -rf $(GIT_VENV)
-	$(PYTHON) -m venv $(GIT_VENV)
-	$(GIT_VENV)/bin/pip install -q "$$(ls dist/*.whl)[demo]" "$(JUPYTERLAB_GIT)"
-	@out=$$($(GIT_VENV)/bin/jupyter labextension list 2>&1); echo "$$out"; \
-	    for ext in jupyterlab-repro @jupyterlab/git nbdime-jupyterlab; do \
-	        echo "$$out" | grep -E "$$ext v[0-9.]+.*enabled.*OK" >/dev/null \
-	        || { echo "ui-test-git: labextension $$ext is not enabled" >&2; exit 1; }; \
-	    done
-	cd ui-tests && REPRO_UI_PORT=$${REPRO_UI_PORT:-$$($(FREE_PORT))} \
-	    PATH="$(CURDIR)/$(GIT_VENV)/bin:$$PATH" jlpm playwright test $(UI_GIT_SPECS) $(UI_ARGS)
+# The jupyterlab-git project alone.
+ui-test-git: UI_ARGS := --project=lab+git $(UI_ARGS)
+ui-test-git: ui-test
 
 # The README's pictures: the UI tests that take them (titles tagged
 # @screenshot) write ui-tests/screenshots/ (ignored); this copies them into
 # docs/images/. make test never writes a tracked file.
-screenshots: wheel-venv ui-deps
+screenshots: $(STAMPS)/wheel-venv $(STAMPS)/ui-deps
 	rm -rf ui-tests/screenshots
-	cd ui-tests && REPRO_UI_PORT=$${REPRO_UI_PORT:-$$($(FREE_PORT))} \
-	    PATH="$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH" jlpm playwright test --grep @screenshot
+	cd ui-tests && $(ui_env) jlpm playwright test --project=lab --grep @screenshot
 	cp ui-tests/screenshots/*.png docs/images/
 	@git status --short docs/images
 
 # --- make bench (not part of make test) -----------------------------------
 
 bench: install
-	$(VENV)/bin/pip install -q nbstripout nbconvert
+	$(call uv_install,$(VENV)) nbstripout nbconvert
 	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)
 
 clean:

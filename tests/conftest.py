@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,6 +14,21 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = PROJECT_ROOT.parent / "shared" / "corpus"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, each worker gets a temporary folder of its own.
+
+    Servers, kernels, git and MLflow that tests start inherit ``TMPDIR``, so
+    nothing one worker creates with :mod:`tempfile` meets another's.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    root = Path(tempfile.mkdtemp(prefix=f"repro-tests-{worker}-"))
+    os.environ["TMPDIR"] = str(root)
+    tempfile.tempdir = None  # read TMPDIR again
+    config.add_cleanup(lambda: shutil.rmtree(root, ignore_errors=True))
 
 
 def pytest_report_header() -> str:

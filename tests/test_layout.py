@@ -203,6 +203,7 @@ def test_importing_every_core_module_loads_no_server() -> None:
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
 
 
+@pytest.mark.mlflow
 def test_the_kernel_plugin_imports_nothing_heavy() -> None:
     """What loading the plugin adds to a process that has MLflow: our modules and the stdlib."""
     found = _fresh(

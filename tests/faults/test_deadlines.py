@@ -73,6 +73,7 @@ def slow_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return token
 
 
+@pytest.mark.alone
 class TestStatusDeadline:
     @pytest.fixture
     def jp_server_config(self, jp_server_config: dict[str, Any]) -> dict[str, Any]:
@@ -137,6 +138,7 @@ def _refs(git: Git, repo: Path) -> str:
     )
 
 
+@pytest.mark.alone
 class TestHookDeadline:
     @pytest.fixture
     def jp_server_config(self, jp_server_config: dict[str, Any]) -> dict[str, Any]:
@@ -228,6 +230,8 @@ def silent_mlflow() -> Iterator[_SilentServer]:
     server.close()
 
 
+@pytest.mark.alone
+@pytest.mark.mlflow
 class TestMlflowHanging:
     @pytest.fixture
     def jp_server_config(

@@ -16,6 +16,8 @@ from _kernels import EXECUTE_TIMEOUT, Fetch, git, needs_plugin, start_kernel
 
 from jupyterlab_repro.runs.mlflow_compat import version_tuple
 
+pytestmark = pytest.mark.mlflow
+
 PROJECT = Path(__file__).resolve().parents[2]
 #: A line in the format of the logging set-up in MLflow's ``alembic.ini`` (``INFO  [name] …``).
 MIGRATION_INFO = re.compile(r"^INFO  \[[\w.]+\] .*\n?", re.MULTILINE)

@@ -27,6 +27,8 @@ from _kernels import (
 
 from jupyterlab_repro.runs.executed_cells import parse_order, ran_out_of_order
 
+pytestmark = pytest.mark.mlflow
+
 #: The saved notebook: three cells with ids c0, c1, c2.
 SAVED = ["import mlflow", "seed = 42", "print(seed)"]
 

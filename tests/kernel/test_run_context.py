@@ -36,6 +36,8 @@ from _kernels import (
     start_kernel,
 )
 
+pytestmark = pytest.mark.mlflow
+
 
 def test_entry_point_loads_the_provider() -> None:
     if not entry_point_installed():

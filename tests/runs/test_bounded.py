@@ -28,6 +28,8 @@ VARIABLES = (
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
 )
 
+pytestmark = pytest.mark.mlflow
+
 
 @pytest.fixture
 def closed_port() -> int:
@@ -98,6 +100,7 @@ def listener_on(closed_port: int) -> Iterator[Any]:
         listener.close()
 
 
+@pytest.mark.alone
 def test_a_refused_call_ends_with_its_caller(closed_port: int, fast_breaker: float) -> None:
     """MLflow gives up at the first refusal: no thread goes on retrying after the 503."""
     before = set(_calls_running())

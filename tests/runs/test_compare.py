@@ -23,7 +23,10 @@ from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
 from jupyterlab_repro.runs.release import parse_release, release_run
 from jupyterlab_repro.runs.store import TrackingService
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning")
+pytestmark = [
+    pytest.mark.mlflow,
+    pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning"),
+]
 
 GIT_ENV = {
     "GIT_CONFIG_GLOBAL": os.devnull,

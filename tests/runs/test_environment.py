@@ -18,6 +18,8 @@ import pytest
 from jupyterlab_repro.runs import environment
 from jupyterlab_repro.runs.environment import EnvironmentProbe, framework_facts, nvidia_smi_facts
 
+pytestmark = pytest.mark.mlflow
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -16,6 +16,8 @@ import pytest
 
 from jupyterlab_repro.runs.mlflow_compat import needs_pool_alias, version_tuple
 
+pytestmark = pytest.mark.mlflow
+
 
 @pytest.mark.parametrize(
     ("text", "parsed"),

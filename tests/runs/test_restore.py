@@ -192,6 +192,7 @@ def test_branch_names(name: str, run_id: str | None, expected: str) -> None:
     assert branch_name(name, run_id) == expected
 
 
+@pytest.mark.mlflow
 def test_the_cli_restores_a_run_from_the_tracking_store(
     repo: Path, run_git_cmd: Git, tmp_path: Path
 ) -> None:

@@ -33,6 +33,8 @@ from jupyterlab_repro.runs.restore import notebook_at, restore_branch
 from jupyterlab_repro.runs.share import fetch_run_code, prune_snapshots, share_run_code
 from jupyterlab_repro.runs.store import TrackingService
 
+pytestmark = pytest.mark.mlflow
+
 NB = "train.ipynb"
 
 

@@ -30,7 +30,10 @@ BOTH = "q'\"x.ipynb"  # both quote characters: needs the LIKE fallback
 DECOY = "q__x.ipynb"  # matches BOTH's LIKE pattern, must not be listed for it
 OTHER = "other.ipynb"
 # MLflow's SQL store uses an SQLAlchemy 2.1 deprecated loader (not ours to fix).
-pytestmark = pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning")
+pytestmark = [
+    pytest.mark.mlflow,
+    pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning"),
+]
 
 GONE = "0123456789abcdef0123456789abcdef01234567"  # a snapshot git no longer has
 

@@ -20,7 +20,10 @@ from typing import Any
 import pytest
 
 # MLflow's SQL store uses an SQLAlchemy 2.1 deprecated loader (not ours to fix).
-pytestmark = pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning")
+pytestmark = [
+    pytest.mark.mlflow,
+    pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning"),
+]
 
 TRAIN = "nb/train.ipynb"
 ODD = "nb/it's 实验 1.ipynb"

@@ -37,6 +37,8 @@ from typing import Any
 import pytest
 from test_runs_api import ODD, TRAIN, _free_port, _git, get, keys
 
+pytestmark = pytest.mark.mlflow
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -15,7 +15,10 @@ from mlflow.tracking import MlflowClient  # imported before the server warms MLf
 from jupyterlab_repro.git.repository import repository_id
 from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning")
+pytestmark = [
+    pytest.mark.mlflow,
+    pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning"),
+]
 
 Fetch = Callable[..., Any]
 NB = "train.ipynb"
