@@ -25,8 +25,11 @@ compose_new_venv = $(if $(UV),$(call new_venv,$(1)),rm -rf $(1) && $(PYTHON) -m 
 compose_install = $(if $(UV),$(call uv_install,$(1)),$(1)/bin/pip install -q)
 compose_reinstall = $(call compose_install,$(1)) --no-deps $(if $(UV),--reinstall,--force-reinstall)
 
+# pytest gets a temp folder of its own: in the shared one it deletes other runs' old
+# folders when it exits, which took minutes on a busy machine.
 compose-smoke: system-deps wheel compose-venvs
-	REPRO_COMPOSE_SMOKE=1 $(VENV)/bin/python -m pytest -p no:cacheprovider tests/compose
+	REPRO_COMPOSE_SMOKE=1 $(VENV)/bin/python -m pytest -p no:cacheprovider \
+	    --basetemp=$(CURDIR)/$(STAMPS)/compose-pytest tests/compose
 
 compose-venvs: $(STAMPS)/compose-mlflow-venv $(STAMPS)/compose-s3-venv compose-lab-venv
 

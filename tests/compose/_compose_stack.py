@@ -100,7 +100,15 @@ def free_port() -> int:
 
 def base_env(home: Path, path: str) -> dict[str, str]:
     """A process's environment before the compose ``environment``: none of ours leaks in."""
-    return {"HOME": str(home), "PATH": path, "LANG": "C.UTF-8", "TZ": "UTC"}
+    return {
+        "HOME": str(home),
+        "PATH": path,
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        # Only loopback is reachable here: MLflow's usage telemetry stays off (as in ui-tests).
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+    }
 
 
 # --- processes ----------------------------------------------------------------------

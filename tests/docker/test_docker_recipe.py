@@ -480,6 +480,23 @@ def test_the_mlflow_dockerfile_is_pinned_and_adds_the_drivers() -> None:
     assert [rest for keyword, rest in steps if keyword == "USER"][-1] != "root"
 
 
+def test_make_compose_smoke_reads_the_tracking_servers_packages() -> None:
+    """``make compose-smoke`` installs what this parser reads from mlflow.Dockerfile."""
+    parser = ROOT / "tests" / "compose" / "_compose_recipe.py"
+    proc = subprocess.run(
+        [sys.executable, str(parser), "mlflow-requirements"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    first, *rest = proc.stdout.split()
+    base = dockerfile_arg_default(instructions(MLFLOW_DOCKERFILE), "MLFLOW_IMAGE")
+    assert first == "mlflow==" + base.rsplit(":v", 1)[1]
+    assert {r.split("==")[0].lower() for r in rest} >= set(MLFLOW_PINNED)
+
+
 def test_the_backend_uri_names_the_driver_the_image_installs(
     services: dict[str, dict[str, Any]],
 ) -> None:
