@@ -156,6 +156,7 @@ def kill_leftovers(pids: Path) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.alone  # the scripts must start their children within a 1 s deadline
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 @pytest.mark.parametrize("kind", LINGERING)
 def test_everything_a_stopped_call_started_is_gone_when_it_raises(

@@ -21,7 +21,10 @@ from _routes import Endpoint, discover_routes, endpoints
 from mlflow.entities import Metric, Param  # imported before the server warms MLflow up
 from mlflow.tracking import MlflowClient
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning")
+pytestmark = [
+    pytest.mark.mlflow,
+    pytest.mark.filterwarnings("ignore:.*noload.*:DeprecationWarning"),
+]
 
 Fetch = Callable[..., Any]
 Git = Callable[..., str]

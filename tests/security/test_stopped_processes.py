@@ -29,7 +29,11 @@ import pytest
 from jupyterlab_repro import cli
 from jupyterlab_repro.cli import base
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+pytestmark = [
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc"),
+    # The hooks must start their children within a 1 s deadline: not beside a loaded machine.
+    pytest.mark.alone,
+]
 
 Fetch = Callable[..., Any]
 Git = Callable[..., str]
