@@ -57,6 +57,23 @@ _CHUNK = 8 * 1024 * 1024
 # --- paths from requests ----------------------------------------------------------
 
 
+def realpath(path: str | os.PathLike[str]) -> str:
+    """:func:`os.path.realpath`, with a path that changes while it is resolved refused.
+
+    A folder swapped for a symlink between the ``lstat`` and the ``readlink``
+    that ``realpath`` makes (or a link loop) raises :class:`OSError` there;
+    here it is :class:`UnsafeFile` (409), like every other refusal of the door.
+    Every path the product resolves goes through this function.
+    """
+    try:
+        return os.path.realpath(path)
+    except OSError as exc:
+        raise UnsafeFile(
+            f"{os.fspath(path)!r} changed while it was being resolved "
+            f"({exc.strerror or exc}); try again."
+        ) from None
+
+
 def resolve_in_root(
     root: str | os.PathLike[str], relative: str | None, *, must_exist: bool = True
 ) -> Path:
@@ -68,7 +85,7 @@ def resolve_in_root(
     NUL, lone surrogates and over-long paths or names with
     :class:`InvalidRequest`.
     """
-    real_root = Path(os.path.realpath(root))
+    real_root = Path(realpath(root))
     # No stripping: " a" and "a " are valid (if unusual) names of their own.
     rel = relative or ""
     check_api_path(rel)
@@ -76,7 +93,7 @@ def resolve_in_root(
         raise PathOutsideRoot(f"Absolute paths are not allowed: {relative!r}")
     parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
     candidate = real_root.joinpath(*parts) if parts else real_root
-    real = Path(os.path.realpath(candidate))
+    real = Path(realpath(candidate))
     if real != real_root and real_root not in real.parents:
         raise PathOutsideRoot(f"Path is outside the server root: {relative!r}")
     if must_exist and not os.path.lexists(real):
@@ -100,13 +117,13 @@ def check_api_path(rel: str) -> None:
 
 def relative_to_root(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
     """The API form (``/``-separated, ``""`` for the root) of a path under ``root``."""
-    rel = Path(os.path.realpath(path)).relative_to(os.path.realpath(root))
+    rel = Path(realpath(path)).relative_to(realpath(root))
     return "" if str(rel) == "." else rel.as_posix()
 
 
 def is_within(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
     """Whether the real ``path`` is ``root`` or below it."""
-    real, real_root = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    real, real_root = Path(realpath(path)), Path(realpath(root))
     return real == real_root or real_root in real.parents
 
 
@@ -316,7 +333,7 @@ def check_outside_git_dir(
         rel = target.relative_to(base)
     except ValueError:
         raise PathOutsideRoot(f"{target.name} is outside the folder it must stay in.") from None
-    full = Path(os.path.realpath(base)).joinpath(*rel.parts)
+    full = Path(realpath(base)).joinpath(*rel.parts)
     shown = _shown(target, base)
     for name in full.parts:
         if is_git_name(name):

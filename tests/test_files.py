@@ -17,6 +17,7 @@ from jupyterlab_repro.errors import (
     InvalidRequest,
     PathNotFound,
     PathOutsideRoot,
+    UnsafeFile,
 )
 from jupyterlab_repro.files import (
     atomic_write,
@@ -332,3 +333,22 @@ def test_work_trees_and_plain_folders_are_not_git_directories(
     make_folders(repo / ".github" / "workflows", within=repo)
     atomic_write(repo / ".github" / "workflows" / "ci.yml", b"on: push\n", within=repo)
     assert (repo / ".github" / "workflows" / "ci.yml").read_bytes() == b"on: push\n"
+
+
+def test_a_folder_swapped_for_a_link_while_resolving_is_a_refusal(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """realpath's lstat saw a link, its readlink a folder (the swap raced it): 409, not a crash.
+
+    The real race is in tests/security/test_findings.py (a swap loop beside 40
+    exports); here ``readlink`` answers as it does when the swap lands between the two.
+    """
+    (root / "pkg").mkdir()
+    os.symlink("pkg", root / "link")
+
+    def swapped(path: object, *args: object, **kwargs: object) -> str:
+        raise OSError(22, "Invalid argument", os.fspath(path))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "readlink", swapped)
+    with pytest.raises(UnsafeFile, match="changed while it was being resolved"):
+        resolve_in_root(root, "link/mod.py", must_exist=False)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..commit.message import COMMIT_TYPES
 from ..errors import ReproError
+from ..files import realpath
 from .base import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UsageError
 
 
@@ -86,7 +86,7 @@ def cmd_strip(args: argparse.Namespace) -> int:
     changed: list[str] = []
     failed: list[dict[str, str]] = []
     for name in args.notebooks:
-        path = Path(os.path.realpath(name))  # the file a symlink given here points to
+        path = Path(realpath(name))  # the file a symlink given here points to
         try:
             data = read_file(path)
             text, report = clean_text(data, _clean_config(path.parent))

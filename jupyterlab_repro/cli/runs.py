@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidRequest, PathNotFound
+from ..files import realpath
 
 #: Seconds one MLflow call may take before the store counts as unavailable.
 DEFAULT_TIMEOUT = 10.0
@@ -189,7 +190,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     if args.limit < 1:
         raise InvalidRequest("--limit must be at least 1.")
-    notebook = Path(os.path.realpath(args.notebook))
+    notebook = Path(realpath(args.notebook))
     if not notebook.parent.is_dir():
         raise PathNotFound(f"No such directory: {Path(args.notebook).parent}")
     if notebook.is_dir():

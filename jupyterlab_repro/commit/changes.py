@@ -20,7 +20,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import ReproError
-from ..files import is_within, read_file
+from ..files import is_within, read_file, realpath
 from ..git.lfs import lfs_tracked
 from ..git.repository import require_repository
 from ..git.revisions import read_blob, tree_blobs
@@ -122,7 +122,7 @@ def list_changes(
     above_root = False
     if within is not None and not is_within(root, within):
         above_root = True
-        inside = Path(os.path.realpath(within)).relative_to(root).as_posix() + "/"
+        inside = Path(realpath(within)).relative_to(root).as_posix() + "/"
         entries = [e for e in entries if e.path.startswith(inside)]
     notebooks = [
         e.path

@@ -7,12 +7,11 @@ file is replaced atomically.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import InvalidRequest
-from ..files import atomic_write, is_within, read_file_if_exists
+from ..files import atomic_write, is_within, read_file_if_exists, realpath
 
 #: Ignore rules for ML work, each group under its comment header.
 ML_GITIGNORE_RULES: tuple[str, ...] = (
@@ -92,7 +91,7 @@ def ignore_folder(repo_root: Path, within: Path | None) -> tuple[Path, str]:
     """
     if within is None or is_within(repo_root, within):
         return repo_root, ""
-    real = Path(os.path.realpath(within))
+    real = Path(realpath(within))
     return real, real.relative_to(repo_root).as_posix()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..deadline import Deadline
 from ..errors import IdentityMissing, InvalidRequest, RepositoryExists
-from ..files import atomic_write, check_outside_git_dir
+from ..files import atomic_write, check_outside_git_dir, realpath
 from ..git.repository import (
     config_value,
     find_repository,
@@ -89,7 +89,7 @@ def init_repository(
             atomic_write(gitignore, previous, within=target)
         raise
     return InitResult(
-        root=Path(os.path.realpath(target)),
+        root=Path(realpath(target)),
         branch=branch,
         commit=commit,
         gitignore_created=previous is None,

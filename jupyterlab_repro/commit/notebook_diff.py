@@ -8,7 +8,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest
-from ..files import read_file_if_exists
+from ..files import read_file_if_exists, realpath
 from ..git.repository import require_repository
 from ..git.revisions import check_revision, file_at, resolve_commit
 from ..git.runner import Git
@@ -40,7 +40,7 @@ def diff_notebook(
     target = Path(os.path.abspath(path))
     root = require_repository(target.parent, target.name, deadline=deadline)
     try:
-        rel = Path(os.path.realpath(target)).relative_to(root).as_posix()
+        rel = Path(realpath(target)).relative_to(root).as_posix()
     except ValueError:  # a symlink that leads out of the repository
         raise InvalidRequest(f"{target.name} is not in the repository at {root.name}.") from None
     git = Git(root, deadline)

@@ -26,14 +26,13 @@ from 3.11).
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigInvalid, UnsafeFile
-from ..files import is_within, read_file
+from ..files import is_within, read_file, realpath
 from ..notebook.clean import CleanConfig
 
 if sys.version_info >= (3, 11):
@@ -184,7 +183,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     its content beyond what the TOML parser reports.
     """
     root = path.parent
-    real = Path(os.path.realpath(path))
+    real = Path(realpath(path))
     if not is_within(real, root):
         raise ConfigInvalid(f"{path.name} is a symbolic link that leads out of the repository")
     try:

@@ -37,7 +37,7 @@ from ..errors import (
     InvalidRequest,
     UnsafeFile,
 )
-from ..files import atomic_write, check_outside_git_dir, file_digest, read_file
+from ..files import atomic_write, check_outside_git_dir, file_digest, read_file, realpath
 from ..git.hooks import run_hook
 from ..git.index import temporary_index
 from ..git.lfs import lfs_tracked
@@ -421,7 +421,7 @@ def _check_files_exist(git: Git, rels: list[str]) -> None:
 
 
 def _relative(root: Path, path: Path) -> str:
-    real = Path(os.path.realpath(path))
+    real = Path(realpath(path))
     try:
         return real.relative_to(root).as_posix()
     except ValueError:

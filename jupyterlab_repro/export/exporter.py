@@ -12,7 +12,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest
-from ..files import check_outside_git_dir, read_file_if_exists
+from ..files import check_outside_git_dir, read_file_if_exists, realpath
 from ..notebook.ipysyntax import normalize_newlines
 from .cells import read_notebook
 from .module_text import build_body, with_header
@@ -123,14 +123,14 @@ def export_notebook(
                 )
             target = resolve_module_setting(nb_path, settings.module, root=root, deadline=deadline)
         else:
-            target = Path(os.path.realpath(output_path))
+            target = Path(realpath(output_path))
         warns = _check_output(nb_path, target)
         body = build_body(notebook, selection)
         provenance = git_facts.result()
     module = with_header(body, provenance, selection)
     warns.extend(module.warnings)
 
-    within = Path(os.path.realpath(root)) if root is not None else target.parent
+    within = Path(realpath(root)) if root is not None else target.parent
     old_bytes = read_file_if_exists(target, within=within)
     old = old_bytes.decode("utf-8", "replace") if old_bytes is not None else None
     changed = old != module.text
@@ -170,7 +170,7 @@ def _check_output(nb_path: Path, target: Path) -> list[str]:
         raise InvalidRequest(f"The output {target.name} is a folder.")
     if not target.parent.is_dir():
         raise InvalidRequest(f"The output's folder does not exist: {target.parent.name}")
-    if target == Path(os.path.realpath(nb_path)):
+    if target == Path(realpath(nb_path)):
         raise InvalidRequest("The output cannot be the notebook itself.")
     stem = target.stem
     warns = []

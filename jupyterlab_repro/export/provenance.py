@@ -10,6 +10,7 @@ from typing import Literal
 
 from ..deadline import Deadline
 from ..errors import GitError, GitNotInstalled, GitTimeout
+from ..files import realpath
 from ..git.repository import find_repository
 from ..git.runner import LITERAL_PATHSPECS, Git
 from .writer import COMMIT_PREFIX
@@ -55,7 +56,7 @@ def notebook_provenance(
     lies inside it, else just the file name. Two read-only git calls.
     """
     deadline = deadline or Deadline(PROVENANCE_TIMEOUT, "reading the notebook's commit")
-    nb = Path(os.path.realpath(notebook_path))
+    nb = Path(realpath(notebook_path))
     try:
         top = find_repository(nb.parent, deadline=deadline)
     except GitNotInstalled:
@@ -64,7 +65,7 @@ def notebook_provenance(
     if top is None:
         shown = nb.name
         if root is not None:
-            real_root = Path(os.path.realpath(root))
+            real_root = Path(realpath(root))
             if real_root in nb.parents:
                 shown = nb.relative_to(real_root).as_posix()
         return Provenance(shown, None, False, "no-repository")

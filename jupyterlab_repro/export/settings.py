@@ -10,6 +10,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import PathOutsideRoot
+from ..files import realpath
 from ..git.repository import find_repository
 from .selection import parse_selection
 
@@ -57,8 +58,8 @@ def module_setting(
     notebook_path: str | os.PathLike[str], output_path: str | os.PathLike[str]
 ) -> str:
     """``output_path`` as remembered in metadata: relative to the notebook's folder."""
-    base = os.path.realpath(Path(notebook_path).parent)
-    return Path(os.path.relpath(os.path.realpath(output_path), base)).as_posix()
+    base = realpath(Path(notebook_path).parent)
+    return Path(os.path.relpath(realpath(output_path), base)).as_posix()
 
 
 def resolve_module_setting(
@@ -72,12 +73,12 @@ def resolve_module_setting(
     repository, or ``root``, or (outside both) the notebook's folder."""
     if "\x00" in module or os.path.isabs(module) or module.startswith(("/", "\\")):
         raise PathOutsideRoot(f"The remembered module path {module!r} must be relative.")
-    nb_dir = Path(os.path.realpath(Path(notebook_path).parent))
+    nb_dir = Path(realpath(Path(notebook_path).parent))
     if root is not None:
-        base = Path(os.path.realpath(root))
+        base = Path(realpath(root))
     else:
         base = find_repository(nb_dir, deadline=deadline) or nb_dir
-    real = Path(os.path.realpath(nb_dir / module))
+    real = Path(realpath(nb_dir / module))
     if real != base and base not in real.parents:
         raise PathOutsideRoot(
             f"The remembered module path {module!r} leads outside {base.name or base}."

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from ..errors import ExportError, ForeignFile, InvalidRequest
-from ..files import atomic_write, read_file_if_exists
+from ..files import atomic_write, read_file_if_exists, realpath
 from ..notebook.ipysyntax import compiling, normalize_newlines
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def write_module(
     generated-file marker unless ``force``. ``text`` must compile
     (:class:`ExportError` otherwise); on any failure the old file is untouched.
     """
-    path = Path(os.path.realpath(target))
+    path = Path(realpath(target))
     try:
         with compiling():
             compile(text, path.name, "exec", dont_inherit=True)

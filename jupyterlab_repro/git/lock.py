@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 
 from ..errors import GitBusy, UnsafeFile
+from ..files import realpath
 from .repository import git_dir
 from .runner import Git
 
@@ -52,7 +53,7 @@ _thread_locks_guard = threading.Lock()
 def repository_lock(git: Git, wait: float = LOCK_WAIT, *, kind: str = "write") -> Iterator[None]:
     """Hold the repository's ``kind`` lock (``write`` or ``share``); :class:`GitBusy` if taken."""
     filename, busy = _LOCKS[kind]
-    key = (os.path.realpath(git.cwd), kind)
+    key = (realpath(git.cwd), kind)
     with _thread_locks_guard:
         lock = _thread_locks.setdefault(key, threading.Lock())
     wait = min(wait, git.deadline.remaining())

@@ -25,7 +25,7 @@ from ..errors import (
     PathOutsideRoot,
     UnsafeRepository,
 )
-from ..files import is_within
+from ..files import is_within, realpath
 from ..inputs import check_text
 from .runner import Git, fs_path, run_git, text
 
@@ -60,7 +60,7 @@ def find_repository(
         return None
     # A path, not text: names that are not valid UTF-8 still round-trip.
     top = fs_path(proc.stdout)
-    return Path(os.path.realpath(top)) if top else None
+    return Path(realpath(top)) if top else None
 
 
 def require_repository(
@@ -90,8 +90,8 @@ def writable_git_dir(git: Git, within: str | os.PathLike[str]) -> Path:
     """
     out = git.run("rev-parse", "--absolute-git-dir", "--git-common-dir", read_only=True).stdout
     gdir_text, _, common_text = os.fsdecode(out).rstrip("\n").partition("\n")
-    gdir = Path(os.path.realpath(gdir_text))
-    common = Path(os.path.realpath(git.cwd / common_text)) if common_text else gdir
+    gdir = Path(realpath(gdir_text))
+    common = Path(realpath(git.cwd / common_text)) if common_text else gdir
     if is_within(git.cwd, within) and not (is_within(gdir, within) and is_within(common, within)):
         raise PathOutsideRoot(
             "This repository's .git lies outside the server root (a symbolic link, or a "
@@ -130,7 +130,7 @@ def repository_id(
     (roots change only when unrelated histories are merged or rewritten).
     ``None`` answers are not kept: the first commit may come any moment.
     """
-    key = os.path.realpath(root)
+    key = realpath(root)
     with _REPOSITORY_IDS_LOCK:  # concurrent callers wait for one walk
         cached = _REPOSITORY_IDS.get(key)
         now = time.monotonic()

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import NotARepository
-from ..files import relative_to_root
+from ..files import realpath, relative_to_root
 from .repository import find_repository, get_identity
 from .runner import Git
 
@@ -167,7 +167,7 @@ def repository_status(
     )
     rel_file: str | None = None
     if target.is_file():
-        rel_file = Path(os.path.realpath(target)).relative_to(top).as_posix()
+        rel_file = Path(realpath(target)).relative_to(top).as_posix()
 
     header, entries = parse_porcelain_v2(proc.stdout)
     oid, branch = header.get("oid"), header.get("head")
@@ -256,7 +256,7 @@ def status_report(
         report["reason"] = "not-a-repository"
         return report
     repo = status.as_dict()
-    real_root = Path(os.path.realpath(root))
+    real_root = Path(realpath(root))
     inside = status.root == real_root or real_root in status.root.parents
     repo["root"] = relative_to_root(root, status.root) if inside else None
     repo["contains_server_root"] = not inside

@@ -53,6 +53,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import GitError, ReproError
+from ..files import realpath
 from ..git.remotes import origin_url
 from ..git.repository import find_repository, repository_id
 from ..git.runner import Git
@@ -305,7 +306,7 @@ def _git_dirs(notebook: Path) -> tuple[Path, Path] | None:
     except Exception:
         return None
     git_dir, _, common = out.partition("\n")
-    return Path(git_dir), Path(os.path.realpath(notebook.parent / common.strip()))
+    return Path(git_dir), Path(realpath(notebook.parent / common.strip()))
 
 
 def _finish(tags: dict[str, str]) -> dict[str, str]:
@@ -406,7 +407,7 @@ def _resolve_notebook(value: str, start_dir: str | os.PathLike[str] | None) -> P
     if start_dir is not None and Path(start_dir) != dirs[0]:
         dirs.append(Path(start_dir))
     for cwd in dirs:
-        real_cwd = Path(os.path.realpath(cwd))
+        real_cwd = Path(realpath(cwd))
         for base in (cwd, *cwd.parents):
             found = _existing_file(base.joinpath(*parts))
             if found is not None and found.parent == real_cwd:
@@ -416,7 +417,7 @@ def _resolve_notebook(value: str, start_dir: str | os.PathLike[str] | None) -> P
 
 def _existing_file(path: Path) -> Path | None:
     try:
-        return Path(os.path.realpath(path)) if path.is_file() else None
+        return Path(realpath(path)) if path.is_file() else None
     except OSError:
         return None
 

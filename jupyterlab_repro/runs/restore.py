@@ -21,7 +21,7 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import GitError, GitTimeout, InvalidRequest, RefTaken
-from ..files import create_file, relative_to_root
+from ..files import create_file, realpath, relative_to_root
 from ..git.lock import repository_lock
 from ..git.refs import BRANCHES, check_new_ref, is_snapshot_commit
 from ..git.repository import require_repository
@@ -93,7 +93,7 @@ def _locate(path: str | os.PathLike[str], commit: str, deadline: Deadline) -> tu
     target = Path(os.path.abspath(path))
     root = require_repository(target.parent, target.name, deadline=deadline)
     git = Git(root, deadline)
-    rel = Path(os.path.realpath(target)).relative_to(root).as_posix()
+    rel = Path(realpath(target)).relative_to(root).as_posix()
     check_text(commit, "commit", max_length=1024)
     sha = require_commit(git, commit, what="commit", hint=" (was the snapshot garbage-collected?)")
     return git, rel, sha
@@ -265,8 +265,8 @@ def restore_copy(
     """
     deadline = deadline or Deadline(RESTORE_TIMEOUT, "restoring the run")
     version = notebook_at(path, commit, deadline=deadline)
-    real = Path(os.path.realpath(path))
-    base = Path(os.path.realpath(within)) if within is not None else real.parent
+    real = Path(realpath(path))
+    base = Path(realpath(within)) if within is not None else real.parent
     slug = _UNSAFE_NAME.sub("-", name.strip()).strip("-.")[:80] or version.commit[:7]
     for n in range(1, 100):
         suffix = "" if n == 1 else f"-{n}"

@@ -13,13 +13,15 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..files import realpath
+
 
 def default_tracking_uri(root_dir: str | os.PathLike[str]) -> str:
     """``MLFLOW_TRACKING_URI`` if set, else the embedded store ``<root>/mlflow.db``."""
     env = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
     if env:
         return env
-    return "sqlite:///" + Path(os.path.realpath(root_dir), "mlflow.db").as_posix()
+    return "sqlite:///" + Path(realpath(root_dir), "mlflow.db").as_posix()
 
 
 def uri_kind(uri: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from jupyter_server.utils import url_path_join
 
 from ..commit.changes import ClassificationCache
+from ..files import realpath
 from . import commit, export, repository, runs
 from .base import SETTINGS_KEY, prepare_pools
 from .config import Repro
@@ -18,7 +19,7 @@ def setup_handlers(server_app: Any) -> None:
     web_app = server_app.web_app
     config = Repro(config=server_app.config)
     root_dir = getattr(server_app.contents_manager, "root_dir", None) or server_app.root_dir
-    root_dir = os.path.realpath(os.path.expanduser(root_dir))
+    root_dir = realpath(os.path.expanduser(root_dir))
     web_app.settings[SETTINGS_KEY] = {
         "config": config,
         "root_dir": root_dir,
