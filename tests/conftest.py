@@ -26,6 +26,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if not worker:
         return
     root = Path(tempfile.mkdtemp(prefix=f"repro-tests-{worker}-"))
+    # Others may pass through, not list: the throwaway PostgreSQL clusters run
+    # as the `postgres` user in folders below it, as they do below /tmp.
+    root.chmod(0o711)
     os.environ["TMPDIR"] = str(root)
     tempfile.tempdir = None  # read TMPDIR again
     config.add_cleanup(lambda: shutil.rmtree(root, ignore_errors=True))
