@@ -124,7 +124,7 @@ UI_WORKERS ?= 2
 test:
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-steps
 
-test-steps: ui-test pytest mlflow-matrix lint jest
+test-steps: ui-test pytest mlflow-matrix compose-smoke lint jest
 
 lint: install
 	$(call begin,lint)
@@ -324,6 +324,8 @@ screenshots: $(STAMPS)/wheel-venv $(STAMPS)/ui-deps
 	cp ui-tests/screenshots/*.png docs/images/
 	@git status --short docs/images
 
+include docker/smoke.mk
+
 # --- make bench (not part of make test) -----------------------------------
 
 bench: install
@@ -332,4 +334,5 @@ bench: install
 
 clean:
 	rm -rf $(STAMPS) dist lib jupyterlab_repro/labextension tsconfig.tsbuildinfo \
-	    $(WHEEL_VENV) $(GIT_VENV) $(MLFLOW_LOW_VENV) ui-tests/test-results ui-tests/playwright-report
+	    $(WHEEL_VENV) $(GIT_VENV) $(MLFLOW_LOW_VENV) $(COMPOSE_MLFLOW_VENV) $(COMPOSE_S3_VENV) \
+	    ui-tests/test-results ui-tests/playwright-report

@@ -23,7 +23,7 @@ of this machine, with what the compose file gives it:
 - ``mlflow``: the compose ``command`` and ``environment`` in
   ``.venv-compose-mlflow`` (``mlflow==<the base image's version>`` and the
   Dockerfile's ``pip install`` line).
-- ``jupyterlab``: the built wheel in ``.venv-compose-lab``; the image's ``CMD``
+- ``jupyterlab``: the built wheel in ``.venv-wheel`` (``make wheel-venv``); the image's ``CMD``
   ``start-notebook.py ARGS`` is Docker Stacks' ``jupyter lab ARGS`` with the
   stacks' server config (listen address and port, no browser) given as options,
   and the Dockerfile's ``ENV`` (``REPRO_IMAGE``) from the compose build args.
@@ -73,7 +73,8 @@ import pytest
 
 ROOT = recipe.ROOT
 MLFLOW_VENV = ROOT / ".venv-compose-mlflow"
-LAB_VENV = ROOT / ".venv-compose-lab"
+#: The built wheel in a clean venv (``make wheel-venv``), as the lab image installs it.
+LAB_VENV = ROOT / ".venv-wheel"
 S3_VENV = ROOT / ".venv-compose-s3"
 S3_HELPER = Path(__file__).resolve().parent / "_compose_s3.py"
 LOOPBACK = "127.0.0.1"
