@@ -38,6 +38,7 @@ def _gone(token: str, seconds: float = 2.0) -> bool:
     return not _live(token)
 
 
+@pytest.mark.alone  # the first 0.4 s call must finish inside 0.6 s
 def test_one_deadline_spans_several_calls(make_repo: Callable[..., Path]) -> None:
     """Two calls of 0.4 s under a 0.6 s deadline: the second one is cut, not the first."""
     git = Git(make_repo(), Deadline(0.6, "the test"))
@@ -56,6 +57,7 @@ def test_nothing_is_started_once_the_deadline_passed(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
+@pytest.mark.alone  # the kill within 1.5 s of the deadline
 def test_the_process_group_goes_on_timeout(tmp_path: Path) -> None:
     """A command that leaves children behind (hooks do): all of them are killed."""
     digits = "".join(secrets.choice("123456789") for _ in range(6))
