@@ -40,7 +40,7 @@ FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.j
 WHEEL_SOURCES := $(FRONTEND_SOURCES) $(shell find jupyterlab_repro -name '*.py' -not -path '*/labextension/*' 2>/dev/null) \
 	$(shell find jupyter-config -type f 2>/dev/null) install.json pyproject.toml yarn.lock README.md LICENSE
 
-.PHONY: help install build lab test test-steps lint pytest jest wheel wheel-venv git-venv system-deps \
+.PHONY: help install build lab test test-steps lint docs docs-serve pytest jest wheel wheel-venv git-venv system-deps \
 	mlflow-server-venv mlflow-low-venv mlflow-matrix ui-deps ui-test ui-test-git screenshots bench clean
 
 help:
@@ -81,7 +81,7 @@ $(STAMPS)/venv: pyproject.toml package.json yarn.lock | $(UV)
 	# A production build leaves install.json in the labextension folder, which
 	# pyproject.toml also maps on its own: hatchling refuses the duplicate.
 	rm -f jupyterlab_repro/labextension/install.json
-	SKIP_JUPYTER_BUILDER=1 $(call uv_install,$(VENV)) -e ".[test,demo]"
+	SKIP_JUPYTER_BUILDER=1 $(call uv_install,$(VENV)) -e ".[test,demo,docs]"
 	jlpm install --immutable
 	touch $@
 	$(call end,install)
@@ -127,7 +127,7 @@ test:
 # The UI tests take longest: they start first, as soon as their labs are
 # installed; pytest, the matrix and the compose smoke run wait for those
 # installs (order-only, in `make test` only), then run one at a time beside them.
-test-steps: ui-test pytest mlflow-matrix compose-smoke lint jest
+test-steps: ui-test pytest mlflow-matrix compose-smoke lint jest docs
 UI_FIRST := | $(STAMPS)/wheel-venv $(STAMPS)/git-venv $(STAMPS)/ui-deps
 
 lint: install
@@ -329,6 +329,27 @@ screenshots: $(STAMPS)/wheel-venv $(STAMPS)/ui-deps
 	@git status --short docs/images
 
 include docker/smoke.mk
+
+# --- make docs -------------------------------------------------------------
+
+# The documentation site (docs/, Sphinx + MyST + pydata-sphinx-theme), with
+# warnings as errors (a broken internal link or reference is one), then a
+# check that the generated references cover the code (tests/docs). In
+# `make test` it runs after the UI tests and shows their screenshots.
+DOCS_BUILD := docs/_build
+docs: install $(if $(filter test-steps,$(MAKECMDGOALS)),| ui-test)
+	$(call begin,docs)
+	rm -rf $(DOCS_BUILD) docs/_generated
+	sphinx-build -W --keep-going -n -q -b html docs $(DOCS_BUILD)/html
+	REPRO_DOCS_HTML=$(CURDIR)/$(DOCS_BUILD)/html pytest -q -p no:cacheprovider tests/docs
+	@echo "docs: $(DOCS_BUILD)/html/index.html"
+	$(call end,docs)
+
+# Rebuild on change and serve on 127.0.0.1 (DOCS_PORT, 8000 by default).
+DOCS_PORT ?= 8000
+docs-serve: install
+	$(call uv_install,$(VENV)) -q sphinx-autobuild
+	sphinx-autobuild --host 127.0.0.1 --port $(DOCS_PORT) docs $(DOCS_BUILD)/html
 
 # --- make bench (not part of make test) -----------------------------------
 

@@ -14,6 +14,15 @@ from .base import SETTINGS_KEY, prepare_pools
 from .config import Repro
 
 
+def routes() -> list[tuple[str, Any]]:
+    """Every route (path under ``jupyterlab-repro/``, handler class), as registered.
+
+    The documentation's REST reference is generated from this list and the
+    handlers' docstrings.
+    """
+    return [*repository.ROUTES, *commit.ROUTES, *export.ROUTES, *runs.ROUTES]
+
+
 def setup_handlers(server_app: Any) -> None:
     """Build the service objects once and register every route under ``<base_url>/jupyterlab-repro/``."""
     web_app = server_app.web_app
@@ -27,8 +36,9 @@ def setup_handlers(server_app: Any) -> None:
         runs.TRACKING_KEY: runs.build_service(config, root_dir),
     }
     base = url_path_join(web_app.settings["base_url"], "jupyterlab-repro")
-    routes = [*repository.ROUTES, *commit.ROUTES, *export.ROUTES, *runs.ROUTES]
-    web_app.add_handlers(".*$", [(url_path_join(base, *path.split("/")), h) for path, h in routes])
+    web_app.add_handlers(
+        ".*$", [(url_path_join(base, *path.split("/")), h) for path, h in routes()]
+    )
     io_loop = getattr(server_app, "io_loop", None)  # ServerApp makes it before extensions load
     if io_loop is not None:
         io_loop.add_callback(prepare_pools, web_app.settings[SETTINGS_KEY])
