@@ -10,7 +10,6 @@ import {
 import {
   ICommandPalette,
   IThemeManager,
-  Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
@@ -40,7 +39,14 @@ import {
   createSnapshotSection,
   SnapshotModel
 } from './commit';
-import { CommandIDs, DiffLanguages, makeRequester, VERSION } from './common';
+import {
+  CommandIDs,
+  DiffLanguages,
+  FailureReporter,
+  makeRequester,
+  notify,
+  VERSION
+} from './common';
 import {
   addCompareCommands,
   CompareWidget,
@@ -157,9 +163,17 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         try {
           await contextOf(path)?.revert();
         } catch (error) {
-          Notification.warning(
-            trans.__('Cannot reload %1: %2', path, (error as Error).message),
-            { autoClose: 8000 }
+          notify(
+            {
+              type: 'warning',
+              message: trans.__(
+                'Cannot reload %1: %2',
+                path,
+                (error as Error).message
+              ),
+              autoClose: 8000
+            },
+            trans
           );
         }
       }
@@ -304,13 +318,17 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         model.status?.path === path &&
         !!model.status.repository,
       onError: (path, error) =>
-        Notification.warning(
-          trans.__(
-            'Cannot save %1 before its cells run: %2',
-            path,
-            (error as Error)?.message ?? String(error)
-          ),
-          { autoClose: 8000 }
+        void notify(
+          {
+            type: 'warning',
+            message: trans.__(
+              'Cannot save %1 before its cells run: %2',
+              path,
+              (error as Error)?.message ?? String(error)
+            ),
+            autoClose: 8000
+          },
+          trans
         )
     });
     // A console on the notebook's kernel (or another tab) runs code too.
@@ -372,13 +390,17 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
               `tr[data-run-id="${CSS.escape(release.runId)}"] input.jp-Repro-Runs-check`
             );
           } else {
-            Notification.info(
-              trans.__(
-                'The run of release %1 (%2) is not among the loaded runs of this notebook.',
-                release.tag,
-                release.runName ?? release.runId
-              ),
-              { autoClose: 6000 }
+            notify(
+              {
+                type: 'info',
+                message: trans.__(
+                  'The run of release %1 (%2) is not among the loaded runs of this notebook.',
+                  release.tag,
+                  release.runName ?? release.runId
+                ),
+                autoClose: 6000
+              },
+              trans
             );
           }
         }
@@ -405,6 +427,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       model
     );
 
+    // Every failed command of ours becomes a notification with its message
+    // (except those whose views show the failure inline).
+    sidebar.own(new FailureReporter({ commands, trans }));
     addStatusCommands(commands, {
       model,
       trans,
@@ -443,12 +468,16 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
           body: JSON.stringify({ path: runs.path })
         }),
       onError: error =>
-        Notification.warning(
-          trans.__(
-            'Could not share the code of the new run: %1',
-            error instanceof Error ? error.message : String(error)
-          ),
-          { autoClose: false }
+        void notify(
+          {
+            type: 'warning',
+            message: trans.__(
+              'Could not share the code of the new run: %1',
+              error instanceof Error ? error.message : String(error)
+            ),
+            autoClose: false
+          },
+          trans
         )
     });
     sidebar.own(autoShare);
@@ -491,19 +520,20 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
           URLExt.join(PageConfig.getBaseUrl(), 'lab') +
           '?' +
           compareUrlQuery(args);
-        Notification.info(
-          trans.__(
-            'This page shows one document: the comparison opens in JupyterLab.'
-          ),
+        notify(
           {
-            autoClose: false,
+            type: 'info',
+            message: trans.__(
+              'This page shows one document: the comparison opens in JupyterLab.'
+            ),
             actions: [
               {
                 label: trans.__('Open in JupyterLab'),
                 callback: () => void window.open(url, '_blank', 'noopener')
               }
             ]
-          }
+          },
+          trans
         );
       },
       selected: () => selection.ids,
