@@ -37,7 +37,8 @@ import {
   addCommitCommands,
   CommitType,
   createSnapshotSection,
-  SnapshotModel
+  SnapshotModel,
+  UnsavedDocuments
 } from './commit';
 import {
   CommandIDs,
@@ -154,11 +155,19 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         await context.save();
       }
     };
+    // The open notebooks' unsaved changes: the preview says it lacks them.
+    const unsaved = notebooks
+      ? new UnsavedDocuments({
+          added: notebooks.widgetAdded,
+          localPath: path => contents.localPath(path)
+        })
+      : undefined;
     const snapshot = new SnapshotModel({
       requester,
       repro: model,
       trans,
       saveFirst,
+      unsaved,
       revert: async path => {
         try {
           await contextOf(path)?.revert();
@@ -423,6 +432,7 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       releases,
       runs,
       snapshot,
+      ...(unsaved ? [unsaved] : []),
       exportTargets,
       model
     );
