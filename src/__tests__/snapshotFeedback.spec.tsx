@@ -274,7 +274,7 @@ describe('the snapshot form and preview', () => {
       act(() => unsaved.set(NB, true));
       const note = q('.jp-Repro-Snapshot-unsaved')!;
       expect(note.textContent).toContain(
-        'train.ipynb has unsaved changes: this preview shows the saved notebook; a snapshot saves first.'
+        'train.ipynb has unsaved changes: the changes and preview below are of the saved notebook; a snapshot saves first.'
       );
       expect(
         q('.jp-Repro-Snapshot-preview')!.classList.contains('jp-mod-stale')
@@ -326,10 +326,10 @@ describe('the snapshot form and preview', () => {
         q<HTMLButtonElement>('.jp-Repro-Snapshot-savePreview')!.click();
         await flush();
       });
-      expect(q('.jp-Repro-Snapshot-preview [role="alert"]')!.textContent).toBe(
+      expect(q('.jp-Repro-Snapshot-unsaved [role="alert"]')!.textContent).toBe(
         `Cannot save train.ipynb: disk full ${HOSTILE}`
       );
-      expect(q('.jp-Repro-Snapshot-unsaved')).not.toBeNull();
+      expect(q('.jp-Repro-Snapshot-savePreview')).not.toBeNull();
     });
 
     it('ignores other notebooks', async () => {

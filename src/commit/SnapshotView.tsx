@@ -90,6 +90,7 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
               )}
             </div>
           )}
+          <UnsavedNote model={model} trans={trans} />
           <FileList model={model} trans={trans} commands={commands} />
           {/* The form before the preview: its button stays in view. */}
           {model.notebookPath !== null ? (
@@ -353,6 +354,56 @@ export function truncateLines(
   };
 }
 
+/**
+ * The followed notebook has unsaved edits: the changed files and the
+ * preview (both of the saved file) lack them; the snapshot saves first.
+ * "Save and preview" makes that save now.
+ */
+function UnsavedNote(props: {
+  model: SnapshotModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { model, trans } = props;
+  const notebook = model.notebookPath;
+  if (notebook === null || (!model.hasUnsavedChanges && !model.previewError)) {
+    return null;
+  }
+  const name = notebook.split('/').pop() ?? notebook;
+  return (
+    <div className="jp-Repro-Snapshot-unsaved" role="status">
+      {model.hasUnsavedChanges && (
+        <span>
+          {trans.__(
+            '%1 has unsaved changes: the changes and preview below are of the saved notebook; a snapshot saves first.',
+            name
+          )}
+        </span>
+      )}
+      {model.hasUnsavedChanges && (
+        <button
+          type="button"
+          className="jp-Repro-Snapshot-savePreview jp-mod-styled"
+          disabled={model.previewing || model.busy}
+          title={trans.__(
+            'Save %1 (as the snapshot will) and show what will be committed',
+            name
+          )}
+          onClick={() => void model.saveAndPreview()}
+        >
+          {model.previewing
+            ? trans.__('Saving…')
+            : trans.__('Save and preview')}
+        </button>
+      )}
+      {model.previewError && (
+        <div className="jp-Repro-Snapshot-error" role="alert">
+          {trans.__('Cannot save %1: %2', name, model.previewError)}
+        </div>
+      )}
+    </div>
+  );
+}
+
 function DiffSection(props: {
   model: SnapshotModel;
   trans: TranslationBundle;
@@ -387,27 +438,8 @@ function DiffSection(props: {
         {trans.__('Changes in %1 as saved (outputs ignored)', name)}
       </div>
       {unsaved ? (
-        <div className="jp-Repro-Snapshot-unsaved" role="status">
-          <span>
-            {trans.__(
-              '%1 has unsaved changes: this preview shows the saved notebook; a snapshot saves first.',
-              name
-            )}
-          </span>
-          <button
-            type="button"
-            className="jp-Repro-Snapshot-savePreview jp-mod-styled"
-            disabled={model.previewing || model.busy}
-            title={trans.__(
-              'Save %1 (as the snapshot will) and show what will be committed',
-              name
-            )}
-            onClick={() => void model.saveAndPreview()}
-          >
-            {model.previewing
-              ? trans.__('Saving…')
-              : trans.__('Save and preview')}
-          </button>
+        <div className="jp-Repro-Snapshot-note">
+          {trans.__('Unsaved changes are not in this preview yet.')}
         </div>
       ) : (
         model.savedForPreview && (
@@ -415,11 +447,6 @@ function DiffSection(props: {
             {trans.__('%1 was saved to show what will be committed.', name)}
           </div>
         )
-      )}
-      {model.previewError && (
-        <div className="jp-Repro-Snapshot-error" role="alert">
-          {trans.__('Cannot save %1: %2', name, model.previewError)}
-        </div>
       )}
       {note && <div className="jp-Repro-Snapshot-note">{note}</div>}
       {model.diffError && (
