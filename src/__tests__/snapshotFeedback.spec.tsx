@@ -342,49 +342,140 @@ describe('the snapshot form and preview', () => {
 });
 
 describe('UnsavedDocuments', () => {
-  function document(path: string) {
-    const stateChanged = new Signal<any, any>({});
-    const doc = {
-      context: {
-        path,
-        pathChanged: new Signal<any, string>({}),
-        model: { dirty: false, stateChanged }
-      },
-      disposed: new Signal<any, void>({})
+  /** A notebook as the tracker gives it, with cells the test edits. */
+  function notebook(path: string, sources: string[]) {
+    const cells = sources.map(first => {
+      const cell = {
+        type: 'code',
+        source: first,
+        sharedModel: { getSource: (): string => cell.source }
+      };
+      return cell;
+    });
+    let loaded!: () => void;
+    const model = {
+      dirty: false,
+      cells,
+      stateChanged: new Signal<any, any>({}),
+      contentChanged: new Signal<any, void>({})
     };
-    return doc;
+    return {
+      cells,
+      model,
+      loaded: () => loaded(),
+      /** The model changed: dirty, and the content signal. */
+      edit(change: () => void) {
+        change();
+        if (!model.dirty) {
+          model.dirty = true;
+          model.stateChanged.emit({
+            name: 'dirty',
+            oldValue: false,
+            newValue: true
+          });
+        }
+        model.contentChanged.emit();
+      },
+      save() {
+        model.dirty = false;
+        this.document.context.fileChanged.emit({});
+        model.stateChanged.emit({
+          name: 'dirty',
+          oldValue: true,
+          newValue: false
+        });
+      },
+      document: {
+        context: {
+          path,
+          pathChanged: new Signal<any, string>({}),
+          fileChanged: new Signal<any, unknown>({}),
+          ready: new Promise<void>(resolve => (loaded = resolve)),
+          model
+        },
+        disposed: new Signal<any, void>({})
+      }
+    };
   }
 
-  it('follows the dirty state of the documents it is given, by server path', () => {
-    const added = new Signal<any, IOpenDocument>({});
-    const unsaved = new UnsavedDocuments({
+  let added: Signal<any, IOpenDocument>;
+  let unsaved: UnsavedDocuments;
+  let changed: string[];
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    added = new Signal<any, IOpenDocument>({});
+    unsaved = new UnsavedDocuments({
       added,
       localPath: path => path.replace(/^RTC:/, '')
     });
-    const changed: string[] = [];
+    changed = [];
     unsaved.changed.connect((_, path) => changed.push(path));
-    const doc = document('RTC:proj/train.ipynb');
-    added.emit(doc);
-    expect(unsaved.has('proj/train.ipynb')).toBe(false);
-    doc.context.model.dirty = true;
-    doc.context.model.stateChanged.emit({
-      name: 'dirty',
-      oldValue: false,
-      newValue: true
-    });
-    expect(changed).toEqual(['proj/train.ipynb']);
-    expect(unsaved.has('proj/train.ipynb')).toBe(true);
-    doc.context.model.stateChanged.emit({
-      name: 'readOnly',
-      oldValue: false,
-      newValue: true
-    });
-    expect(changed).toHaveLength(1);
-    doc.disposed.emit();
-    expect(unsaved.has('proj/train.ipynb')).toBe(false);
-    expect(changed).toHaveLength(2);
+  });
+
+  afterEach(() => {
     unsaved.dispose();
-    added.emit(document('x.ipynb'));
-    expect(unsaved.has('x.ipynb')).toBe(false);
+    jest.useRealTimers();
+  });
+
+  it('tells code the saved file lacks, by server path, once edits settle', async () => {
+    const nb = notebook('RTC:proj/train.ipynb', ['lr = 0.1', 'fit()']);
+    added.emit(nb.document);
+    nb.loaded();
+    await Promise.resolve();
+    expect(unsaved.has('proj/train.ipynb')).toBe(false);
+
+    // The first edit makes the notebook dirty: compared at once.
+    nb.edit(() => (nb.cells[0].source = 'lr = 0.01'));
+    expect(unsaved.has('proj/train.ipynb')).toBe(true);
+    expect(changed).toEqual(['proj/train.ipynb']);
+
+    // Typed back: the code is the saved one again, though still "dirty";
+    // later edits are compared once typing settles.
+    nb.edit(() => (nb.cells[0].source = 'lr = 0.1'));
+    expect(unsaved.has('proj/train.ipynb')).toBe(true);
+    jest.advanceTimersByTime(300);
+    expect(nb.model.dirty).toBe(true);
+    expect(unsaved.has('proj/train.ipynb')).toBe(false);
+
+    nb.edit(() => (nb.cells[1].source = 'fit(epochs=3)'));
+    jest.advanceTimersByTime(300);
+    expect(unsaved.has('proj/train.ipynb')).toBe(true);
+    nb.save();
+    expect(unsaved.has('proj/train.ipynb')).toBe(false);
+    expect(changed).toHaveLength(4);
+  });
+
+  it('does not count what the commit strips (the kernel writing language_info)', async () => {
+    const nb = notebook('proj/train.ipynb', ['lr = 0.1']);
+    added.emit(nb.document);
+    nb.loaded();
+    await Promise.resolve();
+    nb.edit(() => undefined); // metadata only: dirty, same code
+    jest.advanceTimersByTime(300);
+    expect(nb.model.dirty).toBe(true);
+    expect(unsaved.has('proj/train.ipynb')).toBe(false);
+    expect(changed).toEqual([]);
+  });
+
+  it('forgets a closed notebook, and everything once disposed', async () => {
+    const nb = notebook('proj/a.ipynb', ['x = 1']);
+    added.emit(nb.document);
+    nb.loaded();
+    await Promise.resolve();
+    nb.edit(() => (nb.cells[0].source = 'x = 2'));
+    jest.advanceTimersByTime(300);
+    expect(unsaved.has('proj/a.ipynb')).toBe(true);
+    nb.document.disposed.emit();
+    expect(unsaved.has('proj/a.ipynb')).toBe(false);
+    expect(changed).toEqual(['proj/a.ipynb', 'proj/a.ipynb']);
+    unsaved.dispose();
+    const other = notebook('proj/b.ipynb', ['y']);
+    added.emit(other.document);
+    other.loaded();
+    await Promise.resolve();
+    other.edit(() => (other.cells[0].source = 'z'));
+    jest.advanceTimersByTime(300);
+    expect(unsaved.has('proj/b.ipynb')).toBe(false);
   });
 });

@@ -42,6 +42,12 @@ export interface ISnapshotViewProps {
 export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
   const { model, trans, commands } = props;
   useSignal(model.stateChanged);
+  // "Save and preview" brings the preview into view once it is read.
+  const preview = React.useRef<HTMLDivElement>(null);
+  const showPreview = React.useCallback(
+    () => preview.current?.scrollIntoView?.({ block: 'nearest' }),
+    []
+  );
 
   const state = model.state;
   return (
@@ -90,7 +96,7 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
               )}
             </div>
           )}
-          <UnsavedNote model={model} trans={trans} />
+          <UnsavedNote model={model} trans={trans} onPreview={showPreview} />
           <FileList model={model} trans={trans} commands={commands} />
           {/* The form before the preview: its button stays in view. */}
           {model.notebookPath !== null ? (
@@ -104,6 +110,7 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
           )}
           <Outcome model={model} trans={trans} />
           <DiffSection
+            ref={preview}
             model={model}
             trans={trans}
             languages={props.languages ?? null}
@@ -362,6 +369,8 @@ export function truncateLines(
 function UnsavedNote(props: {
   model: SnapshotModel;
   trans: TranslationBundle;
+  /** After the save: show the preview. */
+  onPreview: () => void;
 }): JSX.Element | null {
   const { model, trans } = props;
   const notebook = model.notebookPath;
@@ -388,7 +397,7 @@ function UnsavedNote(props: {
             'Save %1 (as the snapshot will) and show what will be committed',
             name
           )}
-          onClick={() => void model.saveAndPreview()}
+          onClick={() => void model.saveAndPreview().then(props.onPreview)}
         >
           {model.previewing
             ? trans.__('Saving…')
@@ -404,11 +413,14 @@ function UnsavedNote(props: {
   );
 }
 
-function DiffSection(props: {
-  model: SnapshotModel;
-  trans: TranslationBundle;
-  languages: DiffLanguages | null;
-}): JSX.Element | null {
+function DiffSectionView(
+  props: {
+    model: SnapshotModel;
+    trans: TranslationBundle;
+    languages: DiffLanguages | null;
+  },
+  ref: React.ForwardedRef<HTMLDivElement>
+): JSX.Element | null {
   const { model, trans } = props;
   const notebook = model.notebookPath;
   if (notebook === null) {
@@ -432,6 +444,7 @@ function DiffSection(props: {
   const unsaved = model.hasUnsavedChanges;
   return (
     <div
+      ref={ref}
       className={'jp-Repro-Snapshot-preview' + (unsaved ? ' jp-mod-stale' : '')}
     >
       <div className="jp-Repro-Snapshot-heading">
@@ -475,6 +488,9 @@ function DiffSection(props: {
     </div>
   );
 }
+
+/** The preview, whose node {@link SnapshotView} scrolls into view. */
+const DiffSection = React.forwardRef(DiffSectionView);
 
 function SnapshotForm(props: {
   model: SnapshotModel;

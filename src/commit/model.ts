@@ -193,10 +193,11 @@ export interface ISnapshotDefaults {
 }
 
 /**
- * Which open notebooks have unsaved changes (the lab's documents).
+ * Which open notebooks hold code their saved file lacks (the lab's
+ * documents; see `UnsavedDocuments`).
  */
 export interface IUnsavedChanges {
-  /** The open document at this server path has unsaved changes. */
+  /** The open notebook at this server path has unsaved code. */
   has(path: string): boolean;
   /** Emitted with the server path of a document whose state changed. */
   readonly changed: ISignal<unknown, string>;
