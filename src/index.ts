@@ -10,7 +10,6 @@ import {
 import {
   ICommandPalette,
   IThemeManager,
-  Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
@@ -38,9 +37,17 @@ import {
   addCommitCommands,
   CommitType,
   createSnapshotSection,
-  SnapshotModel
+  SnapshotModel,
+  UnsavedDocuments
 } from './commit';
-import { CommandIDs, DiffLanguages, makeRequester, VERSION } from './common';
+import {
+  CommandIDs,
+  DiffLanguages,
+  FailureReporter,
+  makeRequester,
+  notify,
+  VERSION
+} from './common';
 import {
   addCompareCommands,
   CompareWidget,
@@ -148,18 +155,34 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         await context.save();
       }
     };
+    // The open notebooks' unsaved changes: the preview says it lacks them.
+    const unsaved = notebooks
+      ? new UnsavedDocuments({
+          added: notebooks.widgetAdded,
+          localPath: path => contents.localPath(path)
+        })
+      : undefined;
     const snapshot = new SnapshotModel({
       requester,
       repro: model,
       trans,
       saveFirst,
+      unsaved,
       revert: async path => {
         try {
           await contextOf(path)?.revert();
         } catch (error) {
-          Notification.warning(
-            trans.__('Cannot reload %1: %2', path, (error as Error).message),
-            { autoClose: 8000 }
+          notify(
+            {
+              type: 'warning',
+              message: trans.__(
+                'Cannot reload %1: %2',
+                path,
+                (error as Error).message
+              ),
+              autoClose: 8000
+            },
+            trans
           );
         }
       }
@@ -304,13 +327,17 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         model.status?.path === path &&
         !!model.status.repository,
       onError: (path, error) =>
-        Notification.warning(
-          trans.__(
-            'Cannot save %1 before its cells run: %2',
-            path,
-            (error as Error)?.message ?? String(error)
-          ),
-          { autoClose: 8000 }
+        void notify(
+          {
+            type: 'warning',
+            message: trans.__(
+              'Cannot save %1 before its cells run: %2',
+              path,
+              (error as Error)?.message ?? String(error)
+            ),
+            autoClose: 8000
+          },
+          trans
         )
     });
     // A console on the notebook's kernel (or another tab) runs code too.
@@ -372,13 +399,17 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
               `tr[data-run-id="${CSS.escape(release.runId)}"] input.jp-Repro-Runs-check`
             );
           } else {
-            Notification.info(
-              trans.__(
-                'The run of release %1 (%2) is not among the loaded runs of this notebook.',
-                release.tag,
-                release.runName ?? release.runId
-              ),
-              { autoClose: 6000 }
+            notify(
+              {
+                type: 'info',
+                message: trans.__(
+                  'The run of release %1 (%2) is not among the loaded runs of this notebook.',
+                  release.tag,
+                  release.runName ?? release.runId
+                ),
+                autoClose: 6000
+              },
+              trans
             );
           }
         }
@@ -401,10 +432,14 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       releases,
       runs,
       snapshot,
+      ...(unsaved ? [unsaved] : []),
       exportTargets,
       model
     );
 
+    // Every failed command of ours becomes a notification with its message
+    // (except those whose views show the failure inline).
+    sidebar.own(new FailureReporter({ commands, trans }));
     addStatusCommands(commands, {
       model,
       trans,
@@ -443,12 +478,16 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
           body: JSON.stringify({ path: runs.path })
         }),
       onError: error =>
-        Notification.warning(
-          trans.__(
-            'Could not share the code of the new run: %1',
-            error instanceof Error ? error.message : String(error)
-          ),
-          { autoClose: false }
+        void notify(
+          {
+            type: 'warning',
+            message: trans.__(
+              'Could not share the code of the new run: %1',
+              error instanceof Error ? error.message : String(error)
+            ),
+            autoClose: false
+          },
+          trans
         )
     });
     sidebar.own(autoShare);
@@ -491,19 +530,20 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
           URLExt.join(PageConfig.getBaseUrl(), 'lab') +
           '?' +
           compareUrlQuery(args);
-        Notification.info(
-          trans.__(
-            'This page shows one document: the comparison opens in JupyterLab.'
-          ),
+        notify(
           {
-            autoClose: false,
+            type: 'info',
+            message: trans.__(
+              'This page shows one document: the comparison opens in JupyterLab.'
+            ),
             actions: [
               {
                 label: trans.__('Open in JupyterLab'),
                 callback: () => void window.open(url, '_blank', 'noopener')
               }
             ]
-          }
+          },
+          trans
         );
       },
       selected: () => selection.ids,

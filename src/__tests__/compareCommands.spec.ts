@@ -298,16 +298,17 @@ describe('compare commands', () => {
       expect(onReleased).not.toHaveBeenCalled();
     });
 
-    it('reports a server failure', async () => {
+    it('rejects with a server failure (the failure reporter shows it)', async () => {
       server.handlers['runs/release'] = () => {
-        throw new ReproRequestError('git is broken', 500);
+        throw new ReproRequestError('git is broken', 500, 'git-error');
       };
-      expect(
-        await commands.execute(CommandIDs.releaseRun, { runId: 'b', path: NB })
-      ).toBeNull();
-      expect(notices).toEqual([
-        ['error', 'Cannot release the run: git is broken']
-      ]);
+      const failure = await commands
+        .execute(CommandIDs.releaseRun, { runId: 'b', path: NB })
+        .catch(error => error);
+      expect(failure.message).toBe('Cannot release the run: git is broken');
+      expect(failure.status).toBe(500);
+      expect(failure.reason).toBe('git-error');
+      expect(notices).toEqual([]);
       expect(onReleased).not.toHaveBeenCalled();
     });
   });

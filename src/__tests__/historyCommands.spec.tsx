@@ -83,8 +83,7 @@ describe('history commands', () => {
       },
       notify: {
         success: m => notices.push(['success', m]),
-        warning: m => notices.push(['warning', m]),
-        error: m => notices.push(['error', m])
+        warning: m => notices.push(['warning', m])
       }
     });
   });
@@ -190,7 +189,7 @@ describe('history commands', () => {
     expect(notices).toEqual([['warning', reason]]);
   });
 
-  it('restore-branch reports a failure and leaves the status alone', async () => {
+  it('restore-branch rejects with the failure and leaves the status alone', async () => {
     await openRun();
     server.answers['runs/restore'] = () => {
       throw new ReproRequestError(
@@ -199,10 +198,12 @@ describe('history commands', () => {
         'ref-exists'
       );
     };
-    await commands.execute(CommandIDs.restoreBranch);
+    // The failure reporter turns the rejection into a notification.
+    await expect(commands.execute(CommandIDs.restoreBranch)).rejects.toThrow(
+      'Cannot restore train.ipynb @ ccccccc as a branch: Branch exp/bright-fox-1 exists already.'
+    );
     expect(refreshed).toBe(0);
-    expect(notices[0][0]).toBe('error');
-    expect(notices[0][1]).toContain('exists already');
+    expect(notices).toEqual([]);
     expect(model.error?.reason).toBe('ref-exists');
   });
 

@@ -13,7 +13,9 @@ import {
   CommitType,
   GuardrailAction,
   IChangedFile,
-  SnapshotModel
+  SnapshotModel,
+  SUBJECT_COUNT_FROM,
+  SUBJECT_LIMIT
 } from './model';
 
 export interface ISnapshotViewProps {
@@ -40,6 +42,12 @@ export interface ISnapshotViewProps {
 export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
   const { model, trans, commands } = props;
   useSignal(model.stateChanged);
+  // "Save and preview" brings the preview into view once it is read.
+  const preview = React.useRef<HTMLDivElement>(null);
+  const showPreview = React.useCallback(
+    () => preview.current?.scrollIntoView?.({ block: 'nearest' }),
+    []
+  );
 
   const state = model.state;
   return (
@@ -88,6 +96,7 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
               )}
             </div>
           )}
+          <UnsavedNote model={model} trans={trans} onPreview={showPreview} />
           <FileList model={model} trans={trans} commands={commands} />
           {/* The form before the preview: its button stays in view. */}
           {model.notebookPath !== null ? (
@@ -101,6 +110,7 @@ export function SnapshotView(props: ISnapshotViewProps): JSX.Element {
           )}
           <Outcome model={model} trans={trans} />
           <DiffSection
+            ref={preview}
             model={model}
             trans={trans}
             languages={props.languages ?? null}
@@ -351,11 +361,66 @@ export function truncateLines(
   };
 }
 
-function DiffSection(props: {
+/**
+ * The followed notebook has unsaved edits: the changed files and the
+ * preview (both of the saved file) lack them; the snapshot saves first.
+ * "Save and preview" makes that save now.
+ */
+function UnsavedNote(props: {
   model: SnapshotModel;
   trans: TranslationBundle;
-  languages: DiffLanguages | null;
+  /** After the save: show the preview. */
+  onPreview: () => void;
 }): JSX.Element | null {
+  const { model, trans } = props;
+  const notebook = model.notebookPath;
+  if (notebook === null || (!model.hasUnsavedChanges && !model.previewError)) {
+    return null;
+  }
+  const name = notebook.split('/').pop() ?? notebook;
+  return (
+    <div className="jp-Repro-Snapshot-unsaved" role="status">
+      {model.hasUnsavedChanges && (
+        <span>
+          {trans.__(
+            '%1 has unsaved changes: the changes and preview below are of the saved notebook; a snapshot saves first.',
+            name
+          )}
+        </span>
+      )}
+      {model.hasUnsavedChanges && (
+        <button
+          type="button"
+          className="jp-Repro-Snapshot-savePreview jp-mod-styled"
+          disabled={model.previewing || model.busy}
+          title={trans.__(
+            'Save %1 (as the snapshot will) and show what will be committed',
+            name
+          )}
+          onClick={() => void model.saveAndPreview().then(props.onPreview)}
+        >
+          {model.previewing
+            ? trans.__('Saving…')
+            : trans.__('Save and preview')}
+        </button>
+      )}
+      {model.previewError && (
+        <div className="jp-Repro-Snapshot-error" role="alert">
+          {trans.__('Cannot save %1: %2', name, model.previewError)}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function DiffSectionView(
+  props: {
+    model: SnapshotModel;
+    trans: TranslationBundle;
+    languages: DiffLanguages | null;
+  },
+  ref: React.ForwardedRef<HTMLDivElement>
+): JSX.Element | null {
   const { model, trans } = props;
   const notebook = model.notebookPath;
   if (notebook === null) {
@@ -376,11 +441,26 @@ function DiffSection(props: {
   }
   const diff = model.diff;
   const shown = diff ? truncateLines(diff.text, model.maxDiffLines) : null;
+  const unsaved = model.hasUnsavedChanges;
   return (
-    <div className="jp-Repro-Snapshot-preview">
+    <div
+      ref={ref}
+      className={'jp-Repro-Snapshot-preview' + (unsaved ? ' jp-mod-stale' : '')}
+    >
       <div className="jp-Repro-Snapshot-heading">
-        {trans.__('Changes in %1 (outputs ignored)', name)}
+        {trans.__('Changes in %1 as saved (outputs ignored)', name)}
       </div>
+      {unsaved ? (
+        <div className="jp-Repro-Snapshot-note">
+          {trans.__('Unsaved changes are not in this preview yet.')}
+        </div>
+      ) : (
+        model.savedForPreview && (
+          <div className="jp-Repro-Snapshot-note jp-Repro-Snapshot-saved">
+            {trans.__('%1 was saved to show what will be committed.', name)}
+          </div>
+        )
+      )}
       {note && <div className="jp-Repro-Snapshot-note">{note}</div>}
       {model.diffError && (
         <div className="jp-Repro-Snapshot-error" role="alert">
@@ -409,6 +489,9 @@ function DiffSection(props: {
   );
 }
 
+/** The preview, whose node {@link SnapshotView} scrolls into view. */
+const DiffSection = React.forwardRef(DiffSectionView);
+
 function SnapshotForm(props: {
   model: SnapshotModel;
   trans: TranslationBundle;
@@ -430,6 +513,25 @@ function SnapshotForm(props: {
   };
   const messageInput = React.useRef<HTMLInputElement>(null);
   const hint = model.messageHint;
+  const subjectLength = model.subject.length;
+  const tooLong = model.subjectTooLong;
+  const counterId = React.useId();
+  // A subject and a body pasted at once: the body goes into the details
+  // (an <input> would run the lines together).
+  const paste = (event: React.ClipboardEvent<HTMLInputElement>) => {
+    const text = event.clipboardData.getData('text/plain');
+    if (!/[\r\n]/.test(text.replace(/[\r\n]+$/, ''))) {
+      return;
+    }
+    event.preventDefault();
+    const input = event.currentTarget;
+    const cursor = model.pasteMessage(
+      text,
+      input.selectionStart ?? model.message.length,
+      input.selectionEnd ?? model.message.length
+    );
+    requestAnimationFrame(() => input.setSelectionRange(cursor, cursor));
+  };
   const typeLabels: Record<CommitType, string> = {
     feat: trans.__('feat: a new feature'),
     fix: trans.__('fix: a bug fix'),
@@ -460,18 +562,69 @@ function SnapshotForm(props: {
         <input
           ref={messageInput}
           className={
-            'jp-Repro-Snapshot-message' + (hint ? ' jp-mod-invalid' : '')
+            'jp-Repro-Snapshot-message' +
+            (hint ? ' jp-mod-invalid' : '') +
+            (tooLong ? ' jp-mod-long' : '')
           }
           type="text"
           aria-label={trans.__('Commit message')}
           aria-invalid={hint ? true : undefined}
-          aria-describedby={hint ? hintId : undefined}
+          aria-describedby={
+            [
+              hint ? hintId : '',
+              subjectLength >= SUBJECT_COUNT_FROM ? counterId : ''
+            ]
+              .filter(Boolean)
+              .join(' ') || undefined
+          }
           placeholder={trans.__('What changed? (Enter commits)')}
           value={model.message}
           disabled={busy}
           onChange={event => model.setMessage(event.target.value)}
+          onPaste={paste}
         />
       </div>
+      {subjectLength >= SUBJECT_COUNT_FROM && (
+        <div
+          className={
+            'jp-Repro-Snapshot-subjectInfo' + (tooLong ? ' jp-mod-long' : '')
+          }
+          id={counterId}
+          aria-live="polite"
+        >
+          <span
+            className="jp-Repro-Snapshot-counter"
+            title={trans.__(
+              'Characters of the subject line "%1: …" (git\'s convention: at most %2)',
+              model.commitType,
+              SUBJECT_LIMIT
+            )}
+          >
+            {`${subjectLength}/${SUBJECT_LIMIT}`}
+          </span>
+          {tooLong && (
+            <>
+              <span className="jp-Repro-Snapshot-subjectWarning">
+                {trans.__(
+                  "Longer than git's %1 characters: logs and tools will cut it. Say the rest in the details.",
+                  SUBJECT_LIMIT
+                )}
+              </span>
+              <button
+                type="button"
+                className="jp-Repro-Snapshot-moveToBody jp-mod-styled"
+                disabled={busy}
+                onClick={() => {
+                  model.moveOverflowToBody();
+                  messageInput.current?.focus();
+                }}
+              >
+                {trans.__('Move the rest to the details')}
+              </button>
+            </>
+          )}
+        </div>
+      )}
       {hint && (
         <div className="jp-Repro-Snapshot-hint" id={hintId} role="alert">
           {hint}
@@ -579,7 +732,10 @@ function Outcome(props: {
     <div className="jp-Repro-Snapshot-result" role="status">
       {trans.__('Committed')}{' '}
       <span className="jp-Repro-Snapshot-resultSha">{result.short_sha}</span>{' '}
-      <span className="jp-Repro-Snapshot-resultSubject">
+      <span
+        className="jp-Repro-Snapshot-resultSubject"
+        title={result.message.split('\n')[0]}
+      >
         {result.message.split('\n')[0]}
       </span>
     </div>

@@ -1,4 +1,4 @@
-import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
@@ -6,6 +6,7 @@ import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from '../common/commandIds';
 import { snapshotIcon } from '../common/icons';
+import { notify } from '../common/notify';
 import { IReproModel } from '../tokens';
 import {
   GuardrailAction,
@@ -71,9 +72,14 @@ export function addSnapshotCommand(
     execute: async (args: ReadonlyPartialJSONObject) => {
       const target = snapshotTarget(args, options);
       if (target === null || !target.endsWith('.ipynb')) {
-        Notification.warning(trans.__('Open a notebook to snapshot it.'), {
-          autoClose: 5000
-        });
+        notify(
+          {
+            type: 'warning',
+            message: trans.__('Open a notebook to snapshot it.'),
+            autoClose: 5000
+          },
+          trans
+        );
         return;
       }
       if (target !== snapshot.notebookPath) {
@@ -94,7 +100,7 @@ export function addSnapshotCommand(
         }
         return;
       }
-      await commitSnapshot(commands, model, snapshot, trans);
+      await commitSnapshot(model, snapshot, trans);
     }
   });
 }
@@ -117,64 +123,64 @@ function snapshotTarget(
 }
 
 /**
- * Run the snapshot and tell the user how it went.
+ * Run the snapshot and tell the user how it went. A refusal rejects with
+ * the server's error (the failure reporter shows it, with "Set identity"
+ * when git lacks one); a rejecting hook's output opens in a dialog.
  */
 async function commitSnapshot(
-  commands: CommandRegistry,
   model: IReproModel,
   snapshot: SnapshotModel,
   trans: TranslationBundle
 ): Promise<void> {
+  let reply;
   try {
-    const reply = await snapshot.snapshot();
-    const subject = reply.message.split('\n')[0];
-    if (reply.committed) {
-      Notification.success(
-        trans.__('Committed %1: %2', reply.short_sha ?? '', subject),
-        { autoClose: 5000 }
-      );
-    } else {
-      Notification.info(
-        trans.__(
-          'Nothing to commit: the code and text are as in the last commit (outputs are never committed).'
-        ),
-        { autoClose: 5000 }
-      );
-    }
-    const warnings = ([] as string[]).concat(
-      ...reply.notebooks.map(n => n.warnings)
-    );
-    if (warnings.length > 0) {
-      Notification.warning(warnings.join('\n'), { autoClose: false });
-    }
+    reply = await snapshot.snapshot();
   } catch (caught) {
     const error = toSnapshotError(caught);
-    switch (error.reason) {
-      case 'hook-rejected':
-        await showDialog({
-          title: trans.__('The pre-commit hook rejected the snapshot'),
-          body: hookOutputBody(error.message, error.output ?? ''),
-          buttons: [Dialog.okButton({ label: trans.__('Close') })]
-        });
-        break;
-      case 'identity-missing':
-        void model.refresh();
-        Notification.error(error.message, {
-          autoClose: false,
-          actions: [
-            {
-              label: trans.__('Set identity'),
-              callback: () => void commands.execute(CommandIDs.open)
-            }
-          ]
-        });
-        break;
-      case 'git-busy':
-        Notification.warning(error.message, { autoClose: 8000 });
-        break;
-      default:
-        Notification.error(error.message, { autoClose: false });
+    if (error.reason === 'hook-rejected') {
+      await showDialog({
+        title: trans.__('The pre-commit hook rejected the snapshot'),
+        body: hookOutputBody(error.message, error.output ?? ''),
+        buttons: [Dialog.okButton({ label: trans.__('Close') })]
+      });
+      return;
     }
+    if (error.reason === 'identity-missing') {
+      // The header then asks for the identity.
+      void model.refresh();
+    }
+    throw caught;
+  }
+  const subject = reply.message.split('\n')[0];
+  if (reply.committed) {
+    notify(
+      {
+        type: 'success',
+        message: trans.__('Committed %1: %2', reply.short_sha ?? '', subject),
+        autoClose: 5000
+      },
+      trans
+    );
+  } else {
+    notify(
+      {
+        type: 'info',
+        message: trans.__(
+          'Nothing to commit: the code and text are as in the last commit (outputs are never committed).'
+        ),
+        autoClose: 5000
+      },
+      trans
+    );
+  }
+  const warnings = ([] as string[]).concat(
+    ...reply.notebooks.map(n => n.warnings)
+  );
+  if (warnings.length > 0) {
+    notify(
+      { type: 'warning', message: warnings.join('\n'), autoClose: false },
+      trans
+    );
   }
 }
 
@@ -244,17 +250,18 @@ export function addGuardrailFixCommand(
       }
       const { file, action } = found;
       const rule = file.violation?.rule ?? '';
-      try {
-        await snapshot.fixGuardrail(file, action);
-        Notification.success(
-          action === 'lfs'
-            ? trans.__('%1 is now tracked with Git LFS.', file.path)
-            : trans.__('"%1" added to .gitignore.', rule),
-          { autoClose: 5000 }
-        );
-      } catch (error) {
-        Notification.error((error as Error).message, { autoClose: false });
-      }
+      await snapshot.fixGuardrail(file, action);
+      notify(
+        {
+          type: 'success',
+          message:
+            action === 'lfs'
+              ? trans.__('%1 is now tracked with Git LFS.', file.path)
+              : trans.__('"%1" added to .gitignore.', rule),
+          autoClose: 5000
+        },
+        trans
+      );
     }
   });
 }

@@ -1,7 +1,8 @@
 /**
  * commit/: the "Snapshot & commit" section — changed files, the
  * output-blind diff of the followed notebook, guardrail fixes and the
- * commit form (SnapshotModel); commands snapshot and guardrail-fix.
+ * commit form (SnapshotModel), which open notebooks have unsaved changes
+ * (UnsavedDocuments, for the preview); commands snapshot and guardrail-fix.
  *
  * May import: common/ and tokens.ts. Not export/: the re-export button
  * reads the IExportTargets interface (tokens.ts) passed in by index.ts and
@@ -10,3 +11,4 @@
 export * from './commands';
 export * from './model';
 export * from './SnapshotView';
+export * from './unsaved';

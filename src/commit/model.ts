@@ -26,6 +26,50 @@ export const COMMIT_TYPES = [
 export type CommitType = (typeof COMMIT_TYPES)[number];
 
 /**
+ * Git's convention for a commit's subject line: at most this many
+ * characters (longer ones are cut in `git log --oneline`, shortlogs and
+ * most tools); the rest belongs in the body.
+ */
+export const SUBJECT_LIMIT = 72;
+
+/**
+ * From this length on the form counts the subject's characters.
+ */
+export const SUBJECT_COUNT_FROM = 50;
+
+/**
+ * The subject line the server makes of a message and type: the message's
+ * words on one line, `type: ` in front unless it already starts with that
+ * type (`exp:`, `exp(tuning)!:`), as the server's `commit/message.py` does.
+ */
+export function subjectLine(message: string, type: CommitType): string {
+  const subject = message.split(/\s+/).filter(Boolean).join(' ');
+  if (subject === '') {
+    return '';
+  }
+  // The types are plain words: no escaping needed.
+  return new RegExp(`^${type}(\\([^)]*\\))?!?:`).test(subject)
+    ? subject
+    : `${type}: ${subject}`;
+}
+
+/**
+ * A subject line cut to `limit` characters at a word boundary (anywhere
+ * when one word is longer): `[kept, rest]`, `rest` empty when it fits.
+ */
+export function splitSubject(
+  subject: string,
+  limit = SUBJECT_LIMIT
+): [string, string] {
+  if (subject.length <= limit) {
+    return [subject, ''];
+  }
+  const space = subject.lastIndexOf(' ', limit);
+  const cut = space > 0 ? space : limit;
+  return [subject.slice(0, cut).replace(/\s+$/, ''), subject.slice(cut).trim()];
+}
+
+/**
  * Where the snapshot section stands.
  */
 export type SnapshotState =
@@ -149,6 +193,17 @@ export interface ISnapshotDefaults {
 }
 
 /**
+ * Which open notebooks hold code their saved file lacks (the lab's
+ * documents; see `UnsavedDocuments`).
+ */
+export interface IUnsavedChanges {
+  /** The open notebook at this server path has unsaved code. */
+  has(path: string): boolean;
+  /** Emitted with the server path of a document whose state changed. */
+  readonly changed: ISignal<unknown, string>;
+}
+
+/**
  * Options to build a {@link SnapshotModel}.
  */
 export interface ISnapshotModelOptions {
@@ -162,6 +217,11 @@ export interface ISnapshotModelOptions {
    * own failures: a rejection is ignored so the snapshot still completes.
    */
   revert?: (path: string) => Promise<void>;
+  /**
+   * Which open notebooks have unsaved changes: with it, the preview says
+   * when it lacks them and can save first to show them.
+   */
+  unsaved?: IUnsavedChanges;
   /** Milliseconds to wait before reloading after a status change (400). */
   debounce?: number;
   /** Translates the messages the model writes itself. */
@@ -181,8 +241,11 @@ export class SnapshotModel implements IDisposable {
     this._revert = options.revert ?? (async () => undefined);
     this._trans = options.trans ?? nullTranslator.load('jupyterlab_repro');
     this._load = new Task({ debounce: options.debounce ?? 400 });
+    this._unsaved = options.unsaved ?? null;
+    this._unsaved?.changed.connect(this._onUnsavedChanged, this);
     this._load.changed.connect(this._emit, this);
     this._action.changed.connect(this._emit, this);
+    this._saving.changed.connect(this._emit, this);
     this._repro.stateChanged.connect(this._onReproChanged, this);
     this._onReproChanged();
   }
@@ -264,6 +327,40 @@ export class SnapshotModel implements IDisposable {
 
   get maxDiffLines(): number {
     return this._maxDiffLines;
+  }
+
+  /**
+   * The followed notebook has edits that are not saved yet: the preview
+   * (the saved file against HEAD) lacks them; the commit saves first.
+   */
+  get hasUnsavedChanges(): boolean {
+    const notebook = this.notebookPath;
+    return notebook !== null && (this._unsaved?.has(notebook) ?? false);
+  }
+
+  /** The preview was saved first ({@link saveAndPreview}) and is current. */
+  get savedForPreview(): boolean {
+    return this._savedForPreview && !this.hasUnsavedChanges;
+  }
+
+  /** {@link saveAndPreview} is saving the notebook or reading the preview. */
+  get previewing(): boolean {
+    return this._saving.busy;
+  }
+
+  /** Why {@link saveAndPreview} could not save (shown with the preview). */
+  get previewError(): string | null {
+    return this._saving.error?.message ?? null;
+  }
+
+  /** The subject line the commit would get (see {@link subjectLine}). */
+  get subject(): string {
+    return subjectLine(this._message, this._commitType);
+  }
+
+  /** The subject is longer than git's convention ({@link SUBJECT_LIMIT}). */
+  get subjectTooLong(): boolean {
+    return this.subject.length > SUBJECT_LIMIT;
   }
 
   /** Repository-relative paths of the files ticked to go with the notebook. */
@@ -352,6 +449,46 @@ export class SnapshotModel implements IDisposable {
       this._messageHint = null;
     }
     this._stateChanged.emit();
+  }
+
+  /**
+   * Put text the user pasted into the message at `start`–`end`: its first
+   * line goes into the message, the other lines (a subject and a body
+   * pasted at once) to the front of the body, as git reads a message.
+   * Returns the cursor position after the pasted line.
+   */
+  pasteMessage(text: string, start: number, end: number): number {
+    const lines = text.replace(/\r\n?/g, '\n').split('\n');
+    const first = lines[0];
+    const rest = lines.slice(1).join('\n').trim();
+    const message =
+      this._message.slice(0, start) + first + this._message.slice(end);
+    if (rest !== '') {
+      this._body = this._body.trim() === '' ? rest : `${rest}\n\n${this._body}`;
+    }
+    this.setMessage(message);
+    return start + first.length;
+  }
+
+  /**
+   * Move what makes the subject longer than {@link SUBJECT_LIMIT} to the
+   * front of the body, cut at a word. Returns whether anything moved.
+   */
+  moveOverflowToBody(): boolean {
+    const subject = this.subject;
+    if (subject.length <= SUBJECT_LIMIT) {
+      return false;
+    }
+    const [kept, rest] = splitSubject(subject);
+    // The type prefix is the server's to add: keep the message without it.
+    const prefix = `${this._commitType}: `;
+    const message =
+      kept.startsWith(prefix) && !this._message.trim().startsWith(prefix)
+        ? kept.slice(prefix.length)
+        : kept;
+    this._body = this._body.trim() === '' ? rest : `${rest}\n\n${this._body}`;
+    this.setMessage(message);
+    return true;
   }
 
   setCommitType(type: CommitType): void {
@@ -470,6 +607,26 @@ export class SnapshotModel implements IDisposable {
   }
 
   /**
+   * Save the followed notebook as the commit will, then read the changes
+   * and its diff again: the preview then shows what a snapshot commits.
+   * A failed save is kept in {@link previewError}.
+   */
+  async saveAndPreview(): Promise<void> {
+    const notebook = this.notebookPath;
+    if (notebook === null || this._isDisposed) {
+      return;
+    }
+    await this._saving
+      .run(async () => {
+        await this._saveFirst(notebook);
+        this._savedForPreview = true;
+        // (The save refreshes the header too: the lab refreshes on saves.)
+        await this.reload();
+      })
+      .catch(() => undefined);
+  }
+
+  /**
    * Save, then commit the followed notebook (outputs cleared in the commit)
    * with the ticked files. Throws {@link ReproRequestError} on a refusal;
    * {@link error} keeps it for the view.
@@ -523,6 +680,7 @@ export class SnapshotModel implements IDisposable {
         this._tag = '';
         this._branch = '';
         this._ticked.clear();
+        this._savedForPreview = false;
         this._commitType = this._defaultType;
         this._clearOutputs = this._defaultClear;
       }
@@ -572,11 +730,24 @@ export class SnapshotModel implements IDisposable {
     this._isDisposed = true;
     this._load.dispose();
     this._action.dispose();
+    this._saving.dispose();
+    this._unsaved?.changed.disconnect(this._onUnsavedChanged, this);
     this._repro.stateChanged.disconnect(this._onReproChanged, this);
     Signal.clearData(this);
   }
 
   private _emit(): void {
+    this._stateChanged.emit();
+  }
+
+  private _onUnsavedChanged(_: unknown, path: string): void {
+    if (path !== this.notebookPath) {
+      return;
+    }
+    if (this.hasUnsavedChanges) {
+      // Edited again since the preview was saved.
+      this._savedForPreview = false;
+    }
     this._stateChanged.emit();
   }
 
@@ -592,6 +763,8 @@ export class SnapshotModel implements IDisposable {
       this._loadError = null;
       this._lastResult = null;
       this._messageHint = null;
+      this._savedForPreview = false;
+      this._saving.clearError();
       this._ticked.clear();
       this._state = 'idle';
       this._seenStatus = null;
@@ -663,6 +836,10 @@ export class SnapshotModel implements IDisposable {
   private _load: Task;
   /** Snapshot and guardrail fixes: one at a time, their failure kept. */
   private _action = new Task<ISnapshotError>({ toFailure: toSnapshotError });
+  /** "Save and preview": the save and the reload after it. */
+  private _saving = new Task();
+  private _unsaved: IUnsavedChanges | null;
+  private _savedForPreview = false;
   private _path = '\0';
   private _seenStatus: IStatusReply | null = null;
   private _state: SnapshotState = 'idle';

@@ -1,7 +1,8 @@
 /**
  * common/: what every feature shares — the only HTTP door (api), the
  * pending-work base (Task), the signal hook (useSignal), the command ids,
- * icons, the version, the read-only diff view and the one number format.
+ * icons, the version, the read-only diff view, the one number format and
+ * what the user is told (notify: notifications, command failures).
  *
  * May import: libraries only. Never a feature folder, tokens.ts or index.ts.
  */
@@ -10,6 +11,7 @@ export * from './commandIds';
 export * from './DiffPreview';
 export * from './format';
 export * from './icons';
+export * from './notify';
 export * from './task';
 export * from './useSignal';
 export * from './version';

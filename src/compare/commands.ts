@@ -1,4 +1,4 @@
-import { Notification, WidgetTracker } from '@jupyterlab/apputils';
+import { WidgetTracker } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import {
@@ -8,6 +8,7 @@ import {
 
 import { Requester } from '../common/api';
 import { CommandIDs } from '../common/commandIds';
+import { CommandFailure, notify as tell } from '../common/notify';
 import { IChartsModule } from './Charts';
 import { LanguageFor } from './CodeDiff';
 import {
@@ -71,8 +72,11 @@ export interface ICompareCommandOptions {
   ready?: Promise<unknown>;
   /** The "Compare with…" dialog (tests pass their own). */
   pick?: (run: ICandidateRun, others: ICandidateRun[]) => Promise<string[]>;
-  /** Tells the user something (default a Notification). */
-  notify?: (kind: 'success' | 'error' | 'warning', message: string) => void;
+  /**
+   * Tells the user something (default a notification); failures reject
+   * instead (the failure reporter shows them).
+   */
+  notify?: (kind: 'success' | 'warning', message: string) => void;
 }
 
 function stringOf(value: ReadonlyPartialJSONValue | undefined): string | null {
@@ -123,11 +127,14 @@ export function addCompareCommands(options: ICompareCommandOptions): void {
   const notify =
     options.notify ??
     ((kind, message) =>
-      kind === 'success'
-        ? Notification.success(message, { autoClose: 10000 })
-        : kind === 'error'
-          ? Notification.error(message, { autoClose: 10000 })
-          : Notification.warning(message, { autoClose: 8000 }));
+      void tell(
+        {
+          type: kind,
+          message,
+          autoClose: kind === 'success' ? 10000 : 8000
+        },
+        trans
+      ));
 
   const runIdsOf = (args: ReadonlyPartialJSONObject): string[] => {
     const given = cleanRunIds(args['runIds']);
@@ -260,14 +267,13 @@ export function addCompareCommands(options: ICompareCommandOptions): void {
           )
         });
       } catch (error) {
-        notify(
-          'error',
+        throw new CommandFailure(
           trans.__(
             'Cannot release the run: %1',
             error instanceof Error ? error.message : String(error)
-          )
+          ),
+          { cause: error }
         );
-        return null;
       }
       if (reply === null) {
         return null;

@@ -161,6 +161,9 @@ function Summary(props: IExportViewProps): JSX.Element | null {
         <span className="jp-Repro-Export-target">{preview.output}</span>
         {`: ${state}`}
       </div>
+      {model.sourceLabel && (
+        <div className="jp-Repro-Export-source">{model.sourceLabel}</div>
+      )}
       {preview.names.length > 0 && (
         <div className="jp-Repro-Export-names">
           {trans.__('Exports: %1', preview.names.join(', '))}

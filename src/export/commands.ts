@@ -1,4 +1,3 @@
-import { Notification } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { pythonIcon } from '@jupyterlab/ui-components';
@@ -7,6 +6,7 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { Requester } from '../common/api';
 import { CommandIDs } from '../common/commandIds';
+import { CommandFailure, notify as tell } from '../common/notify';
 import { ExportDialog } from './ExportDialog';
 import {
   ExportModel,
@@ -120,19 +120,30 @@ export function addExportCommands(
           reply.output
         );
     // It has an action: it stays until dismissed.
-    Notification.success(message, {
-      autoClose: false,
-      actions: [
-        {
-          label: trans.__('Open'),
-          caption: trans.__('Open %1', reply.output),
-          callback: () =>
-            void commands.execute('docmanager:open', { path: reply.output })
-        }
-      ]
-    });
+    tell(
+      {
+        type: 'success',
+        message,
+        actions: [
+          {
+            label: trans.__('Open'),
+            caption: trans.__('Open %1', reply.output),
+            callback: () =>
+              void commands.execute('docmanager:open', { path: reply.output })
+          }
+        ]
+      },
+      trans
+    );
     if (reply.warnings.length > 0) {
-      Notification.warning(reply.warnings.join('\n'), { autoClose: false });
+      tell(
+        {
+          type: 'warning',
+          message: reply.warnings.join('\n'),
+          autoClose: false
+        },
+        trans
+      );
     }
   };
 
@@ -146,9 +157,14 @@ export function addExportCommands(
     execute: async (args: ReadonlyPartialJSONObject) => {
       const panel = activeNotebook();
       if (!panel) {
-        Notification.warning(trans.__('Open a notebook to export its cells.'), {
-          autoClose: 5000
-        });
+        tell(
+          {
+            type: 'warning',
+            message: trans.__('Open a notebook to export its cells.'),
+            autoClose: 5000
+          },
+          trans
+        );
         return;
       }
       await panel.context.ready;
@@ -211,24 +227,31 @@ export function addExportCommands(
     execute: async (args: ReadonlyPartialJSONObject) => {
       const path = reexportPath(args);
       if (path === null || targets.get(path) === null) {
-        Notification.warning(
-          trans.__('Export the notebook once to choose its module.'),
-          { autoClose: 5000 }
+        tell(
+          {
+            type: 'warning',
+            message: trans.__('Export the notebook once to choose its module.'),
+            autoClose: 5000
+          },
+          trans
         );
         return;
       }
+      let reply: IExportReply;
       try {
-        notify(await reexport(requester, path, { saveFirst, remember }));
+        reply = await reexport(requester, path, { saveFirst, remember });
       } catch (caught) {
-        const error = toExportError(caught);
+        // The dialog shows what the export would do and lets the user
+        // change module or cells.
         const panel = panelAt(path);
-        Notification.error(error.message, {
-          autoClose: false,
+        throw new CommandFailure(toExportError(caught).message, {
+          cause: caught,
           actions:
             panel && panel === activeNotebook()
               ? [
                   {
                     label: trans.__('Export…'),
+                    caption: trans.__('Open the export dialog'),
                     callback: () =>
                       void commands.execute(CommandIDs.exportCells)
                   }
@@ -236,6 +259,7 @@ export function addExportCommands(
               : []
         });
       }
+      notify(reply);
     }
   });
 }

@@ -58,12 +58,76 @@ export interface IExportReply {
   foreign: boolean;
   warnings: string[];
   settings: IExportSettings;
-  source: {
-    notebook: string;
-    commit: string | null;
-    dirty: boolean;
-    state: string | null;
-  };
+  /** Where the cells come from, as the module's header says it. */
+  source: IExportSource;
+}
+
+/**
+ * The `source` of an export reply: the notebook (relative to its
+ * repository), the HEAD commit (12 hex digits) and whether git sees the
+ * notebook file changed — also when only its outputs changed, which a
+ * snapshot would not commit.
+ */
+export interface IExportSource {
+  notebook: string;
+  commit: string | null;
+  dirty: boolean;
+  /**
+   * `committed`, `uncommitted`, `no-commits`, `no-repository`, `no-git`
+   * (and `outputs-only` should the server tell that case apart itself).
+   */
+  state: string | null;
+}
+
+/**
+ * The parts of a `GET changes` reply the export reads: how a changed
+ * notebook is classed (`source`, `outputs-only`, `clean`, `invalid`).
+ */
+export interface IChangesClasses {
+  files: { server_path: string | null; classification: string | null }[];
+}
+
+/**
+ * Where the exported cells come from, in words: the notebook, its commit,
+ * and whether the module holds code the commit lacks. A notebook git sees
+ * as changed whose only changes are outputs (`classification`
+ * `outputs-only` or `clean` in the changes reply) exports the commit's
+ * code: it is not "uncommitted changes".
+ */
+export function sourceLabel(
+  source: IExportSource,
+  classification: string | null,
+  trans: TranslationBundle
+): string {
+  const name = source.notebook;
+  switch (source.state) {
+    case 'no-git':
+      return trans.__('From %1: git is not available, no commit.', name);
+    case 'no-repository':
+      return trans.__('From %1: not in a git repository, no commit.', name);
+    case 'no-commits':
+      return trans.__('From %1: the repository has no commits yet.', name);
+  }
+  const commit = (source.commit ?? '').slice(0, 12);
+  const outputsOnly =
+    source.state === 'outputs-only' ||
+    classification === 'outputs-only' ||
+    classification === 'clean';
+  if (!source.dirty || source.state === 'committed') {
+    return trans.__('From %1 at commit %2.', name, commit);
+  }
+  if (outputsOnly) {
+    return trans.__(
+      'From %1 at commit %2 (only outputs changed since: the code is the commit’s).',
+      name,
+      commit
+    );
+  }
+  return trans.__(
+    'From %1 at commit %2 with uncommitted changes.',
+    name,
+    commit
+  );
 }
 
 /**
@@ -386,6 +450,22 @@ export class ExportModel implements IDisposable {
     return this._preview;
   }
 
+  /**
+   * How the changes reply classes the notebook when git sees it changed
+   * (`outputs-only`, `source` …), read with the preview; else null.
+   */
+  get sourceClassification(): string | null {
+    return this._sourceClassification;
+  }
+
+  /** Where the cells come from, in words ({@link sourceLabel}). */
+  get sourceLabel(): string | null {
+    const preview = this._preview;
+    return preview
+      ? sourceLabel(preview.source, this._sourceClassification, this._trans)
+      : null;
+  }
+
   /** Why the preview failed (e.g. a cell is not Python). */
   get previewError(): IExportError | null {
     return this._previewTask.error;
@@ -547,6 +627,29 @@ export class ExportModel implements IDisposable {
     Signal.clearData(this);
   }
 
+  /**
+   * How the changes reply classes the notebook, when git sees it changed:
+   * whether its changes are only outputs (null when unknown).
+   */
+  private async _classify(source: IExportSource): Promise<string | null> {
+    if (!source.dirty || source.state !== 'uncommitted') {
+      return null;
+    }
+    const path = this._notebook.path;
+    try {
+      const changes = await this._requester<IChangesClasses>(
+        `changes?path=${encodeURIComponent(path)}`
+      );
+      return (
+        changes.files.find(file => file.server_path === path)?.classification ??
+        null
+      );
+    } catch {
+      // The header then says what git says: uncommitted changes.
+      return null;
+    }
+  }
+
   private async _runPreview(before?: () => Promise<void>): Promise<void> {
     if (this._isDisposed) {
       return;
@@ -564,13 +667,18 @@ export class ExportModel implements IDisposable {
             'invalid-request'
           );
         }
-        return this._requester<IExportReply>('export', {
+        const preview = await this._requester<IExportReply>('export', {
           method: 'POST',
           body: JSON.stringify(request)
         });
+        return {
+          preview,
+          classification: await this._classify(preview.source)
+        };
       },
-      preview => {
+      ({ preview, classification }) => {
         this._preview = preview;
+        this._sourceClassification = classification;
       },
       () => {
         this._preview = null;
@@ -607,6 +715,7 @@ export class ExportModel implements IDisposable {
   private _output: string;
   private _force = false;
   private _preview: IExportReply | null = null;
+  private _sourceClassification: string | null = null;
   private _lastResult: IExportReply | null = null;
   private _isDisposed = false;
   private _stateChanged = new Signal<ExportModel, void>(this);

@@ -1,21 +1,21 @@
-import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { ReproRequestError, toRequestFailure } from '../common/api';
 import { CommandIDs } from '../common/commandIds';
+import { CommandFailure, notify as tell } from '../common/notify';
 import { historyPath, INotebookVersion } from './drive';
 import { HISTORY_FACTORY } from './factory';
 import { HistoryModel, IHistoryDocument } from './model';
 
 /**
- * How the history commands tell the user what happened.
+ * How the history commands tell the user what happened (their failures
+ * reject: the failure reporter shows them).
  */
 export interface IHistoryNotifier {
   success(message: string): void;
   warning(message: string): void;
-  error(message: string): void;
 }
 
 /**
@@ -42,7 +42,7 @@ export function addHistoryCommands(
   options: IHistoryCommandOptions
 ): void {
   const { model, trans } = options;
-  const notify = options.notify ?? notifications();
+  const notify = options.notify ?? notifications(trans);
 
   const documentOf = (
     args: ReadonlyPartialJSONObject
@@ -104,14 +104,14 @@ export function addHistoryCommands(
       try {
         reply = await model.restore(document, 'branch', options.openPaths());
       } catch (error) {
-        notify.error(
+        throw new CommandFailure(
           trans.__(
             'Cannot restore %1 as a branch: %2',
             document.label,
             toRequestFailure(error).message
-          )
+          ),
+          { cause: error }
         );
-        return;
       }
       await options.refreshStatus().catch(() => undefined);
       const branch = reply.branch ?? '';
@@ -148,24 +148,25 @@ export function addHistoryCommands(
         const reply = await model.restore(document, 'copy');
         copy = reply.copy ?? '';
       } catch (error) {
-        notify.error(
+        throw new CommandFailure(
           trans.__(
             'Cannot write a working copy of %1: %2',
             document.label,
             toRequestFailure(error).message
-          )
+          ),
+          { cause: error }
         );
-        return;
       }
       await commands.execute('docmanager:open', { path: copy });
     }
   });
 }
 
-function notifications(): IHistoryNotifier {
+function notifications(trans: TranslationBundle): IHistoryNotifier {
   return {
-    success: message => Notification.success(message, { autoClose: 6000 }),
-    warning: message => Notification.warning(message, { autoClose: 12000 }),
-    error: message => Notification.error(message, { autoClose: false })
+    success: message =>
+      void tell({ type: 'success', message, autoClose: 6000 }, trans),
+    warning: message =>
+      void tell({ type: 'warning', message, autoClose: 12000 }, trans)
   };
 }

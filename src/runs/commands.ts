@@ -1,9 +1,10 @@
-import { Clipboard, Notification } from '@jupyterlab/apputils';
+import { Clipboard } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CommandIDs } from '../common/commandIds';
+import { notify as tell } from '../common/notify';
 import { diffRange } from './details';
 import { RunsModel } from './model';
 
@@ -15,7 +16,7 @@ export interface IRunsCommandOptions {
   trans: TranslationBundle;
   /** Puts text on the clipboard (default `Clipboard.copyToSystem`). */
   copy?: (text: string) => void;
-  /** Says the id was copied (default a short `Notification.info`). */
+  /** Says the id was copied (default a short notification). */
   notify?: (message: string) => void;
 }
 
@@ -31,7 +32,8 @@ export function addRunsCommands(
   const copy = options.copy ?? ((text: string) => Clipboard.copyToSystem(text));
   const notify =
     options.notify ??
-    ((message: string) => Notification.info(message, { autoClose: 3000 }));
+    ((message: string) =>
+      void tell({ type: 'info', message, autoClose: 3000 }, trans));
 
   commands.addCommand(CommandIDs.runsRefresh, {
     label: trans.__('Refresh Runs'),

@@ -2,7 +2,6 @@
 // to a remote ("Share run code"), fetch what a teammate's run needs ("Fetch
 // code", on a run whose commit is not here), and, when the setting asks for
 // it, push after every new snapshot run.
-import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
@@ -10,6 +9,7 @@ import { IDisposable } from '@lumino/disposable';
 
 import { Requester } from '../common/api';
 import { CommandIDs } from '../common/commandIds';
+import { CommandFailure, INoticeAction, notify } from '../common/notify';
 import { RunsModel } from './model';
 import { IRun } from './types';
 
@@ -129,9 +129,17 @@ export interface IShareCommandOptions {
   notify?: (message: IShareMessage) => void;
 }
 
-function notifyDefault(message: IShareMessage): void {
-  // The message may ask for an action (push a branch): it stays.
-  Notification.emit(message.message, message.kind, { autoClose: false });
+/** JupyterLab's command that opens a terminal (args `{ cwd }`). */
+const NEW_TERMINAL = 'terminal:create-new';
+
+/**
+ * The folder of a server path: the notebook's folder, where `git remote …`
+ * reaches its repository.
+ */
+function folderOf(path: string): string {
+  return path.endsWith('.ipynb')
+    ? path.slice(0, Math.max(0, path.lastIndexOf('/')))
+    : path;
 }
 
 /**
@@ -144,7 +152,46 @@ export function addShareCommands(
   options: IShareCommandOptions
 ): void {
   const { model, requester, trans } = options;
-  const notify = options.notify ?? notifyDefault;
+  // The message may ask for an action (push a branch): it stays.
+  const tell =
+    options.notify ??
+    ((message: IShareMessage) =>
+      void notify(
+        { type: message.kind, message: message.message, autoClose: false },
+        trans
+      ));
+  // Remotes are set up with git itself: a failed push or fetch offers a
+  // terminal in the notebook's folder, when the lab has terminals.
+  const request = async <T>(
+    path: string,
+    endpoint: string,
+    body: Record<string, unknown>
+  ): Promise<T> => {
+    try {
+      return await requester<T>(endpoint, {
+        method: 'POST',
+        body: JSON.stringify({ path, ...body })
+      });
+    } catch (error) {
+      const actions: INoticeAction[] = [];
+      const cwd = folderOf(path);
+      if (commands.hasCommand(NEW_TERMINAL)) {
+        actions.push({
+          label: trans.__('Open a terminal'),
+          caption: trans.__(
+            'A terminal in %1, to set up the remote with git (git remote add origin URL)',
+            cwd === '' ? '/' : cwd
+          ),
+          callback: () =>
+            void commands.execute(NEW_TERMINAL, { cwd }).catch(() => undefined)
+        });
+      }
+      throw new CommandFailure(
+        error instanceof Error ? error.message : String(error),
+        { cause: error, actions }
+      );
+    }
+  };
 
   commands.addCommand(CommandIDs.shareRunCode, {
     label: trans.__('Share Run Code'),
@@ -157,11 +204,10 @@ export function addShareCommands(
       if (path === null) {
         return;
       }
-      const reply = await requester<IShareReply>('runs/share', {
-        method: 'POST',
-        body: JSON.stringify({ path, ...remoteOf(args) })
+      const reply = await request<IShareReply>(path, 'runs/share', {
+        ...remoteOf(args)
       });
-      notify(shareMessage(reply, trans));
+      tell(shareMessage(reply, trans));
       return reply;
     }
   });
@@ -178,11 +224,11 @@ export function addShareCommands(
       if (path === null || runIds.length === 0) {
         return;
       }
-      const reply = await requester<IFetchReply>('runs/fetch', {
-        method: 'POST',
-        body: JSON.stringify({ path, run_ids: runIds, ...remoteOf(args) })
+      const reply = await request<IFetchReply>(path, 'runs/fetch', {
+        run_ids: runIds,
+        ...remoteOf(args)
       });
-      notify(fetchMessage(reply, trans));
+      tell(fetchMessage(reply, trans));
       await model.refresh();
       return reply;
     }

@@ -1,10 +1,11 @@
-import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CommandIDs } from '../common/commandIds';
 import { reproIcon } from '../common/icons';
+import { CommandFailure } from '../common/notify';
 import { IReproModel } from '../tokens';
 
 /**
@@ -67,9 +68,12 @@ export function addStatusCommands(
       try {
         await model.initRepository();
       } catch (error) {
-        await showErrorMessage(
-          trans.__('Cannot initialize a repository'),
-          (error as Error).message
+        throw new CommandFailure(
+          trans.__(
+            'Cannot initialize a repository: %1',
+            (error as Error).message
+          ),
+          { cause: error }
         );
       }
     }

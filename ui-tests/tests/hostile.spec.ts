@@ -132,7 +132,7 @@ test.describe('Hostile names', () => {
     ).toHaveAttribute('data-state', 'untracked');
     const preview = snapshot.locator('.jp-Repro-Snapshot-preview');
     await expect(preview.locator('.jp-Repro-Snapshot-heading')).toHaveText(
-      `Changes in ${NOTEBOOK_NAME} (outputs ignored)`
+      `Changes in ${NOTEBOOK_NAME} as saved (outputs ignored)`
     );
     const diff = preview.locator('.jp-Repro-Snapshot-diff .cm-content');
     await expect(diff).toContainText(`+print('${XSS_IMG}')`);
