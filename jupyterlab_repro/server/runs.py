@@ -23,7 +23,7 @@ from ..runs.release import release_run
 from ..runs.restore import branch_name, notebook_at, restore_branch, restore_copy
 from ..runs.share import fetch_run_code, share_run_code
 from ..runs.store import MAX_PAGE_SIZE, TrackingService
-from ..runs.tracking_uri import default_tracking_uri
+from ..runs.tracking_uri import default_tracking_uri, other_stores
 from .base import ReproHandler, bad_request
 from .config import Repro
 from .fields import PATH, PATHS, Bool, Field, Int, Text, Texts
@@ -67,7 +67,12 @@ def repository_of(folder: Path) -> Path | None:
 
 
 class RunsHandler(ReproHandler):
-    """``GET runs?path=NB[&commit=REV][&page_token=…][&max_results=N][&filter=…]``."""
+    """``GET runs?path=NB[&commit=REV][&page_token=…][&max_results=N][&filter=…]``.
+
+    ``other_stores`` lists the MLflow stores in the notebook's folder that
+    are not the one read here (``sub/mlflow.db``): runs logged by a kernel
+    that had no tracking URI of its own may be there.
+    """
 
     pool = "tracking"
 
@@ -98,6 +103,11 @@ class RunsHandler(ReproHandler):
             deadline=self.deadline("tracking_timeout"),
         )
         data["path"] = query["path"]
+        # Where a kernel in the notebook's folder logged when it had no URI of its own.
+        stores = await self.run(other_stores, notebook.parent, service.tracking_uri)
+        data["other_stores"] = [
+            relative_to_root(self.root_dir, p) for p in stores if is_within(p, self.root_dir)
+        ]
         self.write_json(data)
 
 
