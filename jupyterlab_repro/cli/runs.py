@@ -205,6 +205,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
         if result.reused:
             where = "switched to the existing" if result.checked_out else "already at the run:"
         print(f"{where} {result.branch} at {result.commit[:7]}")
+        if result.carried_outputs:
+            print(
+                f"{', '.join(result.carried_outputs)} kept {'its' if len(result.carried_outputs) == 1 else 'their'} "
+                f"outputs on {result.branch} (they came from this code)"
+            )
         if result.kept_outputs:
             print(kept_text(result.kept_outputs))
     return 0

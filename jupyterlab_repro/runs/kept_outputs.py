@@ -18,6 +18,12 @@ can come back onto the code checked out now (the same version of each file
 as when it was kept, and no change to it since); :func:`bring_back` pops one,
 byte for byte as it was.
 
+A notebook whose local version is the *branch's* code plus outputs (a run of
+uncommitted edits, saved before it ran, restored as a branch) keeps its
+outputs where they belong: :func:`carry_over` stashes it for the switch and
+writes it back, byte for byte, onto the branch (:func:`carry_back`); the
+stash entry is a safety net dropped once the file is back.
+
 Nothing here moves a branch or HEAD; callers hold the repository's lock.
 """
 
@@ -36,7 +42,7 @@ from ..errors import GitError, GitTimeout, InvalidRequest, ReproError, RestoreRe
 from ..files import read_file
 from ..git.lock import repository_lock
 from ..git.repository import require_repository
-from ..git.revisions import read_blob, resolve_commit
+from ..git.revisions import read_blob, resolve_commit, tree_blobs
 from ..git.runner import LITERAL_PATHSPECS, Git
 from ..git.status import parse_porcelain_v2
 from ..notebook.clean import CleanConfig
@@ -63,6 +69,8 @@ class Blockers:
 
     #: Notebooks whose only changes are what a snapshot strips (outputs, counts, kernel facts).
     outputs: list[str] = field(default_factory=list)
+    #: Notebooks that are the branch's version plus what a snapshot strips: they come along.
+    carried: list[str] = field(default_factory=list)
     #: Tracked files with changes of their own (sources, other files, deletions, conflicts).
     changes: list[str] = field(default_factory=list)
     #: Files git does not track where the branch has a file (or a folder).
@@ -147,6 +155,8 @@ def switch_blockers(git: Git, target: str, config: CleanConfig | None = None) ->
         "status", "--porcelain=v2", "-z", "--untracked-files=all", read_only=True
     ).stdout
     _, entries = parse_porcelain_v2(status)
+    notebooks = [e.path for e in entries if e.kind == "changed" and _notebook(e.path)]
+    at_target = tree_blobs(git, target, notebooks)
     blockers = Blockers()
     for entry in entries:
         if entry.kind == "untracked":
@@ -156,29 +166,36 @@ def switch_blockers(git: Git, target: str, config: CleanConfig | None = None) ->
         names = [entry.path] + ([entry.orig_path] if entry.orig_path else [])
         if not any(in_the_way(name) for name in names):
             continue
-        if _outputs_only(git, entry, config):
+        if _strips_to(git, entry, config, entry.head_blob):
             blockers.outputs.append(entry.path)
+        elif _strips_to(git, entry, config, at_target.get(entry.path)):
+            blockers.carried.append(entry.path)
         else:
             blockers.changes.append(entry.path)
     return blockers
 
 
-def _outputs_only(git: Git, entry: Any, config: CleanConfig) -> bool:
-    """Whether a changed entry is a notebook that differs from HEAD only by what cleaning strips."""
+def _notebook(path: str) -> bool:
+    return path.lower().endswith(".ipynb")
+
+
+def _strips_to(git: Git, entry: Any, config: CleanConfig, blob: str | None) -> bool:
+    """Whether a changed notebook (on disk, and staged if it is) cleans to ``blob``."""
     if (
-        entry.kind != "changed"
-        or not entry.path.lower().endswith(".ipynb")
+        blob is None
+        or entry.kind != "changed"
+        or not _notebook(entry.path)
         or entry.head_blob is None
         or "D" in entry.xy
         or "A" in entry.xy
     ):
         return False
     try:
-        head = read_blob(git, entry.head_blob)
+        other = read_blob(git, blob)
         versions = [read_file(git.cwd / entry.path, within=git.cwd)]
         if entry.index_blob is not None and entry.index_blob != entry.head_blob:
             versions.append(read_blob(git, entry.index_blob))
-        return all(classify(v, head, config) in ("outputs-only", "clean") for v in versions)
+        return all(classify(v, other, config) in ("outputs-only", "clean") for v in versions)
     except GitTimeout:
         raise
     except (ReproError, OSError) as exc:
@@ -202,9 +219,33 @@ def keep_outputs(git: Git, files: list[str], what: str) -> KeptOutputs:
     return KeptOutputs(commit, "stash@{0}", branch, list(files), message)
 
 
-def put_back(git: Git, kept: KeptOutputs) -> None:
-    """Undo :func:`keep_outputs` at once (a switch that failed after it)."""
-    ref = _ref_of(git, kept.commit)
+def carry_over(git: Git, files: list[str], branch: str) -> str:
+    """Stash ``files`` for the switch to ``branch``; :func:`carry_back` writes them back there.
+
+    Returns the stash commit. Its message is not ours to list: were the
+    restore to stop between the two, ``git stash list`` still shows it.
+    """
+    message = f"jupyterlab-repro: {', '.join(files)} carried over to {branch}"
+    args = ["stash", "push", "--quiet", "-m", message, "--", *files]
+    write_as_someone(git.with_env(**LITERAL_PATHSPECS), *args)
+    commit = resolve_commit(git, "refs/stash")
+    if commit is None:
+        raise GitError(f"git stash kept nothing of {', '.join(files)}.")
+    return commit
+
+
+def carry_back(git: Git, commit: str, files: list[str]) -> None:
+    """Write ``files`` from the stash entry ``commit`` over the working copy (not the index), drop it."""
+    literal = git.with_env(**LITERAL_PATHSPECS)
+    literal.run("restore", f"--source={commit}", "--worktree", "--", *files)
+    ref = _ref_of(git, commit)
+    if ref is not None:
+        literal.run("stash", "drop", "--quiet", ref)
+
+
+def put_back(git: Git, kept: KeptOutputs | str) -> None:
+    """Undo :func:`keep_outputs` (or :func:`carry_over`, by commit) at once: a switch failed."""
+    ref = _ref_of(git, kept if isinstance(kept, str) else kept.commit)
     if ref is not None:
         git.with_env(**LITERAL_PATHSPECS).run("stash", "pop", "--quiet", ref)
 

@@ -34,7 +34,14 @@ from ..git.revisions import file_at, require_commit, resolve_commit
 from ..git.runner import LITERAL_PATHSPECS, Git
 from ..inputs import check_text
 from .hidden_snapshots import write_as_someone
-from .kept_outputs import KeptOutputs, keep_outputs, put_back, switch_blockers
+from .kept_outputs import (
+    KeptOutputs,
+    carry_back,
+    carry_over,
+    keep_outputs,
+    put_back,
+    switch_blockers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +106,8 @@ class RestoreResult:
     reused: bool = False
     #: Local outputs put aside so the switch could happen (a git stash entry), if any.
     kept_outputs: dict[str, Any] | None = None
+    #: Notebooks that were the branch's code plus outputs: they kept their outputs (repo paths).
+    carried_outputs: list[str] = field(default_factory=list)
     #: Files the switch changed, relative to the repository (at most MAX_CHANGED_FILES).
     changed_files: list[str] = field(default_factory=list)
 
@@ -211,7 +220,7 @@ def _restore_branch_locked(
     result = RestoreResult(branch=name, commit=target, checked_out=False, reused=not created)
     if not checkout:
         return result
-    kept: KeptOutputs | None = None
+    aside = _Aside(origin=_where(git))
     try:
         changed = _tree_changes(git, target)
         try:
@@ -219,25 +228,39 @@ def _restore_branch_locked(
         except GitTimeout:
             raise
         except GitError as refused:
-            kept = _keep_what_is_in_the_way(git, target, name, what, refused)
+            _put_aside(git, target, name, what, refused, aside)
             git.run("switch", "--quiet", name)
+        if aside.carried is not None:
+            carry_back(git, aside.carried, aside.carried_files)
     except BaseException:
-        _undo(git.cwd, name if created else None, target, kept)
+        _undo(git.cwd, name, created, target, aside)
         raise
     result.checked_out = True
     result.changed_files = changed
-    result.kept_outputs = kept.as_dict() if kept else None
+    result.kept_outputs = aside.kept.as_dict() if aside.kept else None
+    result.carried_outputs = aside.carried_files
     return result
 
 
-def _keep_what_is_in_the_way(
-    git: Git, target: str, name: str, what: str, refused: GitError
-) -> KeptOutputs:
-    """After git refused the switch: stash the outputs in the way, or raise our refusal."""
+@dataclass
+class _Aside:
+    """What a restore put aside to switch: kept outputs, and notebooks carried over."""
+
+    #: Where HEAD was: ``refs/heads/<branch>``, or a commit (detached).
+    origin: str = ""
+    kept: KeptOutputs | None = None
+    carried: str | None = None  # the stash commit
+    carried_files: list[str] = field(default_factory=list)
+
+
+def _put_aside(
+    git: Git, target: str, name: str, what: str, refused: GitError, aside: _Aside
+) -> None:
+    """After git refused the switch: stash what is in the way, or raise our refusal."""
     blockers = switch_blockers(git, target)
     if blockers.refused:
         raise blockers.refusal(name, git.cwd)
-    if not blockers.outputs:  # git refused over something we do not see
+    if not blockers.outputs and not blockers.carried:  # git refused over something we miss
         said = " ".join(refused.stderr.split()) or str(refused)
         files = [ln.strip() for ln in refused.stderr.splitlines() if ln.startswith("\t")]
         raise RestoreRefused(
@@ -246,7 +269,11 @@ def _keep_what_is_in_the_way(
             kind="git",
             root=git.cwd,
         )
-    return keep_outputs(git, blockers.outputs, what)
+    if blockers.carried:
+        aside.carried = carry_over(git, blockers.carried, name)
+        aside.carried_files = blockers.carried
+    if blockers.outputs:
+        aside.kept = keep_outputs(git, blockers.outputs, what)
 
 
 def _open_refusal(name: str, files: list[str], root: Path) -> RestoreRefused:
@@ -271,16 +298,32 @@ def _tree_changes(git: Git, target: str) -> list[str]:
     return [p for p in os.fsdecode(out).split("\0") if p][:MAX_CHANGED_FILES]
 
 
-def _undo(root: Path, branch: str | None, target: str, kept: KeptOutputs | None) -> None:
-    """Put back what a failed restore changed: the stashed outputs, the branch it made."""
+def _undo(root: Path, branch: str, created: bool, target: str, aside: _Aside) -> None:
+    """Put back what a failed restore changed: HEAD, what it stashed, the branch it made."""
     git = Git(root, Deadline(UNDO_TIMEOUT, "undoing the restore"))
     try:
-        if kept is not None:
-            put_back(git, kept)
-        if branch is not None:
+        if aside.origin and _where(git) != aside.origin:  # it failed after the switch
+            back = aside.origin.removeprefix(BRANCHES)
+            detach = [] if aside.origin.startswith(BRANCHES) else ["--detach"]
+            git.run("switch", "--quiet", "--discard-changes", *detach, back)
+        if aside.kept is not None:
+            put_back(git, aside.kept)
+        if aside.carried is not None:
+            put_back(git, aside.carried)
+        if created:
             git.run("update-ref", "-d", BRANCHES + branch, target)
     except GitError:
-        log.exception("could not undo the restore of %s fully", branch or target[:7])
+        log.exception("could not undo the restore of %s fully", branch)
+
+
+def _where(git: Git) -> str:
+    """``refs/heads/<branch>`` HEAD points at, or HEAD's commit when detached."""
+    try:
+        return git.read("symbolic-ref", "-q", "HEAD")
+    except GitTimeout:
+        raise
+    except GitError:
+        return resolve_commit(git, "HEAD") or ""
 
 
 #: Most ``-N`` suffixes tried for a free branch name.

@@ -170,8 +170,10 @@ class RestoreHandler(ReproHandler):
     (``kept_outputs``); other local changes in the way, or a notebook in
     ``open_paths`` (server paths of notebooks open with unsaved work) that
     would change, answer 409 with ``files`` and change nothing. ``copy``: the
-    notebook as it was, under a new name beside it. Paths in the answer
-    (``copy``, ``changed_files``, ``kept_outputs.files``) are server paths.
+    notebook as it was, under a new name beside it. A notebook that is the
+    run's code plus outputs keeps them on the branch (``carried_outputs``).
+    Paths in the answer (``copy``, ``changed_files``, ``carried_outputs``,
+    ``kept_outputs.files``) are server paths.
     """
 
     BODY: ClassVar[dict[str, Field]] = {
@@ -228,6 +230,7 @@ class RestoreHandler(ReproHandler):
             data["copy"] = relative_to_root(self.root_dir, copy)
         if body["mode"] == "branch":
             data["changed_files"] = self.server_paths(top, result.changed_files)
+            data["carried_outputs"] = self.server_paths(top, result.carried_outputs)
             if result.kept_outputs is not None:
                 kept = dict(result.kept_outputs)
                 kept["files"] = self.server_paths(top, kept["files"])

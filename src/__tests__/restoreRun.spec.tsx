@@ -171,7 +171,8 @@ describe('restoring a run from the runs section', () => {
       reason: null,
       copy: null,
       reused: false,
-      changed_files: [NB],
+      changed_files: [NB, 'demo/prep.ipynb'],
+      carried_outputs: ['demo/prep.ipynb'],
       kept_outputs: {
         commit: SHA_A,
         ref: 'stash@{0}',
@@ -199,11 +200,15 @@ describe('restoring a run from the runs section', () => {
       }
     });
     expect(refreshed).toBe(1);
-    expect(reloaded).toEqual([[NB]]); // the open, unchanged notebook shows the branch
+    // The open notebooks without unsaved work show the branch.
+    expect(reloaded).toEqual([[NB, 'demo/prep.ipynb']]);
     expect(notices).toHaveLength(1);
     const [kind, text] = notices[0];
     expect(kind).toBe('success');
     expect(text).toContain('Switched to branch exp/swift-owl-7');
+    expect(text).toContain(
+      'demo/prep.ipynb keeps its outputs: they came from this code.'
+    );
     expect(text).toContain(
       `The outputs of ${NB} are kept aside in stash@{0} (git stash list): switch back to main`
     );

@@ -219,7 +219,9 @@ export function addHistoryCommands(
             'Switched to branch %1: the code of %2.',
             branch,
             document.label
-          ) + keptText(reply.kept_outputs, trans)
+          ) +
+            carriedText(reply.carried_outputs, trans) +
+            keptText(reply.kept_outputs, trans)
         );
       } else {
         notify.warning(
@@ -318,6 +320,24 @@ function notifications(): IHistoryNotifier {
     error: (message, actions) =>
       Notification.error(message, { autoClose: false, actions })
   };
+}
+
+/**
+ * The notebooks that kept their outputs on the branch (their code is its), or ''.
+ */
+export function carriedText(
+  files: readonly string[],
+  trans: TranslationBundle
+): string {
+  return files.length === 0
+    ? ''
+    : ' ' +
+        trans._n(
+          '%2 keeps its outputs: they came from this code.',
+          '%2 keep their outputs: they came from this code.',
+          files.length,
+          files.join(', ')
+        );
 }
 
 /**

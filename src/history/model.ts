@@ -88,6 +88,8 @@ export interface IRestoreReply {
   kept_outputs: IKeptOutputs | null;
   /** Server paths of the files the switch changed. */
   changed_files: string[];
+  /** Notebooks that were the run's code plus outputs: they kept them on the branch. */
+  carried_outputs: string[];
 }
 
 /**
@@ -271,11 +273,8 @@ export class HistoryModel implements IDisposable {
         copy: typeof answer.copy === 'string' ? answer.copy : null,
         reused: !!answer.reused,
         kept_outputs: keptOutputs(answer.kept_outputs),
-        changed_files: Array.isArray(answer.changed_files)
-          ? answer.changed_files.filter(
-              (f): f is string => typeof f === 'string'
-            )
-          : []
+        changed_files: strings(answer.changed_files),
+        carried_outputs: strings(answer.carried_outputs)
       };
     });
     if (!this._isDisposed) {
@@ -316,6 +315,12 @@ export class HistoryModel implements IDisposable {
   >();
   private _isDisposed = false;
   private _stateChanged = new Signal<HistoryModel, void>(this);
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.filter((f): f is string => typeof f === 'string')
+    : [];
 }
 
 /**

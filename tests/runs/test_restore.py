@@ -221,6 +221,54 @@ def test_outputs_in_the_way_are_kept_in_a_stash_and_the_switch_happens(
     assert run_git_cmd(repo, "diff", "--cached", "--name-only") == ""
 
 
+def test_a_notebook_that_is_the_runs_code_keeps_its_outputs_on_the_branch(
+    repo: Path, run_git_cmd: Git
+) -> None:
+    """Edited, saved, run: restoring that run carries the notebook over, outputs and all."""
+    ran = notebook("lr = 0.7", ran=True).encode()
+    (repo / "train.ipynb").write_bytes(ran)
+    snap = snapshot_worktree(repo, "train.ipynb")  # what the run-context plugin records
+    assert snap.dirty and snap.commit
+    result = restore_branch(repo / "train.ipynb", snap.commit, branch="exp/edit")
+    assert result.checked_out and result.carried_outputs == ["train.ipynb"]
+    assert result.kept_outputs is None
+    assert run_git_cmd(repo, "symbolic-ref", "--short", "HEAD") == "exp/edit"
+    assert (repo / "train.ipynb").read_bytes() == ran  # byte for byte, on the branch
+    assert run_git_cmd(repo, "stash", "list") == ""  # the safety net is gone
+    assert "lr = 0.7" in run_git_cmd(repo, "show", "HEAD:train.ipynb")
+    assert run_git_cmd(repo, "diff", "--cached", "--name-only") == ""
+    # On the branch the notebook is outputs only.
+    from jupyterlab_repro.commit.changes import list_changes
+
+    [changed] = list_changes(repo).files
+    assert changed.path == "train.ipynb" and changed.classification == "outputs-only"
+
+
+def test_a_failure_after_the_switch_puts_everything_back(
+    repo: Path, run_git_cmd: Git, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault we cannot cause for real: writing the carried notebook back raising."""
+    from jupyterlab_repro.runs import restore as restore_module
+
+    (repo / "other.ipynb").write_text(notebook("b = 1"), encoding="utf-8")
+    run_git_cmd(repo, "add", "other.ipynb")
+    run_git_cmd(repo, "commit", "-qm", "feat: other")
+    (repo / "other.ipynb").write_text(notebook("b = 2", ran=True), encoding="utf-8")
+    (repo / "train.ipynb").write_text(notebook("lr = 0.7", ran=True), encoding="utf-8")
+    snap = snapshot_worktree(repo, "other.ipynb")  # the run: other.ipynb at b = 2
+    (repo / "train.ipynb").write_text(notebook("lr = 0.1", ran=True), encoding="utf-8")
+    # train.ipynb: outputs only (kept); other.ipynb: the run's code plus outputs (carried).
+    before = state(repo, run_git_cmd)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk vanished")
+
+    monkeypatch.setattr(restore_module, "carry_back", broken)
+    with pytest.raises(RuntimeError, match="disk vanished"):
+        restore_branch(repo / "other.ipynb", snap.commit, branch="exp/fault")
+    assert state(repo, run_git_cmd) == before
+
+
 def test_kept_outputs_do_not_come_back_over_a_file_changed_since(
     repo: Path, run_git_cmd: Git
 ) -> None:

@@ -226,6 +226,23 @@ async def test_restore_with_outputs_on_disk_switches_and_brings_them_back(
     assert listing == {"kept": []}
 
 
+async def test_restoring_the_run_of_saved_edits_keeps_the_notebook_as_it_is(
+    jp_fetch: Fetch, repo: Path, run_git_cmd: Git
+) -> None:
+    """Saved before it ran (the lab's default): the branch has that code, the outputs stay."""
+    ran = notebook("lr = 0.7", ran=True).encode()
+    (repo / "train.ipynb").write_bytes(ran)
+    snap = snapshot_worktree(repo, "train.ipynb")
+    code, data = await call(
+        jp_fetch, "runs/restore", {"path": "work/train.ipynb", "commit": snap.commit, "name": "e"}
+    )
+    assert code == 201, data
+    assert data["checked_out"] is True and data["kept_outputs"] is None
+    assert data["carried_outputs"] == ["work/train.ipynb"]
+    assert (repo / "train.ipynb").read_bytes() == ran
+    assert run_git_cmd(repo, "stash", "list") == ""
+
+
 async def test_restore_over_source_changes_is_a_409_naming_the_files(
     jp_fetch: Fetch, repo: Path, snapshot: str, jp_root_dir: Path
 ) -> None:
