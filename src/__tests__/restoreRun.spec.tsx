@@ -205,12 +205,8 @@ describe('restoring a run from the runs section', () => {
     expect(notices).toHaveLength(1);
     const [kind, text] = notices[0];
     expect(kind).toBe('success');
-    expect(text).toContain('Switched to branch exp/swift-owl-7');
-    expect(text).toContain(
-      'demo/prep.ipynb keeps its outputs: they came from this code.'
-    );
-    expect(text).toContain(
-      `The outputs of ${NB} are kept aside in stash@{0} (git stash list): switch back to main`
+    expect(text).toBe(
+      'Switched to branch exp/swift-owl-7. prep.ipynb keeps its outputs (they came from this code). Outputs of train.ipynb kept in stash@{0}: back on main, the lab offers them (or git stash pop).'
     );
   });
 
@@ -400,7 +396,9 @@ describe('KeptOutputsOffer', () => {
     at('main');
     await settle();
     expect(prompts).toHaveLength(1);
-    expect(prompts[0]).toContain(`The outputs of ${NB} were kept aside`);
+    expect(prompts[0]).toBe(
+      'Outputs of train.ipynb were kept aside (stash@{0}) when a run was restored. Bring them back?'
+    );
     expect(executed).toEqual([{ path: NB, commit: SHA_C }]);
     at('exp/other');
     await settle();

@@ -214,14 +214,18 @@ export function addHistoryCommands(
       await reload(reply.changed_files);
       const branch = reply.branch ?? '';
       if (reply.checked_out) {
+        const aside =
+          carriedText(reply.carried_outputs, trans) +
+          keptText(reply.kept_outputs, trans);
+        // Short when there is more to say: a toast shows ~140 characters.
         notify.success(
-          trans.__(
-            'Switched to branch %1: the code of %2.',
-            branch,
-            document.label
-          ) +
-            carriedText(reply.carried_outputs, trans) +
-            keptText(reply.kept_outputs, trans)
+          aside
+            ? trans.__('Switched to branch %1.', branch) + aside
+            : trans.__(
+                'Switched to branch %1: the code of %2.',
+                branch,
+                document.label
+              )
         );
       } else {
         notify.warning(
@@ -333,10 +337,10 @@ export function carriedText(
     ? ''
     : ' ' +
         trans._n(
-          '%2 keeps its outputs: they came from this code.',
-          '%2 keep their outputs: they came from this code.',
+          '%2 keeps its outputs (they came from this code).',
+          '%2 keep their outputs (they came from this code).',
           files.length,
-          files.join(', ')
+          files.map(baseName).join(', ')
         );
 }
 
@@ -350,22 +354,26 @@ export function keptText(
   if (!kept || kept.files.length === 0) {
     return '';
   }
-  const files = kept.files.join(', ');
+  const files = kept.files.map(baseName).join(', ');
   return (
     ' ' +
     (kept.branch
       ? trans.__(
-          'The outputs of %1 are kept aside in %2 (git stash list): switch back to %3 and the lab offers to bring them back (or run git stash pop).',
+          'Outputs of %1 kept in %2: back on %3, the lab offers them (or git stash pop).',
           files,
           kept.ref,
           kept.branch
         )
       : trans.__(
-          'The outputs of %1 are kept aside in %2 (git stash list): check out the commit you left and run git stash pop.',
+          'Outputs of %1 kept in %2: check out the commit you left, then git stash pop.',
           files,
           kept.ref
         ))
   );
+}
+
+function baseName(path: string): string {
+  return path.split('/').pop() || path;
 }
 
 /**

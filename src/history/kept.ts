@@ -63,9 +63,10 @@ export class KeptOutputsOffer implements IDisposable {
         continue;
       }
       this._offered.add(entry.commit);
+      // Short: a toast shows ~140 characters.
       const message = trans.__(
-        'The outputs of %1 were kept aside (%2) when a run was restored as a branch. You are back on their code: bring them back?',
-        entry.files.join(', '),
+        'Outputs of %1 were kept aside (%2) when a run was restored. Bring them back?',
+        entry.files.map(f => f.split('/').pop() || f).join(', '),
         entry.ref
       );
       const bringBack = () =>
