@@ -261,8 +261,9 @@ def kept_outputs(
     git = Git(require_repository(path, deadline=deadline), deadline)
     entries = _listed(git)
     for entry in entries:
-        entry.reason = _not_ready(git, entry)
-        entry.ready = entry.reason is None
+        why = _not_ready(git, entry)
+        entry.reason = why[1] if why else None
+        entry.ready = why is None
     return entries
 
 
@@ -292,19 +293,20 @@ def bring_back(
                     else f"{commit} names more than one entry: give more of it."
                 )
             entry = chosen[0]
-            reason = _not_ready(git, entry)
-            if reason is not None:
-                raise RestoreRefused(reason, entry.files, kind=_kind(reason), root=root)
+            why = _not_ready(git, entry)
+            if why is not None:
+                raise RestoreRefused(why[1], entry.files, kind=why[0], root=root)
         else:
             if not entries:
                 raise RestoreRefused(
                     "No outputs kept by a restore to bring back.", [], kind="none", root=root
                 )
             reasons = [(e, _not_ready(git, e)) for e in entries]
-            ready = [e for e, reason in reasons if reason is None]
+            ready = [e for e, why in reasons if why is None]
             if not ready:
-                first, reason = reasons[0]
-                raise RestoreRefused(reason or "", first.files, kind=_kind(reason or ""), root=root)
+                first, why = reasons[0]
+                kind, reason = why or ("none", "")
+                raise RestoreRefused(reason, first.files, kind=kind, root=root)
             entry = ready[0]
         ref = _ref_of(git, entry.commit)
         if ref is None:  # gone since it was listed
@@ -343,18 +345,22 @@ def _listed(git: Git) -> list[KeptOutputs]:
     return entries
 
 
-def _not_ready(git: Git, entry: KeptOutputs) -> str | None:
-    """Why ``entry`` cannot come back onto the code checked out now; ``None`` when it can."""
+def _not_ready(git: Git, entry: KeptOutputs) -> tuple[str, str] | None:
+    """(kind, reason) ``entry`` cannot come back onto the code checked out now; ``None``: it can.
+
+    ``other-code``: HEAD holds another version of a file; ``changed-since``:
+    a file changed after its outputs were kept.
+    """
     names = _names(entry.files)
     if not entry.files:
-        return "These kept outputs hold no file."
+        return "none", "These kept outputs hold no file."
     base = f"{entry.commit}^1"
     literal = git.with_env(**LITERAL_PATHSPECS)
     if not literal.succeeds("diff", "--quiet", "--no-ext-diff", base, "HEAD", "--", *entry.files):
         where = f"on {entry.branch}" if entry.branch else "on a detached HEAD"
         now = _current_branch(git)
         switch = f"switch back to {entry.branch}" if entry.branch else "check out its commit"
-        return (
+        return "other-code", (
             f"The outputs of {names} were kept {where}, and "
             f"{f'{now} holds' if now else 'the commit checked out holds'} another version of "
             f"{_it(entry.files)}: {switch} to bring them back."
@@ -370,16 +376,12 @@ def _not_ready(git: Git, entry: KeptOutputs) -> str | None:
     ).stdout
     _, changes = parse_porcelain_v2(status)
     if changes:
-        return (
+        return "changed-since", (
             f"{_names([c.path for c in changes])} changed since {_its(entry.files)} outputs "
             f"were kept: bringing them back would mix them in. They stay in {entry.ref} "
             f"(git stash show -p {entry.ref})."
         )
     return None
-
-
-def _kind(reason: str) -> str:
-    return "changed-since" if "changed since" in reason else "other-code"
 
 
 def _ref_of(git: Git, commit: str) -> str | None:
