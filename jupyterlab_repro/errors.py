@@ -45,6 +45,24 @@ class RefTaken(InvalidRequest):
     """A new branch or tag name is taken: it exists, clashes with a ref or would shadow one."""
 
 
+class RestoreRefused(ReproError):
+    """A restore (or bringing kept outputs back) cannot do what was asked; nothing was changed.
+
+    ``files`` names every file in the way, relative to ``root`` (the
+    repository); ``kind`` says why: ``local-changes`` (changes of their own,
+    not only outputs), ``untracked`` (files git does not track where the
+    branch has files), ``open-notebooks`` (open in the lab with work the
+    switch would replace), ``other-code`` / ``changed-since`` (kept outputs
+    that do not belong to the code checked out now) or ``git`` (git refused).
+    """
+
+    def __init__(self, message: str, files: list[str], *, kind: str, root: Any = None) -> None:
+        super().__init__(message)
+        self.files = list(files)
+        self.kind = kind
+        self.root = root
+
+
 class NotARepository(ReproError):
     """The path is not inside a git repository."""
 

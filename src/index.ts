@@ -64,12 +64,14 @@ import {
   HISTORY_FACTORY,
   HistoryDrive,
   HistoryModel,
-  HistoryNotebookFactory
+  HistoryNotebookFactory,
+  KeptOutputsOffer
 } from './history';
 import {
   addRunsCommands,
   addShareCommands,
   AutoShare,
+  commitOf,
   createRunsSection,
   executionFinished,
   IRun,
@@ -608,17 +610,53 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       model: history,
       version: (path, commit) => drive.version(path, commit),
       trans,
+      requester,
+      // Open with unsaved work: a switch that changes them is refused. The
+      // others are reloaded after it (`reload`).
       openPaths: () => {
         const paths: string[] = [];
         notebooks?.forEach(panel => {
-          if (contents.driveName(panel.context.path) === '') {
+          if (
+            contents.driveName(panel.context.path) === '' &&
+            panel.context.model?.dirty
+          ) {
             paths.push(contents.localPath(panel.context.path));
           }
         });
         return paths;
       },
+      reload: async paths => {
+        for (const path of paths) {
+          const context = contextOf(path);
+          if (context && !context.model.dirty) {
+            await context.revert();
+          }
+        }
+      },
+      contextRun: () => {
+        const runId = app.contextMenuHitTest(node => !!node.dataset?.runId)
+          ?.dataset.runId;
+        const found = runId ? runs.findRun(runId) : null;
+        const commit = found
+          ? commitOf({ path: runs.path ?? '', ...found })
+          : null;
+        return found && commit && runs.path
+          ? {
+              path: runs.path,
+              commit,
+              runId: found.run.run_id,
+              runName: found.run.run_name,
+              unsaved: !!found.run.unsaved,
+              uncommitted: found.run.dirty
+            }
+          : null;
+      },
       refreshStatus: () => model.refresh()
     });
+    // Back on the code whose outputs a restore kept aside: offer them.
+    sidebar.own(
+      new KeptOutputsOffer({ requester, trans, commands, status: model })
+    );
     if (notebooks) {
       addExportCommands(commands, {
         requester,

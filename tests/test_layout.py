@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "git": {"errors", "deadline", "files", "inputs"},
     "notebook": {"errors"},
     "commit": {"errors", "deadline", "files", "inputs", "git", "notebook"},
-    "export": {"errors", "deadline", "files", "inputs", "git", "notebook"},
+    "export": {"errors", "deadline", "files", "inputs", "git", "notebook", "commit.rules"},
     "runs": {"errors", "deadline", "files", "inputs", "git", "notebook", "commit.rules"},
     "cli": {
         "errors",

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import HookRejected, ReproError
+from ..errors import HookRejected, ReproError, RestoreRefused
 from . import commit, export, runs, share, status
 from .base import EXIT_ERROR, EXIT_USAGE, UsageError
 
@@ -56,7 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ReproError, OSError) as exc:
         message = " ".join(str(exc).split())
         if args.json:
-            print(json.dumps({"error": message}), file=sys.stdout)
+            answer: dict[str, object] = {"error": message}
+            if isinstance(exc, RestoreRefused):  # the files in the way, for scripts
+                answer.update(files=exc.files, kind=exc.kind)
+            print(json.dumps(answer), file=sys.stdout)
         print(f"jupyter repro: error: {message}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

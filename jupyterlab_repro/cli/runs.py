@@ -1,4 +1,5 @@
-"""``jupyter repro runs NB`` (a notebook's MLflow runs by commit) and ``jupyter repro restore RUN_ID``.
+"""``jupyter repro runs NB`` (a notebook's MLflow runs by commit), ``jupyter repro restore RUN_ID``
+(and ``bring-back``, for the outputs a restore kept aside), ``compare`` and ``tag``.
 
 The same core as the runs panel (:mod:`jupyterlab_repro.runs.store`); the store
 is ``--tracking-uri``, else ``MLFLOW_TRACKING_URI``, else ``./mlflow.db``.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,9 +50,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=(
             "Make the branch exp/<run name> point at the code a run ran (for a run with "
             "uncommitted or unsaved changes, a commit of its hidden snapshot on top of the "
-            "commit it started from) and switch to it when git can do so without touching "
-            "local changes; or, with --copy, write the notebook as it ran under a new name "
-            "beside it. Run it inside the notebook's repository."
+            "commit it started from) and switch to it. Notebooks whose only local changes are "
+            "outputs (what a snapshot strips) are kept in a git stash entry first; "
+            "`jupyter repro bring-back` (or git stash pop) brings them back once you are on "
+            "your branch again. Other local changes in the way: nothing is done, the files "
+            "are named, exit status 3. With --copy, write the notebook as it ran under a new "
+            "name beside it. Run it inside the notebook's repository."
         ),
     )
     restore.add_argument("run_id", metavar="RUN_ID", help="the MLflow run")
@@ -71,6 +74,24 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     _tracking_options(restore)
     restore.add_argument("--json", action="store_true", help="print machine-readable JSON")
     restore.set_defaults(func=cmd_restore)
+
+    back = subparsers.add_parser(
+        "bring-back",
+        help="bring back the outputs a restore kept aside (a git stash entry)",
+        description=(
+            "Restoring a run as a branch keeps the outputs of notebooks in the way in a git "
+            "stash entry ('jupyterlab-repro: outputs of …'). Once you are back on the branch "
+            "they were kept on, this pops the newest entry that fits the code checked out "
+            "(or the one named by COMMIT), byte for byte as it was. Exit status 3 when "
+            "nothing was brought back. Run it inside the repository."
+        ),
+    )
+    back.add_argument("commit", nargs="?", metavar="COMMIT", help="the stash commit (see --list)")
+    back.add_argument(
+        "--list", action="store_true", help="list the kept outputs and whether each fits now"
+    )
+    back.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    back.set_defaults(func=cmd_bring_back)
 
     compare = subparsers.add_parser(
         "compare",
@@ -144,7 +165,11 @@ def _service(args: argparse.Namespace) -> Any:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    """``jupyter repro restore RUN_ID``; returns the exit status."""
+    """``jupyter repro restore RUN_ID``; returns the exit status.
+
+    A refusal (local changes in the way) raises, so ``main`` exits 3 having
+    changed nothing; ``--no-switch`` asks only for the branch.
+    """
     from ..git.repository import require_repository
     from ..runs.restore import branch_name, restore_branch, restore_copy
     from ..runs.tag_names import REPRO_NOTEBOOK
@@ -167,6 +192,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             code,
             branch=branch,
             run_id=args.run_id,
+            run_name=run.get("run_name"),
             checkout=not args.no_switch,
             any_free_name=not args.branch,
         )
@@ -179,8 +205,46 @@ def cmd_restore(args: argparse.Namespace) -> int:
         if result.reused:
             where = "switched to the existing" if result.checked_out else "already at the run:"
         print(f"{where} {result.branch} at {result.commit[:7]}")
-        if result.reason:
-            print(result.reason, file=sys.stderr)
+        if result.carried_outputs:
+            print(
+                f"{', '.join(result.carried_outputs)} kept {'its' if len(result.carried_outputs) == 1 else 'their'} "
+                f"outputs on {result.branch} (they came from this code)"
+            )
+        if result.kept_outputs:
+            print(kept_text(result.kept_outputs))
+    return 0
+
+
+def kept_text(kept: dict[str, Any]) -> str:
+    """Where a restore kept outputs aside, and how to bring them back."""
+    files = ", ".join(kept["files"])
+    where = f"on {kept['branch']}" if kept["branch"] else "at the commit you left"
+    back = f"git switch {kept['branch']} && " if kept["branch"] else ""
+    return (
+        f"kept the outputs of {files} in {kept['ref']} ({kept['commit'][:7]}, git stash list); "
+        f"they belong {where}: {back}jupyter repro bring-back (or git stash pop) brings them back"
+    )
+
+
+def cmd_bring_back(args: argparse.Namespace) -> int:
+    """``jupyter repro bring-back [COMMIT] [--list]``; returns the exit status."""
+    from ..runs.kept_outputs import bring_back, kept_outputs
+
+    if args.list:
+        entries = kept_outputs(Path.cwd())
+        if args.json:
+            print(json.dumps([e.as_dict() for e in entries], indent=2))
+        elif not entries:
+            print("no outputs kept by a restore")
+        for entry in entries if not args.json else []:
+            state = "fits now" if entry.ready else entry.reason
+            print(f"{entry.ref}  {entry.commit[:12]}  {', '.join(entry.files)}  ({state})")
+        return 0
+    entry = bring_back(Path.cwd(), args.commit)
+    if args.json:
+        print(json.dumps(entry.as_dict(), indent=2))
+    else:
+        print(f"brought back the outputs of {', '.join(entry.files)} (was {entry.ref})")
     return 0
 
 

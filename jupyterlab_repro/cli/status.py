@@ -26,6 +26,7 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from ..commit.changes import refine_file_state
     from ..git.status import status_report
 
     target = Path(args.path)
@@ -40,7 +41,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         if target == cwd or cwd in target.parents
         else (target if target.is_dir() else target.parent)
     )
-    report = {"version": __version__, **status_report(base, target)}
+    report = {"version": __version__, **refine_file_state(status_report(base, target), target)}
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     else:

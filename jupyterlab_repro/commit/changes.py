@@ -193,3 +193,70 @@ def list_changes(
             )
         )
     return ChangesReport(root=root, files=files, config=config, above_root=above_root)
+
+
+def refine_file_state(
+    report: dict[str, Any],
+    target: Path,
+    *,
+    cache: ClassificationCache | None = None,
+    deadline: Deadline | None = None,
+) -> dict[str, Any]:
+    """A status report whose notebook ``file_state`` says ``outputs-only`` when that is all.
+
+    git calls a notebook "modified" when its outputs alone changed (a run, or
+    the ``language_info`` the lab writes once a kernel starts); a snapshot
+    would commit nothing for it. One ``git status`` of that file and, unless
+    ``cache`` knows it, one read of it and of HEAD's blob. Anything that
+    cannot be read leaves ``modified``.
+    """
+    repo = report.get("repository")
+    if (
+        not repo
+        or repo.get("file_state") != "modified"
+        or not target.name.lower().endswith(".ipynb")
+    ):
+        return report
+    try:
+        if classify_notebook(target, cache=cache, deadline=deadline) in ("outputs-only", "clean"):
+            repo["file_state"] = "outputs-only"
+    except ReproError as exc:
+        log.info("%s stays 'modified': %s", target.name, exc)
+    return report
+
+
+def classify_notebook(
+    target: Path, *, cache: ClassificationCache | None = None, deadline: Deadline | None = None
+) -> str | None:
+    """The output-blind class of one changed notebook (``None``: not a changed tracked file)."""
+    deadline = deadline or Deadline(CHANGES_TIMEOUT, "classifying the notebook")
+    root = require_repository(target.parent, deadline=deadline)
+    git = Git(root, deadline)
+    rel = Path(realpath(target)).relative_to(root).as_posix()
+    proc = git.run(
+        "status",
+        "--porcelain=v2",
+        "-z",
+        "--untracked-files=no",
+        "--",
+        rel,
+        env={"GIT_LITERAL_PATHSPECS": "1"},
+        read_only=True,
+    )
+    _, entries = parse_porcelain_v2(proc.stdout)
+    entry = next((e for e in entries if e.path == rel and e.kind == "changed"), None)
+    if entry is None or entry.head_blob is None:
+        return None
+    st = os.lstat(target)
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    config = load_repo_config(root)
+    key = (str(root / rel), st.st_mtime_ns, st.st_size, entry.head_blob, config.clean)
+    found = cache.get(key) if cache else None
+    if found is None:
+        found = classify(
+            read_file(root / rel, within=root), read_blob(git, entry.head_blob), config.clean
+        )
+        if cache is not None:
+            cache.put(key, found)
+    return found

@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +47,13 @@ from ..git.repository import get_identity, git_dir, require_repository
 from ..git.revisions import records, resolve_commit, symbolic_head, tree_entry
 from ..git.runner import LITERAL_PATHSPECS, Git
 from ..inputs import MAX_MESSAGE, check_optional_text
-from ..notebook.clean import clean_text
+from ..notebook.clean import REMEMBERED_EXPORT_KEY, clean_text
 from . import guardrails
 from .message import format_message
 from .rules import RepoConfig, load_repo_config
+
+#: Bytes of a notebook that may remember export settings (``metadata.jupyterlab_repro``).
+_REMEMBERED_EXPORT = b'"jupyterlab_repro"'
 
 log = logging.getLogger(__name__)
 
@@ -207,10 +210,16 @@ def _snapshot_locked(
     # 1. Clean the notebooks and write their blobs (no file is written).
     cleaned: dict[str, bytes] = {}
     originals: dict[str, str] = {}  # content digests, to notice a save during the snapshot
+    # What "clear outputs in my notebook too" writes: the committed text, plus
+    # the export settings the lab remembers in the notebook (never committed).
+    cleared_text: dict[str, bytes] = {}
     results: list[NotebookResult] = []
     for rel in nb_rels:
         raw, originals[rel] = _read_notebook(root, rel)
         clean, report = clean_text(raw, config.clean)
+        if clear_outputs and _REMEMBERED_EXPORT in raw:
+            keep = replace(config.clean, keep_keys=(*config.clean.keep_keys, REMEMBERED_EXPORT_KEY))
+            cleared_text[rel] = clean_text(raw, keep)[0].encode("utf-8")
         del raw
         data = clean.encode("utf-8")
         max_bytes = config.max_file_mb * 1024 * 1024
@@ -254,7 +263,9 @@ def _snapshot_locked(
                 files=file_rels,
                 reason="nothing-to-commit",
                 working_copy_cleared=(
-                    _clear_working_copy(root, cleaned, originals, results) if clear_outputs else []
+                    _clear_working_copy(root, {**cleaned, **cleared_text}, originals, results)
+                    if clear_outputs
+                    else []
                 ),
             )
 
@@ -316,7 +327,11 @@ def _snapshot_locked(
         raise
 
     hook_output += run_hook(git, "post-commit", check=False)
-    cleared = _clear_working_copy(root, cleaned, originals, results) if clear_outputs else []
+    cleared = (
+        _clear_working_copy(root, {**cleaned, **cleared_text}, originals, results)
+        if clear_outputs
+        else []
+    )
     return SnapshotResult(
         committed=True,
         message=final_message.strip(),

@@ -35,7 +35,8 @@ IPython syntax (:func:`~jupyterlab_repro.notebook.ipysyntax.transform_cell`)
 Result (:mod:`.module_text`, :mod:`.compile_check`, :mod:`.provenance`)
     A header naming the notebook (relative to its repository), the commit
     (12-digit sha, "with uncommitted changes" when the notebook file is
-    modified, staged, untracked or ignored) and the selection — no timestamp,
+    modified — beyond what a snapshot strips: outputs alone leave the code its
+    commit's —, staged, untracked or ignored) and the selection — no timestamp,
     so an unchanged notebook re-exports byte for byte; ``__all__`` (public
     functions, classes and UPPER_CASE constants of two or more characters
     defined at module level, in definition order); one ``# %% cell N (id X)``
@@ -67,6 +68,7 @@ metadata for the caller (the UI) to save.
 
 The entry point for the CLI and REST is :func:`.exporter.export_notebook`.
 
-May import: ``notebook``, ``git``, ``errors``, ``deadline``, ``files``. Never:
+May import: ``notebook``, ``git``, ``errors``, ``deadline``, ``files``, and
+``commit.rules`` (the repository's cleaning rules). Never: the rest of
 ``commit``, ``runs``, ``server``, ``cli``, tornado, jupyter_server, MLflow.
 """

@@ -1,4 +1,10 @@
-"""Where exported cells come from: the notebook's path, commit and dirtiness, for the header."""
+"""Where exported cells come from: the notebook's path, commit and dirtiness, for the header.
+
+"Dirty" is what a snapshot would commit: a notebook whose only changes are
+outputs, execution counts or other metadata cleaning strips (the lab writes
+``language_info`` once a kernel starts; a run leaves outputs) exports code
+that is exactly its commit's, and its header says so.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ..commit.rules import load_repo_config
 from ..deadline import Deadline
-from ..errors import GitError, GitNotInstalled, GitTimeout
-from ..files import realpath
+from ..errors import GitError, GitNotInstalled, GitTimeout, ReproError
+from ..files import read_file, realpath
 from ..git.repository import find_repository
+from ..git.revisions import read_blob
 from ..git.runner import LITERAL_PATHSPECS, Git
+from ..notebook.diff import classify
 from .writer import COMMIT_PREFIX
 
 log = logging.getLogger(__name__)
@@ -88,11 +97,30 @@ def notebook_provenance(
         raise GitError(f"Cannot read the repository state of {rel}: {exc}", exc.stderr) from None
     oid = None
     dirty = False
+    head_blob: str | None = None
     for record in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
         if record.startswith("# branch.oid "):
             oid = record[len("# branch.oid ") :].strip()
         elif record[:2] in ("1 ", "2 ", "u ", "? ", "! "):
             dirty = True
+            fields = record.split(" ", 8)
+            if record[:2] == "1 " and len(fields) == 9 and set(fields[1]) <= {".", "M"}:
+                head_blob = fields[6]  # changed in place: maybe only outputs
     if oid in (None, "(initial)"):
         return Provenance(rel, None, dirty, "no-commits")
+    if dirty and head_blob and head_blob.strip("0") and rel.lower().endswith(".ipynb"):
+        dirty = not _outputs_only(Git(top, deadline), top, rel, head_blob)
     return Provenance(rel, oid[:SHA_LENGTH], dirty, "uncommitted" if dirty else "committed")
+
+
+def _outputs_only(git: Git, top: Path, rel: str, head_blob: str) -> bool:
+    """Whether the notebook differs from HEAD's blob only by what a snapshot strips."""
+    try:
+        config = load_repo_config(top).clean
+        data = read_file(top / rel, within=top)
+        return classify(data, read_blob(git, head_blob), config) in ("outputs-only", "clean")
+    except GitTimeout:
+        raise
+    except (ReproError, OSError) as exc:  # unreadable, invalid, a bad config: it counts as changed
+        log.info("%s counts as changed for the export header: %s", rel, exc)
+        return False

@@ -90,6 +90,9 @@ class StatusEntry:
     kind: str  # "changed", "renamed", "conflicted", "untracked"
     xy: str  # git's two-letter code ("??" for untracked)
     orig_path: str | None = None  # the old path of a rename/copy
+    #: Blob ids in HEAD and in the index (changed and renamed entries; ``None`` otherwise).
+    head_blob: str | None = None
+    index_blob: str | None = None
 
     @property
     def staged(self) -> bool:
@@ -134,18 +137,27 @@ def parse_porcelain_v2(data: bytes) -> tuple[dict[str, Any], list[StatusEntry]]:
             header["ahead"], header["behind"] = int(a), -int(b)
         elif rec[0] == "1":
             fields = rec.split(" ", 8)
-            entries.append(StatusEntry(fields[-1], "changed", fields[1]))
+            entries.append(
+                StatusEntry(fields[-1], "changed", fields[1], None, *_blobs(fields[6], fields[7]))
+            )
         elif rec[0] == "2":
             fields = rec.split(" ", 9)
             orig = records[i] if i < len(records) else None
             i += 1  # the original path of a rename follows as its own record
-            entries.append(StatusEntry(fields[-1], "renamed", fields[1], orig))
+            entries.append(
+                StatusEntry(fields[-1], "renamed", fields[1], orig, *_blobs(fields[6], fields[7]))
+            )
         elif rec[0] == "u":
             fields = rec.split(" ", 10)
             entries.append(StatusEntry(fields[-1], "conflicted", fields[1]))
         elif rec[0] == "?":
             entries.append(StatusEntry(rec[2:], "untracked", "??"))
     return header, entries
+
+
+def _blobs(head: str, index: str) -> tuple[str | None, str | None]:
+    """HEAD's and the index's blob ids of an entry; all zeros (absent there) is ``None``."""
+    return (None if not head.strip("0") else head), (None if not index.strip("0") else index)
 
 
 def repository_status(

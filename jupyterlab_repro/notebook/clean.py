@@ -10,7 +10,11 @@ What is removed (defaults, see :data:`DEFAULT_DROP_KEYS`)
     (``metadata.widgets``); ``language_info`` except its ``name``; the
     ``toc``/``varInspector`` nbextension settings; VS Code's interpreter hash;
     nbformat's transient keys (``signature``, ``orig_nbformat``, cell
-    ``trusted``).
+    ``trusted``); the export settings the lab remembers in the notebook
+    (``jupyterlab_repro.export``: the target module and cells of "Export cells
+    to module", a setting of this working copy, not code — the notebook stays
+    "outputs only" after an export; ``keep-keys =
+    ["metadata.jupyterlab_repro.export"]`` commits them).
 
 What is kept
     Cell sources, ids, types, ``tags``, attachments, ``jupyter.source_hidden``
@@ -87,6 +91,8 @@ DEFAULT_DROP_KEYS: tuple[str, ...] = (
     "metadata.papermill.end_time",
     "metadata.papermill.exception",
     "cell.metadata.papermill",
+    # jupyterlab-repro's own remembered export target (see REMEMBERED_EXPORT_KEY)
+    "metadata.jupyterlab_repro.export",
     # timing and view state
     "cell.metadata.ExecuteTime",
     "cell.metadata.execution",
@@ -96,6 +102,10 @@ DEFAULT_DROP_KEYS: tuple[str, ...] = (
     "cell.metadata.heading_collapsed",
     "cell.metadata.jupyter.outputs_hidden",
 )
+
+#: Where the lab remembers a notebook's export target: never committed, kept in the
+#: working copy (also when a snapshot clears its outputs).
+REMEMBERED_EXPORT_KEY = "metadata.jupyterlab_repro.export"
 
 #: Kept even though a drop rule covers them (user ``keep_keys`` add to these).
 DEFAULT_KEEP_KEYS: tuple[str, ...] = ("metadata.language_info.name",)

@@ -42,7 +42,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..deadline import Deadline
-from ..errors import ConfigInvalid, GitError, NotebookInvalid, SnapshotError, UnsafeFile
+from ..errors import (
+    ConfigInvalid,
+    GitError,
+    GitTimeout,
+    NotebookInvalid,
+    SnapshotError,
+    UnsafeFile,
+)
 from ..files import read_file
 from ..git.index import temporary_index
 from ..git.refs import commit_on_ref, snapshot_ref
@@ -453,11 +460,22 @@ def _commit_tree(git: Git, tree: str, head: str | None, message: str) -> str:
     if head is not None:
         args += ["-p", head]
     args.append(tree)
+    return write_as_someone(git, *args)
+
+
+def write_as_someone(git: Git, *args: str) -> str:
+    """``git.write(*args)`` for a call that makes a commit; without a git identity, as ours.
+
+    A fresh container often has no ``user.name``/``user.email``: the commit
+    is then made by :data:`FALLBACK_IDENTITY` rather than refused.
+    """
     try:
         return git.write(*args)
+    except GitTimeout:
+        raise
     except GitError as exc:
         text = exc.stderr.lower()
         if "ident" not in text and "email" not in text and "who you are" not in text:
             raise
-    log.info("git has no identity here; the snapshot commit is authored by jupyterlab-repro")
+    log.info("git has no identity here; git %s runs as jupyterlab-repro", args[0])
     return git.with_env(**FALLBACK_IDENTITY).write(*args)

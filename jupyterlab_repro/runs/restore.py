@@ -4,23 +4,28 @@
 holds it, for a read-only view that writes nothing. ``restore_branch``
 makes ``exp/<run-name>`` point at the run's code — for a snapshot run, a
 commit of the snapshot's tree on top of its parent (the commit the run
-started from) — and switches to it only when no notebook the user has open
-would change and git can switch without touching local changes (like DVC's
-``exp branch``). ``restore_copy`` writes that version under a new name
-beside the notebook, never over an existing file.
+started from) — and switches to it (like DVC's ``exp branch``). Local
+changes in the way that are only what a snapshot strips (a notebook that has
+been run has outputs on disk, its commit has none) are kept in a git stash
+entry and the switch goes on (:mod:`.kept_outputs`); any other change in the
+way, or a notebook open in the lab that the switch would change, is a
+:class:`~jupyterlab_repro.errors.RestoreRefused` naming every file, and
+nothing is changed (no branch is left behind). ``restore_copy`` writes that
+version under a new name beside the notebook, never over an existing file.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..deadline import Deadline
-from ..errors import GitError, GitTimeout, InvalidRequest, RefTaken
+from ..errors import GitError, GitTimeout, InvalidRequest, RefTaken, RestoreRefused
 from ..files import create_file, realpath, relative_to_root
 from ..git.lock import repository_lock
 from ..git.refs import BRANCHES, check_new_ref, is_snapshot_commit
@@ -28,9 +33,24 @@ from ..git.repository import require_repository
 from ..git.revisions import file_at, require_commit, resolve_commit
 from ..git.runner import LITERAL_PATHSPECS, Git
 from ..inputs import check_text
+from .hidden_snapshots import write_as_someone
+from .kept_outputs import (
+    KeptOutputs,
+    carry_back,
+    carry_over,
+    keep_outputs,
+    put_back,
+    switch_blockers,
+)
+
+log = logging.getLogger(__name__)
 
 #: Seconds a restore may take when the caller gives no deadline.
 RESTORE_TIMEOUT = 60.0
+#: Seconds the undo of a failed restore may take (its own deadline: the request's may be spent).
+UNDO_TIMEOUT = 10.0
+#: Most changed files a restore's answer lists.
+MAX_CHANGED_FILES = 1000
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -84,6 +104,12 @@ class RestoreResult:
     copy: str | None = None
     #: The branch was there already, at the run's code (the same run restored again).
     reused: bool = False
+    #: Local outputs put aside so the switch could happen (a git stash entry), if any.
+    kept_outputs: dict[str, Any] | None = None
+    #: Notebooks that were the branch's code plus outputs: they kept their outputs (repo paths).
+    carried_outputs: list[str] = field(default_factory=list)
+    #: Files the switch changed, relative to the repository (at most MAX_CHANGED_FILES).
+    changed_files: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -123,34 +149,48 @@ def restore_branch(
     *,
     branch: str,
     run_id: str | None = None,
+    run_name: str | None = None,
     open_paths: list[str] | None = None,
     checkout: bool = True,
     any_free_name: bool = False,
     deadline: Deadline | None = None,
 ) -> RestoreResult:
-    """Create ``branch`` at the run's code, and switch to it when that is safe.
+    """Create ``branch`` at the run's code and (unless ``checkout`` is false) switch to it.
 
-    ``open_paths`` are the repository-relative paths of the notebooks the user
-    has open: when the switch would change one of them the branch is made
-    but not checked out, and ``reason`` says why. An existing ``branch`` is
-    refused, unless ``any_free_name`` (the name was made from the run's, not
-    asked for): then a branch already at the run's code is used again (the
-    same run restored twice) and otherwise the first free ``<branch>-2``,
-    ``-3`` … is made.
+    Local changes that are only what a snapshot strips are kept in a git
+    stash entry first (``kept_outputs`` in the result says which). Raises
+    :class:`RestoreRefused`, having changed nothing, when other local changes
+    or untracked files are in the way, or when one of ``open_paths`` (the
+    repository-relative paths of notebooks open in the lab with work the
+    switch would replace) would change. An existing ``branch`` is refused,
+    unless ``any_free_name`` (the name was made from the run's, not asked
+    for): then a branch already at the run's code is used again (the same
+    run restored twice) and otherwise the first free ``<branch>-2``, ``-3`` …
+    is made.
     """
     deadline = deadline or Deadline(RESTORE_TIMEOUT, "restoring the run")
     git, rel, sha = _locate(path, commit, deadline)
+    what = _run_label(run_id, run_name, sha)
     with repository_lock(git):
         return _restore_branch_locked(
-            git, sha, branch, run_id, open_paths or [], checkout, any_free_name
+            git, sha, branch, what, open_paths or [], checkout, any_free_name
         )
+
+
+def _run_label(run_id: str | None, run_name: str | None, sha: str) -> str:
+    """``run swift-owl-7 (0123abcd)``: how messages and the stash entry name the run."""
+    if run_name and run_id:
+        return f"run {run_name} ({run_id[:8]})"
+    if run_name or run_id:
+        return f"run {run_name or run_id}"
+    return f"the code of {sha[:7]}"
 
 
 def _restore_branch_locked(
     git: Git,
     sha: str,
     branch: str,
-    run_id: str | None,
+    what: str,
     open_paths: list[str],
     checkout: bool,
     any_free_name: bool,
@@ -162,39 +202,128 @@ def _restore_branch_locked(
     elif snapshot:
         # A commit of the snapshot's tree on top of the commit the run started from.
         parent = resolve_commit(git, f"{sha}^")
-        subject = f"exp: the code of run {run_id or sha[:7]} (restored by jupyterlab-repro)"
+        subject = f"exp: the code of {what} (restored by jupyterlab-repro)"
         args = ["commit-tree", f"{sha}^{{tree}}", "-m", subject]
         if parent:
             args[2:2] = ["-p", parent]
-        target = git.write(*args)
+        target = write_as_someone(git, *args)
     else:
         target = sha
-    if existing is None:
+    if checkout:
+        in_the_way = _changed_paths(git, target, open_paths)
+        if in_the_way:
+            raise _open_refusal(name, in_the_way, git.cwd)
+    created = existing is None
+    if created:
         full = BRANCHES + name
-        git.run("update-ref", "-m", f"repro: restore run {run_id or sha[:7]}", full, target, "")
-    result = RestoreResult(
-        branch=name, commit=target, checked_out=False, reused=existing is not None
-    )
+        git.run("update-ref", "-m", f"repro: restore {what}", full, target, "")
+    result = RestoreResult(branch=name, commit=target, checked_out=False, reused=not created)
     if not checkout:
         return result
-    changed = _changed_paths(git, target, open_paths)
-    if changed:
-        shown = ", ".join(changed[:3]) + (" …" if len(changed) > 3 else "")
-        result.reason = (
-            f"Not switched to {name}: it would change {shown}, open in the lab. "
-            "Close them (or save and commit) and switch with git, or open a working copy."
-        )
-        return result
+    aside = _Aside(origin=_where(git))
     try:
-        git.run("switch", "--quiet", name)
+        changed = _tree_changes(git, target)
+        try:
+            git.run("switch", "--quiet", name)
+        except GitTimeout:
+            raise
+        except GitError as refused:
+            _put_aside(git, target, name, what, refused, aside)
+            git.run("switch", "--quiet", name)
+        if aside.carried is not None:
+            carry_back(git, aside.carried, aside.carried_files)
+    except BaseException:
+        _undo(git.cwd, name, created, target, aside)
+        raise
+    result.checked_out = True
+    result.changed_files = changed
+    result.kept_outputs = aside.kept.as_dict() if aside.kept else None
+    result.carried_outputs = aside.carried_files
+    return result
+
+
+@dataclass
+class _Aside:
+    """What a restore put aside to switch: kept outputs, and notebooks carried over."""
+
+    #: Where HEAD was: ``refs/heads/<branch>``, or a commit (detached).
+    origin: str = ""
+    kept: KeptOutputs | None = None
+    carried: str | None = None  # the stash commit
+    carried_files: list[str] = field(default_factory=list)
+
+
+def _put_aside(
+    git: Git, target: str, name: str, what: str, refused: GitError, aside: _Aside
+) -> None:
+    """After git refused the switch: stash what is in the way, or raise our refusal."""
+    blockers = switch_blockers(git, target)
+    if blockers.refused:
+        raise blockers.refusal(name, git.cwd)
+    if not blockers.outputs and not blockers.carried:  # git refused over something we miss
+        said = " ".join(refused.stderr.split()) or str(refused)
+        files = [ln.strip() for ln in refused.stderr.splitlines() if ln.startswith("\t")]
+        raise RestoreRefused(
+            f"Not switched to {name}: git refused ({said}). Nothing was changed.",
+            files,
+            kind="git",
+            root=git.cwd,
+        )
+    if blockers.carried:
+        aside.carried = carry_over(git, blockers.carried, name)
+        aside.carried_files = blockers.carried
+    if blockers.outputs:
+        aside.kept = keep_outputs(git, blockers.outputs, what)
+
+
+def _open_refusal(name: str, files: list[str], root: Path) -> RestoreRefused:
+    listed = ", ".join(files[:-1]) + " and " + files[-1] if len(files) > 1 else files[0]
+    verb = "is" if len(files) == 1 else "are"
+    return RestoreRefused(
+        f"Not switched to {name}: {listed} {verb} open in the lab with changes that are not "
+        "saved, and the branch holds another version. Save (and commit) or close without "
+        "saving, then restore again; or open the run's notebook as a working copy instead. "
+        "Nothing was changed.",
+        files,
+        kind="open-notebooks",
+        root=root,
+    )
+
+
+def _tree_changes(git: Git, target: str) -> list[str]:
+    """Files that differ between HEAD and ``target`` (what a switch rewrites)."""
+    out = git.run(
+        "diff", "--name-only", "-z", "--no-renames", "HEAD", target, "--", read_only=True
+    ).stdout
+    return [p for p in os.fsdecode(out).split("\0") if p][:MAX_CHANGED_FILES]
+
+
+def _undo(root: Path, branch: str, created: bool, target: str, aside: _Aside) -> None:
+    """Put back what a failed restore changed: HEAD, what it stashed, the branch it made."""
+    git = Git(root, Deadline(UNDO_TIMEOUT, "undoing the restore"))
+    try:
+        if aside.origin and _where(git) != aside.origin:  # it failed after the switch
+            back = aside.origin.removeprefix(BRANCHES)
+            detach = [] if aside.origin.startswith(BRANCHES) else ["--detach"]
+            git.run("switch", "--quiet", "--discard-changes", *detach, back)
+        if aside.kept is not None:
+            put_back(git, aside.kept)
+        if aside.carried is not None:
+            put_back(git, aside.carried)
+        if created:
+            git.run("update-ref", "-d", BRANCHES + branch, target)
+    except GitError:
+        log.exception("could not undo the restore of %s fully", branch)
+
+
+def _where(git: Git) -> str:
+    """``refs/heads/<branch>`` HEAD points at, or HEAD's commit when detached."""
+    try:
+        return git.read("symbolic-ref", "-q", "HEAD")
     except GitTimeout:
         raise
-    except GitError as exc:
-        last = exc.stderr.strip().splitlines()[0] if exc.stderr.strip() else str(exc)
-        result.reason = f"Not switched to {name}: {last}"
-        return result
-    result.checked_out = True
-    return result
+    except GitError:
+        return resolve_commit(git, "HEAD") or ""
 
 
 #: Most ``-N`` suffixes tried for a free branch name.

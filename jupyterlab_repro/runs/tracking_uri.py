@@ -2,7 +2,11 @@
 
 ``default_tracking_uri`` (``MLFLOW_TRACKING_URI``, else the embedded SQLite
 store ``<root>/mlflow.db``), the kind of a URI, a URI without its secrets,
-and the environment that bounds MLflow's HTTP client in processes of our own.
+the environment that bounds MLflow's HTTP client in processes of our own, and
+the other stores a folder holds (:func:`other_stores`): MLflow's own default,
+when a process sets no URI, is a store relative to its working directory
+(``mlflow.db`` since MLflow 3, ``mlruns/`` before, and still ``mlruns/`` when
+that folder holds runs), so a kernel started in a subfolder logs there.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -68,6 +73,64 @@ def sqlite_path(uri: str) -> Path | None:
         return None
     # sqlite:////abs → "/abs"; sqlite:///rel → "rel" (relative to the cwd)
     return Path(path if path.startswith("/") or re.match(r"^[A-Za-z]:", path) else path)
+
+
+#: The stores MLflow makes in a process's working directory when no URI is set.
+DEFAULT_STORE_NAMES = ("mlflow.db", "mlruns")
+
+
+def local_store(uri: str, cwd: str | os.PathLike[str] | None = None) -> Path | None:
+    """The file (SQLite) or folder (file store) a local ``uri`` names, absolute; else ``None``."""
+    if uri_kind(uri) == "sqlite":
+        path = sqlite_path(uri)
+    elif uri_kind(uri) == "file":
+        raw = uri[len("file://") :] if uri.lower().startswith("file://") else uri
+        path = Path(raw) if raw else None
+    else:
+        return None
+    if path is None:
+        return None
+    return Path(os.path.abspath(Path(cwd or os.getcwd()) / path))
+
+
+def other_stores(folder: str | os.PathLike[str], uri: str) -> list[Path]:
+    """MLflow stores in ``folder`` that are not the one ``uri`` names.
+
+    ``mlflow.db`` (a file) and ``mlruns/`` holding runs (an experiment folder
+    with its ``meta.yaml``, MLflow's own test; the artifacts a SQLite store
+    keeps under ``mlruns/`` are not a store). Nothing is followed or opened:
+    ``lstat`` and a folder listing only.
+    """
+    ours = local_store(uri)
+    ours_real = Path(realpath(ours)) if ours is not None else None
+    found = []
+    for name in DEFAULT_STORE_NAMES:
+        path = Path(folder, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if name == "mlflow.db" and not stat.S_ISREG(st.st_mode):
+            continue
+        if name == "mlruns" and not (stat.S_ISDIR(st.st_mode) and _has_file_store_runs(path)):
+            continue
+        if ours_real is not None and Path(realpath(path)) == ours_real:
+            continue
+        found.append(path)
+    return found
+
+
+def _has_file_store_runs(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return any(
+                entry.is_dir(follow_symlinks=False)
+                and entry.name.isdigit()
+                and os.path.lexists(os.path.join(entry.path, "meta.yaml"))
+                for entry in entries
+            )
+    except OSError:
+        return False
 
 
 def bounded_http_env(timeout: float) -> dict[str, str]:

@@ -28,7 +28,13 @@ from jupyter_server.base.handlers import APIHandler
 
 from .. import errors
 from ..deadline import Deadline
-from ..files import check_outside_git_dir, resolve_in_root
+from ..files import (
+    check_outside_git_dir,
+    is_within,
+    realpath,
+    relative_to_root,
+    resolve_in_root,
+)
 from ..git.repository import require_repository, writable_git_dir
 from ..git.runner import Git
 from .config import Repro
@@ -50,6 +56,7 @@ ERROR_STATUS: dict[type[errors.ReproError], tuple[int, str]] = {
     errors.IdentityMissing: (409, "identity-missing"),
     errors.UnsafeRepository: (409, "unsafe-repository"),
     errors.GitBusy: (409, "git-busy"),
+    errors.RestoreRefused: (409, "restore-refused"),
     errors.TrackingUnavailable: (503, "tracking-unavailable"),
     errors.GuardrailViolation: (409, "guardrail"),
     errors.HookTimeout: (504, "hook-timeout"),
@@ -235,6 +242,8 @@ class ReproHandler(APIHandler):
             details = {
                 k: self._relative(v) if isinstance(v, str) else v for k, v in _details(exc).items()
             }
+            if isinstance(exc, errors.RestoreRefused) and exc.root is not None:
+                details["files"] = self.server_paths(Path(exc.root), exc.files)
             error.details = details  # type: ignore[attr-defined]
             raise error from exc
         except OSError as exc:
@@ -244,6 +253,18 @@ class ReproHandler(APIHandler):
             name = os.path.basename(os.fsdecode(exc.filename)) if exc.filename else ""
             text = f"{exc.strerror or exc}" + (f": {name}" if name else "")
             raise tornado.web.HTTPError(status, "%s", text, reason=reason) from exc
+
+    def server_paths(self, top: Path, paths: list[str]) -> list[str]:
+        """Repository-relative ``paths`` of the repository at ``top`` as server paths.
+
+        Joined by name (a file may be gone, or be a link: nothing is resolved).
+        Files outside the server root (a repository that starts above it) are left out.
+        """
+        if is_within(top, self.root_dir):
+            prefix = relative_to_root(self.root_dir, top)
+            return [f"{prefix}/{rel}" if prefix else rel for rel in paths]
+        inside = Path(self.root_dir).relative_to(realpath(top)).as_posix() + "/"
+        return [rel[len(inside) :] for rel in paths if rel.startswith(inside)]
 
     def _relative(self, text: str) -> str:
         """``text`` with the server root's absolute path taken out (paths relative to it)."""
@@ -293,6 +314,8 @@ def _details(exc: errors.ReproError) -> dict[str, Any]:
         return {"output": exc.output}
     if isinstance(exc, errors.NotebookInvalid):
         return {"problems": list(getattr(exc, "problems", []) or [])[:20]}
+    if isinstance(exc, errors.RestoreRefused):
+        return {"files": list(exc.files), "kind": exc.kind}
     return {}
 
 

@@ -6,7 +6,7 @@ the command line (``--Repro.status_timeout=20``).
 
 from __future__ import annotations
 
-from traitlets import Float, Int, Unicode
+from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Configurable
 
 
@@ -72,6 +72,19 @@ class Repro(Configurable):
             "postgresql://…). Empty: the MLFLOW_TRACKING_URI environment variable, "
             "else the embedded SQLite store <server root>/mlflow.db. Never taken "
             "from a request; credentials in it are never sent to the browser."
+        ),
+    )
+    kernels_use_tracking_uri = Bool(
+        True,
+        config=True,
+        help=(
+            "Give the kernels this server starts the tracking URI the runs panel reads "
+            "(tracking_uri, else <server root>/mlflow.db) as MLFLOW_TRACKING_URI, so that "
+            "runs logged from a notebook in any folder are found; without it MLflow logs "
+            "to a store in the kernel's working directory (the notebook's folder). Never "
+            "overrides a URI set elsewhere: MLFLOW_TRACKING_URI in the server's environment "
+            "(kernels inherit it) or in a kernel spec's env, or mlflow.set_tracking_uri() "
+            "in the notebook. False: kernels get nothing from here."
         ),
     )
     mlflow_ui_url = Unicode(

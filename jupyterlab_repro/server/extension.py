@@ -12,6 +12,7 @@ from ..files import realpath
 from . import commit, export, repository, runs
 from .base import SETTINGS_KEY, prepare_pools
 from .config import Repro
+from .kernel_env import give_kernels_tracking_uri
 
 
 def routes() -> list[tuple[str, Any]]:
@@ -35,6 +36,14 @@ def setup_handlers(server_app: Any) -> None:
         "classifications": ClassificationCache(),
         runs.TRACKING_KEY: runs.build_service(config, root_dir),
     }
+    service = web_app.settings[SETTINGS_KEY][runs.TRACKING_KEY]
+    if config.kernels_use_tracking_uri:
+        sessions = getattr(server_app, "session_manager", None)
+        if give_kernels_tracking_uri(sessions, service.tracking_uri):
+            server_app.log.info(
+                "jupyterlab_repro: kernels log MLflow runs to %s (c.Repro.kernels_use_tracking_uri)",
+                service.describe()["uri"],
+            )
     base = url_path_join(web_app.settings["base_url"], "jupyterlab-repro")
     web_app.add_handlers(
         ".*$", [(url_path_join(base, *path.split("/")), h) for path, h in routes()]

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import tornado.web
 
 from .. import __version__
+from ..commit.changes import refine_file_state
 from ..commit.init import init_repository
 from ..git.repository import get_identity, set_identity
 from ..git.status import status_report
@@ -23,7 +24,11 @@ def _directory(target: Path) -> Path:
 
 
 class StatusHandler(ReproHandler):
-    """``GET status?path=…``: the repository of a folder or notebook (504 past ``status_timeout``)."""
+    """``GET status?path=…``: the repository of a folder or notebook (504 past ``status_timeout``).
+
+    A notebook whose only changes are what a snapshot strips has the
+    ``file_state`` ``outputs-only`` (git says "modified").
+    """
 
     QUERY: ClassVar[dict[str, Field]] = {"path": PATH}
 
@@ -32,6 +37,13 @@ class StatusHandler(ReproHandler):
         target = self.target(self.query(self.QUERY))
         deadline = self.deadline("status_timeout")
         report = await self.run(status_report, self.root_dir, target, deadline=deadline)
+        report = await self.run(
+            refine_file_state,
+            report,
+            target,
+            cache=self.repro["classifications"],
+            deadline=deadline,
+        )
         self.write_json({"version": __version__, **report})
 
 

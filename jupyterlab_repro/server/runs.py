@@ -1,5 +1,5 @@
 """Routes of the runs: ``runs``, ``runs/metrics``, ``runs/notebook``, ``runs/restore``,
-``runs/compare``, ``runs/release``, ``runs/share``, ``runs/fetch``.
+``runs/kept-outputs``, ``runs/compare``, ``runs/release``, ``runs/share``, ``runs/fetch``.
 
 Thin handlers over :mod:`jupyterlab_repro.runs.store`; the tracking store
 comes from server configuration (``c.Repro.tracking_uri``), never from a
@@ -15,13 +15,15 @@ from typing import Any, ClassVar
 import tornado.web
 
 from ..files import is_within, relative_to_root, resolve_in_root
+from ..git.repository import require_repository
 from ..git.revisions import MAX_REVISION_LENGTH
 from ..runs.compare import compare_runs
+from ..runs.kept_outputs import bring_back, kept_outputs
 from ..runs.release import release_run
 from ..runs.restore import branch_name, notebook_at, restore_branch, restore_copy
 from ..runs.share import fetch_run_code, share_run_code
 from ..runs.store import MAX_PAGE_SIZE, TrackingService
-from ..runs.tracking_uri import default_tracking_uri
+from ..runs.tracking_uri import default_tracking_uri, other_stores
 from .base import ReproHandler, bad_request
 from .config import Repro
 from .fields import PATH, PATHS, Bool, Field, Int, Text, Texts
@@ -54,13 +56,23 @@ def notebook_key(path: Path) -> tuple[Path | None, str]:
     return root, path.relative_to(root).as_posix()
 
 
+def repository_top(target: Path, deadline: Any) -> Path:
+    """The work tree holding ``target`` (git's answer; :class:`NotARepository` outside one)."""
+    return require_repository(target, deadline=deadline)
+
+
 def repository_of(folder: Path) -> Path | None:
     """The work tree holding ``folder`` (itself included), found by its ``.git``, without git."""
     return next((p for p in (folder, *folder.parents) if os.path.lexists(p / ".git")), None)
 
 
 class RunsHandler(ReproHandler):
-    """``GET runs?path=NB[&commit=REV][&page_token=…][&max_results=N][&filter=…]``."""
+    """``GET runs?path=NB[&commit=REV][&page_token=…][&max_results=N][&filter=…]``.
+
+    ``other_stores`` lists the MLflow stores in the notebook's folder that
+    are not the one read here (``sub/mlflow.db``): runs logged by a kernel
+    that had no tracking URI of its own may be there.
+    """
 
     pool = "tracking"
 
@@ -91,6 +103,11 @@ class RunsHandler(ReproHandler):
             deadline=self.deadline("tracking_timeout"),
         )
         data["path"] = query["path"]
+        # Where a kernel in the notebook's folder logged when it had no URI of its own.
+        stores = await self.run(other_stores, notebook.parent, service.tracking_uri)
+        data["other_stores"] = [
+            relative_to_root(self.root_dir, p) for p in stores if is_within(p, self.root_dir)
+        ]
         self.write_json(data)
 
 
@@ -145,11 +162,18 @@ class NotebookAtCommitHandler(ReproHandler):
 
 
 class RestoreHandler(ReproHandler):
-    """``POST runs/restore {path, commit, mode: branch|copy, name?, run_id?, branch?, open_paths?}``.
+    """``POST runs/restore {path, commit, mode: branch|copy, name?, run_id?, branch?, open_paths?,
+    switch?}``.
 
-    ``branch``: ``exp/<run name>`` at the run's code, switched to only when no
-    notebook in ``open_paths`` (server paths) would change; ``copy``: the
-    notebook as it was, under a new name beside it.
+    ``branch``: ``exp/<run name>`` at the run's code, switched to unless
+    ``switch`` is false. Outputs in the way are kept in a git stash entry
+    (``kept_outputs``); other local changes in the way, or a notebook in
+    ``open_paths`` (server paths of notebooks open with unsaved work) that
+    would change, answer 409 with ``files`` and change nothing. ``copy``: the
+    notebook as it was, under a new name beside it. A notebook that is the
+    run's code plus outputs keeps them on the branch (``carried_outputs``).
+    Paths in the answer (``copy``, ``changed_files``, ``carried_outputs``,
+    ``kept_outputs.files``) are server paths.
     """
 
     BODY: ClassVar[dict[str, Field]] = {
@@ -160,6 +184,7 @@ class RestoreHandler(ReproHandler):
         "run_id": Text(max_length=64),
         "branch": Text(max_length=800),
         "open_paths": PATHS,
+        "switch": Bool(default_value=True),
     }
 
     @tornado.web.authenticated
@@ -191,7 +216,9 @@ class RestoreHandler(ReproHandler):
                 body["commit"],
                 branch=body["branch"] or branch_name(body["name"], body["run_id"]),
                 run_id=body["run_id"],
+                run_name=body["name"],
                 open_paths=open_paths,
+                checkout=body["switch"],
                 any_free_name=not body["branch"],
                 deadline=deadline,
             )
@@ -201,7 +228,49 @@ class RestoreHandler(ReproHandler):
         if result.copy is not None:
             copy = notebook.parent / Path(result.copy).name
             data["copy"] = relative_to_root(self.root_dir, copy)
+        if body["mode"] == "branch":
+            data["changed_files"] = self.server_paths(top, result.changed_files)
+            data["carried_outputs"] = self.server_paths(top, result.carried_outputs)
+            if result.kept_outputs is not None:
+                kept = dict(result.kept_outputs)
+                kept["files"] = self.server_paths(top, kept["files"])
+                data["kept_outputs"] = kept
         self.write_json(data, status=201)
+
+
+class KeptOutputsHandler(ReproHandler):
+    """``GET runs/kept-outputs?path=``: the outputs restores kept aside (git stash entries),
+    each ``ready`` when it can come back onto the code checked out now;
+    ``POST runs/kept-outputs {path, commit?}``: bring one back (default: the newest ready one).
+
+    A refusal (the outputs belong to other code, or the files changed since)
+    answers 409 with ``files`` and changes nothing.
+    """
+
+    QUERY: ClassVar[dict[str, Field]] = {"path": PATH}
+    BODY: ClassVar[dict[str, Field]] = {"path": PATH, "commit": Text(max_length=64)}
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        target = self.target(self.query(self.QUERY))
+        deadline = self.deadline("read_timeout")
+        top = await self.run(repository_top, target, deadline)
+        entries = await self.run(kept_outputs, target, deadline=deadline)
+        self.write_json({"kept": [self._entry(top, e) for e in entries]})
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body(self.BODY)
+        target = self.target(body)
+        deadline = self.deadline("write_timeout")
+        top = await self.run(self.writable_repository, target, deadline)
+        entry = await self.run(bring_back, target, body["commit"], deadline=deadline)
+        self.write_json(self._entry(top, entry))
+
+    def _entry(self, top: Path, entry: Any) -> dict[str, Any]:
+        data: dict[str, Any] = entry.as_dict()
+        data["files"] = self.server_paths(top, entry.files)
+        return data
 
 
 class CompareHandler(ReproHandler):
@@ -317,6 +386,7 @@ ROUTES: list[tuple[str, Any]] = [
     ("runs/metrics", RunMetricsHandler),
     ("runs/notebook", NotebookAtCommitHandler),
     ("runs/restore", RestoreHandler),
+    ("runs/kept-outputs", KeptOutputsHandler),
     ("runs/compare", CompareHandler),
     ("runs/release", ReleaseHandler),
     ("runs/share", ShareHandler),

@@ -276,6 +276,7 @@ class Lab {
       model: this.history,
       version: (path, commit) => this.drive.version(path, commit),
       trans,
+      requester,
       openPaths: () => [],
       refreshStatus: async () => undefined
     });
@@ -682,6 +683,13 @@ const CASES: Record<string, Case> = {
     run: async lab => {
       await openedAsItWas(lab);
       await execute(lab, CommandIDs.openWorkingCopy);
+    }
+  },
+  [CommandIDs.bringBackOutputs]: {
+    kind: 'notified',
+    endpoint: 'runs/kept-outputs',
+    run: async lab => {
+      await execute(lab, CommandIDs.bringBackOutputs, { path: NB });
     }
   }
 };

@@ -123,7 +123,9 @@ describe('history commands', () => {
       label: 'train.ipynb @ ccccccc',
       snapshot: true,
       runId: 'r1',
-      runName: 'bright-fox-1'
+      runName: 'bright-fox-1',
+      unsaved: null,
+      uncommitted: null
     });
   });
 

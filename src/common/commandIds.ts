@@ -61,8 +61,14 @@ export namespace CommandIDs {
    * and without a kernel; args `{ path, commit, runId?, runName? }`.
    */
   export const openAtCommit = 'jupyterlab-repro:open-at-commit';
-  /** The active historical copy's code as branch `exp/<run name>`. */
+  /**
+   * The code of the active historical copy (or of a run: args `{ path,
+   * commit, runId?, runName? }`, or `{ source: 'run' }` for the run
+   * right-clicked, which asks first) as branch `exp/<run name>`, switched to.
+   */
   export const restoreBranch = 'jupyterlab-repro:restore-branch';
-  /** The active historical copy as a new notebook beside the original. */
+  /** The active historical copy (or a run's notebook, args as above) beside the original. */
   export const openWorkingCopy = 'jupyterlab-repro:open-working-copy';
+  /** Bring back the outputs a restore kept aside; args `{ path, commit? }`. */
+  export const bringBackOutputs = 'jupyterlab-repro:bring-back-outputs';
 }

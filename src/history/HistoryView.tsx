@@ -78,13 +78,15 @@ function describe(
     document.snapshot === true
       ? run
         ? trans.__(
-            'The code run %1 ran (snapshot %2, with its unsaved and uncommitted changes).',
+            'The code run %1 ran (snapshot %2, %3).',
             run,
-            short
+            short,
+            snapshotHas(document, trans)
           )
         : trans.__(
-            'The code a run ran (snapshot %1, with its unsaved and uncommitted changes).',
-            short
+            'The code a run ran (snapshot %1, %2).',
+            short,
+            snapshotHas(document, trans)
           )
       : run
         ? trans.__('The notebook as run %1 had it (commit %2).', run, short)
@@ -94,6 +96,28 @@ function describe(
     ' ' +
     trans.__('It cannot be edited or saved, and no kernel runs for it.')
   );
+}
+
+/**
+ * What a run's snapshot holds beyond its commit, saying only what the run
+ * recorded: unsaved cells (`repro.unsaved`), uncommitted changes of the
+ * file (`repro.git.dirty`), both, or, when the run is not known, neither.
+ */
+export function snapshotHas(
+  document: Pick<IHistoryDocument, 'unsaved' | 'uncommitted'>,
+  trans: TranslationBundle
+): string {
+  const { unsaved, uncommitted } = document;
+  if (unsaved && uncommitted) {
+    return trans.__('with its unsaved and uncommitted changes');
+  }
+  if (unsaved) {
+    return trans.__('with cells that ran unsaved');
+  }
+  if (uncommitted) {
+    return trans.__('with its uncommitted changes');
+  }
+  return trans.__('with the changes its commit lacks');
 }
 
 function Outcome(props: {

@@ -1,13 +1,21 @@
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import { ReproRequestError, toRequestFailure } from '../common/api';
+import { Requester, ReproRequestError, toRequestFailure } from '../common/api';
 import { CommandIDs } from '../common/commandIds';
 import { CommandFailure, notify as tell } from '../common/notify';
 import { historyPath, INotebookVersion } from './drive';
 import { HISTORY_FACTORY } from './factory';
-import { HistoryModel, IHistoryDocument } from './model';
+import {
+  HistoryModel,
+  IHistoryDocument,
+  IKeptOutputs,
+  IRunCode,
+  keptOutputs
+} from './model';
+import { IUntouchedContext, keepUntouchedClean } from './untouched';
 
 /**
  * How the history commands tell the user what happened (their failures
@@ -17,6 +25,11 @@ export interface IHistoryNotifier {
   success(message: string): void;
   warning(message: string): void;
 }
+
+/**
+ * What the user chose in the "Restore…" dialog of a run.
+ */
+export type RestoreChoice = 'branch' | 'copy' | null;
 
 /**
  * What the history commands need.
@@ -32,6 +45,17 @@ export interface IHistoryCommandOptions {
   refreshStatus: () => Promise<void>;
   /** Default: JupyterLab notifications. */
   notify?: IHistoryNotifier;
+  /** The run right-clicked in the runs list (its context menu's "Restore…"). */
+  contextRun?: () => IRunCode | null;
+  /** Asks how to restore a run (default: a dialog). */
+  ask?: (document: IHistoryDocument) => Promise<RestoreChoice>;
+  /**
+   * Reload the open documents of these server paths that have no unsaved
+   * changes (a switch or a bring-back rewrote their files).
+   */
+  reload?: (paths: string[]) => Promise<void>;
+  /** For bringing kept outputs back (`runs/kept-outputs`). */
+  requester?: Requester;
 }
 
 /**
@@ -44,12 +68,44 @@ export function addHistoryCommands(
   const { model, trans } = options;
   const notify = options.notify ?? notifications(trans);
 
+  // A run's code (`{ path, commit, runId?, runName? }`, or the run
+  // right-clicked with `{ source: 'run' }`), a notebook as it was (`{ path }`
+  // of the ReproHistory drive), or the active one.
+  const runOf = (args: ReadonlyPartialJSONObject): IRunCode | null => {
+    if (
+      typeof args['commit'] === 'string' &&
+      typeof args['path'] === 'string'
+    ) {
+      return {
+        path: args['path'],
+        commit: args['commit'],
+        runId: stringArg(args['runId']),
+        runName: stringArg(args['runName']),
+        unsaved: boolArg(args['unsaved']),
+        uncommitted: boolArg(args['uncommitted'])
+      };
+    }
+    return args['source'] === 'run' ? (options.contextRun?.() ?? null) : null;
+  };
   const documentOf = (
     args: ReadonlyPartialJSONObject
-  ): IHistoryDocument | null =>
-    typeof args['path'] === 'string'
+  ): IHistoryDocument | null => {
+    const run = runOf(args);
+    if (run) {
+      return model.ofRun(run);
+    }
+    if (args['source'] === 'run') {
+      return null;
+    }
+    return typeof args['path'] === 'string'
       ? model.describe(args['path'])
       : model.current;
+  };
+  const fromRun = (args: ReadonlyPartialJSONObject) =>
+    args['source'] === 'run' || typeof args['commit'] === 'string';
+  const reload = (paths: string[]) =>
+    (options.reload?.(paths) ?? Promise.resolve()).catch(() => undefined);
+  const ask = options.ask ?? (document => askHow(document, trans));
 
   // Rejects with the reason it cannot: the runs section shows it inline.
   commands.addCommand(CommandIDs.openAtCommit, {
@@ -74,8 +130,10 @@ export function addHistoryCommands(
       const version = await options.version(path, commit);
       const documentPath = historyPath(version, trans);
       model.remember(documentPath, {
-        runId: typeof args['runId'] === 'string' ? args['runId'] : null,
-        runName: typeof args['runName'] === 'string' ? args['runName'] : null
+        runId: stringArg(args['runId']),
+        runName: stringArg(args['runName']),
+        unsaved: boolArg(args['unsaved']),
+        uncommitted: boolArg(args['uncommitted'])
       });
       await commands.execute('docmanager:open', {
         path: documentPath,
@@ -90,9 +148,10 @@ export function addHistoryCommands(
   });
 
   commands.addCommand(CommandIDs.restoreBranch, {
-    label: trans.__('Restore as Branch'),
+    label: args =>
+      fromRun(args) ? trans.__('Restore…') : trans.__('Restore as Branch'),
     caption: trans.__(
-      "Make branch exp/<run name> at this notebook's code and switch to it when no open notebook would change"
+      'Make branch exp/<run name> at this code and switch to it; notebooks whose only local changes are outputs are kept aside (a git stash entry) and come back when you switch back'
     ),
     isEnabled: args => documentOf(args) !== null && !model.busy,
     execute: async (args: ReadonlyPartialJSONObject) => {
@@ -100,28 +159,68 @@ export function addHistoryCommands(
       if (document === null) {
         return;
       }
+      if (fromRun(args)) {
+        const choice = await ask(document);
+        if (choice === 'copy') {
+          return commands.execute(CommandIDs.openWorkingCopy, {
+            path: document.path,
+            commit: document.commit,
+            runId: document.runId ?? '',
+            runName: document.runName ?? ''
+          });
+        }
+        if (choice !== 'branch') {
+          return;
+        }
+      }
       let reply;
       try {
         reply = await model.restore(document, 'branch', options.openPaths());
       } catch (error) {
+        const failure = toRequestFailure(error);
+        const refused =
+          error instanceof ReproRequestError && error.status === 409;
         throw new CommandFailure(
           trans.__(
             'Cannot restore %1 as a branch: %2',
             document.label,
-            toRequestFailure(error).message
+            failure.message
           ),
-          { cause: error }
+          {
+            cause: error,
+            actions: refused
+              ? [
+                  {
+                    label: trans.__('Open a working copy'),
+                    callback: () =>
+                      void commands.execute(CommandIDs.openWorkingCopy, {
+                        path: document.path,
+                        commit: document.commit,
+                        runId: document.runId ?? '',
+                        runName: document.runName ?? ''
+                      })
+                  }
+                ]
+              : undefined
+          }
         );
       }
       await options.refreshStatus().catch(() => undefined);
+      await reload(reply.changed_files);
       const branch = reply.branch ?? '';
       if (reply.checked_out) {
+        const aside =
+          carriedText(reply.carried_outputs, trans) +
+          keptText(reply.kept_outputs, trans);
+        // Short when there is more to say: a toast shows ~140 characters.
         notify.success(
-          trans.__(
-            'Switched to branch %1: the code of %2.',
-            branch,
-            document.label
-          )
+          aside
+            ? trans.__('Switched to branch %1.', branch) + aside
+            : trans.__(
+                'Switched to branch %1: the code of %2.',
+                branch,
+                document.label
+              )
         );
       } else {
         notify.warning(
@@ -129,6 +228,50 @@ export function addHistoryCommands(
             trans.__('Branch %1 made; not switched to it.', branch)
         );
       }
+    }
+  });
+
+  commands.addCommand(CommandIDs.bringBackOutputs, {
+    label: trans.__('Bring Back Kept Outputs'),
+    caption: trans.__(
+      'Put back the outputs a restore kept aside (a git stash entry), once their code is checked out again'
+    ),
+    isEnabled: args => typeof args['path'] === 'string' && !!options.requester,
+    execute: async (args: ReadonlyPartialJSONObject) => {
+      const requester = options.requester;
+      if (!requester) {
+        return;
+      }
+      const body: Record<string, string> = {
+        path: stringArg(args['path']) ?? ''
+      };
+      const commit = stringArg(args['commit']);
+      if (commit) {
+        body.commit = commit;
+      }
+      let kept: IKeptOutputs | null;
+      try {
+        kept = keptOutputs(
+          await requester<unknown>('runs/kept-outputs', {
+            method: 'POST',
+            body: JSON.stringify(body)
+          })
+        );
+      } catch (error) {
+        throw new CommandFailure(
+          trans.__(
+            'Cannot bring the outputs back: %1',
+            toRequestFailure(error).message
+          ),
+          { cause: error }
+        );
+      }
+      const files = kept?.files ?? [];
+      await reload(files);
+      await options.refreshStatus().catch(() => undefined);
+      notify.success(
+        trans.__('Brought back the outputs of %1.', files.join(', '))
+      );
     }
   });
 
@@ -157,7 +300,14 @@ export function addHistoryCommands(
           { cause: error }
         );
       }
-      await commands.execute('docmanager:open', { path: copy });
+      const widget = await commands.execute('docmanager:open', { path: copy });
+      // An untouched working copy closes without "Save your work?".
+      const context = (
+        widget as { context?: Partial<IUntouchedContext> } | undefined
+      )?.context;
+      if (context?.model && context.ready && context.disposed) {
+        keepUntouchedClean(context as IUntouchedContext);
+      }
     }
   });
 }
@@ -169,4 +319,91 @@ function notifications(trans: TranslationBundle): IHistoryNotifier {
     warning: message =>
       void tell({ type: 'warning', message, autoClose: 12000 }, trans)
   };
+}
+
+/**
+ * The notebooks that kept their outputs on the branch (their code is its), or ''.
+ */
+export function carriedText(
+  files: readonly string[],
+  trans: TranslationBundle
+): string {
+  return files.length === 0
+    ? ''
+    : ' ' +
+        trans._n(
+          '%2 keeps its outputs (they came from this code).',
+          '%2 keep their outputs (they came from this code).',
+          files.length,
+          files.map(baseName).join(', ')
+        );
+}
+
+/**
+ * Where a restore kept outputs aside and how they come back, or ''.
+ */
+export function keptText(
+  kept: IKeptOutputs | null,
+  trans: TranslationBundle
+): string {
+  if (!kept || kept.files.length === 0) {
+    return '';
+  }
+  const files = kept.files.map(baseName).join(', ');
+  return (
+    ' ' +
+    (kept.branch
+      ? trans.__(
+          'Outputs of %1 kept in %2: back on %3, the lab offers them (or git stash pop).',
+          files,
+          kept.ref,
+          kept.branch
+        )
+      : trans.__(
+          'Outputs of %1 kept in %2: check out the commit you left, then git stash pop.',
+          files,
+          kept.ref
+        ))
+  );
+}
+
+function baseName(path: string): string {
+  return path.split('/').pop() || path;
+}
+
+/**
+ * The "Restore…" dialog of a run: a branch (switched to), or a working copy.
+ */
+async function askHow(
+  document: IHistoryDocument,
+  trans: TranslationBundle
+): Promise<RestoreChoice> {
+  const run = document.runName || document.runId || document.label;
+  const result = await showDialog({
+    title: trans.__('Restore the code of run %1', run),
+    body: trans.__(
+      'As a branch: exp/%1 at the code the run ran, and the lab switches to it. Notebooks whose only local changes are outputs are kept aside and come back when you switch back; other local changes stop the switch, and nothing changes. As a working copy: the notebook as it ran, beside yours, and nothing else changes.',
+      document.runName || document.runId || 'run'
+    ),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.createButton({
+        label: trans.__('Open a working copy'),
+        actions: ['copy']
+      }),
+      Dialog.okButton({ label: trans.__('Switch to a branch') })
+    ]
+  });
+  if (result.button.actions.includes('copy')) {
+    return 'copy';
+  }
+  return result.button.accept ? 'branch' : null;
+}
+
+function stringArg(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function boolArg(value: unknown): boolean | null {
+  return typeof value === 'boolean' ? value : null;
 }

@@ -24,6 +24,45 @@ export interface IHistoryDocument {
   /** The run it was opened for, when it was opened from a run. */
   runId: string | null;
   runName: string | null;
+  /**
+   * What the run's code had that its commit lacks, when it was opened from
+   * a run: cells ran unsaved (`repro.unsaved`), the file had uncommitted
+   * changes (`repro.git.dirty`). Null: not known.
+   */
+  unsaved?: boolean | null;
+  uncommitted?: boolean | null;
+}
+
+/**
+ * The run whose code a command restores (a run's context menu or its
+ * details): the notebook (server path) and the code it ran.
+ */
+export interface IRunCode {
+  path: string;
+  /** The run's commit, or its hidden snapshot. */
+  commit: string;
+  runId?: string | null;
+  runName?: string | null;
+  unsaved?: boolean | null;
+  uncommitted?: boolean | null;
+}
+
+/**
+ * Outputs a restore kept aside (a git stash entry) so that it could switch.
+ */
+export interface IKeptOutputs {
+  /** The stash commit. */
+  commit: string;
+  /** `stash@{N}` when it was made or listed. */
+  ref: string;
+  /** The branch they were kept on (null: a detached HEAD). */
+  branch: string | null;
+  /** Server paths of the notebooks whose outputs they are. */
+  files: string[];
+  message: string;
+  /** Whether they can come back onto the code checked out now (listing only). */
+  ready?: boolean | null;
+  reason?: string | null;
 }
 
 /** How a run's code is restored. */
@@ -45,6 +84,12 @@ export interface IRestoreReply {
   copy: string | null;
   /** The branch was there already, at this code (the same run restored again). */
   reused: boolean;
+  /** Outputs put aside so the switch could happen (a git stash entry), if any. */
+  kept_outputs: IKeptOutputs | null;
+  /** Server paths of the files the switch changed. */
+  changed_files: string[];
+  /** Notebooks that were the run's code plus outputs: they kept them on the branch. */
+  carried_outputs: string[];
 }
 
 /**
@@ -102,11 +147,18 @@ export class HistoryModel implements IDisposable {
   /** Remember which run a notebook as it was was opened for. */
   remember(
     documentPath: string,
-    run: { runId?: string | null; runName?: string | null }
+    run: {
+      runId?: string | null;
+      runName?: string | null;
+      unsaved?: boolean | null;
+      uncommitted?: boolean | null;
+    }
   ): void {
     this._runs.set(documentPath, {
       runId: run.runId || null,
-      runName: run.runName || null
+      runName: run.runName || null,
+      unsaved: run.unsaved ?? null,
+      uncommitted: run.uncommitted ?? null
     });
     if (this._current?.documentPath === documentPath) {
       this.setCurrent(documentPath);
@@ -133,7 +185,24 @@ export class HistoryModel implements IDisposable {
         `${PathExt.basename(parsed.path)} @ ${parsed.commit.slice(0, 7)}`,
       snapshot: version ? version.snapshot : null,
       runId: run?.runId ?? null,
-      runName: run?.runName ?? null
+      runName: run?.runName ?? null,
+      unsaved: run?.unsaved ?? null,
+      uncommitted: run?.uncommitted ?? null
+    };
+  }
+
+  /** A run's code as a document the restore commands work on (not an open one). */
+  ofRun(run: IRunCode): IHistoryDocument {
+    return {
+      documentPath: '',
+      path: run.path,
+      commit: run.commit,
+      label: `${PathExt.basename(run.path)} @ ${run.commit.slice(0, 7)}`,
+      snapshot: null,
+      runId: run.runId || null,
+      runName: run.runName || null,
+      unsaved: run.unsaved ?? null,
+      uncommitted: run.uncommitted ?? null
     };
   }
 
@@ -202,7 +271,10 @@ export class HistoryModel implements IDisposable {
         checked_out: !!answer.checked_out,
         reason: typeof answer.reason === 'string' ? answer.reason : null,
         copy: typeof answer.copy === 'string' ? answer.copy : null,
-        reused: !!answer.reused
+        reused: !!answer.reused,
+        kept_outputs: keptOutputs(answer.kept_outputs),
+        changed_files: strings(answer.changed_files),
+        carried_outputs: strings(answer.carried_outputs)
       };
     });
     if (!this._isDisposed) {
@@ -234,10 +306,43 @@ export class HistoryModel implements IDisposable {
   private _outcome: IRestoreOutcome | null = null;
   private _runs = new Map<
     string,
-    { runId: string | null; runName: string | null }
+    {
+      runId: string | null;
+      runName: string | null;
+      unsaved: boolean | null;
+      uncommitted: boolean | null;
+    }
   >();
   private _isDisposed = false;
   private _stateChanged = new Signal<HistoryModel, void>(this);
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.filter((f): f is string => typeof f === 'string')
+    : [];
+}
+
+/**
+ * Kept outputs as the server described them, or null when it did not.
+ */
+export function keptOutputs(value: unknown): IKeptOutputs | null {
+  if (!value || typeof value !== 'object') {
+    return null;
+  }
+  const kept = value as Partial<IKeptOutputs>;
+  if (typeof kept.commit !== 'string' || !Array.isArray(kept.files)) {
+    return null;
+  }
+  return {
+    commit: kept.commit,
+    ref: typeof kept.ref === 'string' ? kept.ref : '',
+    branch: typeof kept.branch === 'string' ? kept.branch : null,
+    files: kept.files.filter((f): f is string => typeof f === 'string'),
+    message: typeof kept.message === 'string' ? kept.message : '',
+    ready: typeof kept.ready === 'boolean' ? kept.ready : null,
+    reason: typeof kept.reason === 'string' ? kept.reason : null
+  };
 }
 
 export namespace HistoryModel {

@@ -14,7 +14,7 @@ import {
   IRunDiff,
   IRunDiffRange
 } from './details';
-import { RunsModel } from './model';
+import { commitOf, RunsModel } from './model';
 import { byKey, KeyValues, RunBadges, safeUrl, statusLabel } from './parts';
 import { IRun, IRunGroup } from './types';
 
@@ -65,6 +65,8 @@ export function RunDetails(props: IRunDetailsProps): JSX.Element {
   }
   const params = Object.entries(run.params ?? {}).sort(byKey);
   const metrics = Object.entries(run.metrics ?? {}).sort(byKey);
+  // The code it ran: its snapshot, else its group's commit.
+  const code = commitOf({ path: model.path ?? '', group, run });
   // One format down the list: "1.0000" beside "0.9556", not "1".
   const formatMetric = columnFormatter(metrics.map(([, v]) => v));
   return (
@@ -116,6 +118,27 @@ export function RunDetails(props: IRunDetailsProps): JSX.Element {
             onClick={props.onOpen}
           >
             {trans.__('Open notebook as it was')}
+          </button>
+        )}
+        {props.canOpen && code && model.path && (
+          <button
+            className="jp-Repro-Runs-restore"
+            disabled={props.disabled}
+            title={trans.__(
+              'Restore the code this run ran: as a branch you switch to, or as a working copy'
+            )}
+            onClick={() =>
+              void commands.execute(CommandIDs.restoreBranch, {
+                path: model.path ?? '',
+                commit: code,
+                runId: run.run_id,
+                runName: run.run_name ?? '',
+                unsaved: !!run.unsaved,
+                uncommitted: !!run.dirty
+              })
+            }
+          >
+            {trans.__('Restore…')}
           </button>
         )}
         <button

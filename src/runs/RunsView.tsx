@@ -68,7 +68,12 @@ export function openAtCommitCommand(commands: CommandRegistry): OpenNotebookAt {
       path: ref.path,
       commit: commitOf(ref),
       ...(ref.run
-        ? { runId: ref.run.run_id, runName: ref.run.run_name ?? '' }
+        ? {
+            runId: ref.run.run_id,
+            runName: ref.run.run_name ?? '',
+            unsaved: !!ref.run.unsaved,
+            uncommitted: !!ref.run.dirty
+          }
         : {})
     });
 }
@@ -190,7 +195,13 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
                 )}
           </div>
         )}
-        {state === 'empty' && <EmptyState trans={trans} />}
+        {state === 'empty' && (
+          <EmptyState
+            trans={trans}
+            otherStores={model.otherStores}
+            tracking={model.tracking?.uri ?? ''}
+          />
+        )}
         {openError !== null && (
           <div className="jp-Repro-Runs-message jp-mod-open" role="alert">
             {openError}
@@ -281,8 +292,33 @@ function SelectionBar(props: {
   );
 }
 
-function EmptyState(props: { trans: TranslationBundle }): JSX.Element {
+function EmptyState(props: {
+  trans: TranslationBundle;
+  otherStores?: readonly string[];
+  tracking?: string;
+}): JSX.Element {
   const { trans } = props;
+  const others = props.otherStores ?? [];
+  if (others.length > 0) {
+    return (
+      <div className="jp-Repro-Runs-empty jp-mod-otherStore" role="note">
+        <p>
+          {trans._n(
+            'Runs of this notebook may be in %2, which this lab does not read (it reads %3).',
+            'Runs of this notebook may be in %2, which this lab does not read (it reads %3).',
+            others.length,
+            others.join(', '),
+            props.tracking || trans.__('another store')
+          )}
+        </p>
+        <p>
+          {trans.__(
+            'A kernel with no tracking URI of its own logs next to its notebook. Kernels this lab starts now log where it reads; to see runs logged before, start the lab with MLFLOW_TRACKING_URI (or c.Repro.tracking_uri) naming that store.'
+          )}
+        </p>
+      </div>
+    );
+  }
   return (
     <div className="jp-Repro-Runs-empty">
       <p>{trans.__('No runs for this notebook yet.')}</p>

@@ -183,6 +183,14 @@ export class RunsModel implements IDisposable {
     return this._tracking;
   }
 
+  /**
+   * Other MLflow stores in the notebook's folder (server paths): where a
+   * kernel without a tracking URI of its own logged.
+   */
+  get otherStores(): readonly string[] {
+    return this._otherStores;
+  }
+
   get hasMore(): boolean {
     return this._nextPageToken !== null;
   }
@@ -258,6 +266,7 @@ export class RunsModel implements IDisposable {
     this._groups = [];
     this._nextPageToken = null;
     this._tracking = null;
+    this._otherStores = [];
     this._message = null;
     this._state = next === null ? 'idle' : 'loading';
     this._updateFrequency();
@@ -401,6 +410,9 @@ export class RunsModel implements IDisposable {
       reply => {
         apply(reply);
         this._tracking = reply.tracking ?? null;
+        this._otherStores = Array.isArray(reply.other_stores)
+          ? reply.other_stores.filter(s => typeof s === 'string')
+          : [];
         this._nextPageToken = reply.next_page_token || null;
         this._message = null;
         this._state = this._groups.length > 0 ? 'ready' : 'empty';
@@ -485,6 +497,7 @@ export class RunsModel implements IDisposable {
   private _state: RunsState = 'idle';
   private _groups: IRunGroup[] = [];
   private _tracking: ITrackingInfo | null = null;
+  private _otherStores: string[] = [];
   private _nextPageToken: string | null = null;
   private _message: string | null = null;
   private _filter = '';

@@ -69,6 +69,8 @@ export interface IRunsReply {
   tracking: ITrackingInfo;
   groups: IRunGroup[];
   next_page_token: string | null;
+  /** MLflow stores in the notebook's folder the server does not read (server paths). */
+  other_stores?: string[];
 }
 
 /**

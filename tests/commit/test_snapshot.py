@@ -774,3 +774,30 @@ def test_after_a_snapshot_status_need_not_rehash_the_notebook(
     assert size == len(committed) != nb.stat().st_size
     assert run_git_cmd(repo, "diff", "--cached", "--name-only") == ""  # index == HEAD
     assert run_git_cmd(repo, "status", "--porcelain") == "M a.ipynb"
+
+
+def test_remembered_export_settings_are_no_change_to_commit(
+    make_repo: Callable[..., Path], run_git_cmd: Git
+) -> None:
+    """Exporting writes the target into the notebook: outputs only, never committed, not lost."""
+    from jupyterlab_repro.commit.changes import list_changes
+
+    repo = make_repo()
+    nb = repo / "a.ipynb"
+    nb.write_bytes(notebook())
+    snapshot([nb], "feat: a")
+    settings = {"export": {"module": "src/a.py", "cells": "export"}}
+    data = json.loads(notebook())
+    data["metadata"]["jupyterlab_repro"] = settings
+    nb.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    [changed] = list_changes(repo).files
+    assert changed.classification == "outputs-only"
+    result = snapshot([nb], "chore: nothing", clear_outputs=True)
+    assert not result.committed and result.reason == "nothing-to-commit"
+    assert b"jupyterlab_repro" not in blob(run_git_cmd, repo, "HEAD:a.ipynb")
+    # Cleared: no outputs left, the remembered settings kept, and still nothing to commit.
+    cleared = json.loads(nb.read_text(encoding="utf-8"))
+    assert cleared["metadata"]["jupyterlab_repro"] == settings
+    assert cleared["cells"][0]["outputs"] == []
+    [changed] = list_changes(repo).files
+    assert changed.classification == "outputs-only"

@@ -726,6 +726,39 @@ def test_header_says_when_the_notebook_has_uncommitted_changes(
     assert result.provenance.dirty
 
 
+def test_header_after_a_commit_says_committed_when_only_outputs_differ(
+    make_repo: MakeRepo,
+) -> None:
+    """Run after a snapshot: outputs, counts, the kernel's language_info, the remembered target."""
+    from jupyterlab_repro.notebook.clean import clean_text
+
+    repo = make_repo()
+    kernel = {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    nb = write_nb(
+        repo / "nb.ipynb",
+        [code("A_1 = 1", "export")],
+        metadata={**kernel, "language_info": {"name": "python"}},  # as a snapshot commits it
+    )
+    nb.write_text(clean_text(nb.read_text(encoding="utf-8"))[0], encoding="utf-8")
+    git(repo, "add", "nb.ipynb")
+    git(repo, "commit", "--quiet", "-m", "feat: nb")
+    sha = git(repo, "rev-parse", "HEAD")
+    ran = json.loads(nb.read_text(encoding="utf-8"))
+    ran["cells"][0]["execution_count"] = 4
+    ran["cells"][0]["outputs"] = [{"name": "stdout", "output_type": "stream", "text": ["1\n"]}]
+    ran["metadata"]["language_info"] = {"name": "python", "version": "3.11.2", "mimetype": "x"}
+    ran["metadata"]["jupyterlab_repro"] = {"export": {"module": "mod.py", "cells": "export"}}
+    nb.write_text(json.dumps(ran, indent=1) + "\n", encoding="utf-8")
+    result = export_notebook(nb, repo / "mod.py")
+    assert result.text.splitlines()[1] == f"# Commit: {sha[:12]}"
+    assert not result.provenance.dirty and result.provenance.state == "committed"
+    # A change of code is still one.
+    ran["cells"][0]["source"] = ["A_1 = 2\n"]
+    nb.write_text(json.dumps(ran, indent=1) + "\n", encoding="utf-8")
+    result = export_notebook(nb, repo / "mod.py")
+    assert result.text.splitlines()[1] == f"# Commit: {sha[:12]} (with uncommitted changes)"
+
+
 def test_other_dirty_files_do_not_make_the_notebook_dirty(make_repo: MakeRepo) -> None:
     repo = make_repo()
     nb = write_nb(repo / "exp[1].ipynb", [code("A_1 = 1", "export")])

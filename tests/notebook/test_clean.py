@@ -701,3 +701,24 @@ def test_a_rule_that_drops_a_marker_drops_its_effect() -> None:
     assert all(c["outputs"] == [] and c["metadata"] == {} for c in cells)
     assert clean_text(text, config)[0] == text
     assert _clean_text_full(json.dumps(nb), config)[0] == text
+
+
+def test_remembered_export_settings_are_stripped_unless_kept() -> None:
+    """``metadata.jupyterlab_repro.export`` is the lab's memory of a target, not code."""
+    from jupyterlab_repro.notebook.clean import CleanConfig, clean_text
+
+    nb = {
+        "cells": [],
+        "metadata": {
+            "jupyterlab_repro": {"export": {"module": "m.py", "cells": "export"}, "other": 1}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    text = json.dumps(nb)
+    cleaned = json.loads(clean_text(text)[0])
+    assert cleaned["metadata"] == {"jupyterlab_repro": {"other": 1}}
+    nb["metadata"]["jupyterlab_repro"].pop("other")
+    assert json.loads(clean_text(json.dumps(nb))[0])["metadata"] == {}
+    kept = CleanConfig(keep_keys=("metadata.jupyterlab_repro.export",))
+    assert json.loads(clean_text(json.dumps(nb), kept)[0])["metadata"] == nb["metadata"]

@@ -400,17 +400,32 @@ async def test_bad_snapshot_input_changes_nothing(
 async def test_a_long_message_is_committed_through_stdin(
     jp_fetch: Fetch, repo: Path, run_git_cmd: Git
 ) -> None:
-    """A 200 KiB one-line subject used to fail with "argument list too long"."""
+    """A 200 KiB message used to fail with "argument list too long".
+
+    The text goes to git on stdin: a 200 KiB body and tag annotation commit.
+    A subject line that long is refused (400, nothing written): a subject
+    takes at most 200 characters, the body the rest.
+    """
     (repo / "nb.ipynb").write_text(notebook("long = True"), encoding="utf-8")
-    subject = "s" * (200 * 1024)
+    text = "s" * (200 * 1024)
+    before = state(run_git_cmd, repo)
+    code, data = await call(jp_fetch, "snapshot", {"path": "work/nb.ipynb", "message": text})
+    assert code == 400 and "in the body" in data["message"], data
+    assert state(run_git_cmd, repo) == before
     code, data = await call(
         jp_fetch,
         "snapshot",
-        {"path": "work/nb.ipynb", "message": subject, "tag": "long", "tag_message": subject},
+        {
+            "path": "work/nb.ipynb",
+            "message": "long",
+            "body": text,
+            "tag": "long",
+            "tag_message": text,
+        },
     )
     assert code == 200, data
-    assert run_git_cmd(repo, "log", "-1", "--format=%s") == subject
-    assert run_git_cmd(repo, "tag", "-l", "--format=%(contents:subject)", "long") == subject
+    assert run_git_cmd(repo, "log", "-1", "--format=%b") == text
+    assert run_git_cmd(repo, "tag", "-l", "--format=%(contents:subject)", "long") == text
 
 
 async def test_any_failure_after_the_commit_moves_head_back(

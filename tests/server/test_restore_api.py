@@ -1,4 +1,5 @@
-"""``GET runs/notebook`` (the notebook as it was, writing nothing) and ``POST runs/restore``."""
+"""``GET runs/notebook`` (the notebook as it was, writing nothing), ``POST runs/restore`` and
+``GET/POST runs/kept-outputs`` (the outputs a restore kept aside)."""
 
 from __future__ import annotations
 
@@ -23,23 +24,36 @@ def run_git(cwd: Path, *args: str) -> str:
     ).stdout.strip()
 
 
-def notebook(source: str) -> str:
-    nb = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": "c0",
-                "metadata": {},
-                "outputs": [],
-                "source": [source],
-            }
-        ],
+def notebook(source: str, *, ran: bool = False) -> str:
+    """A one-cell notebook as committed; ``ran``: with the outputs a run leaves on disk."""
+    cell: dict[str, Any] = {
+        "cell_type": "code",
+        "execution_count": 7 if ran else None,
+        "id": "c0",
         "metadata": {},
-        "nbformat": 4,
-        "nbformat_minor": 5,
+        "outputs": (
+            [{"name": "stdout", "output_type": "stream", "text": ["loss 0.25\n"]}] if ran else []
+        ),
+        "source": [source],
     }
+    nb = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     return json.dumps(nb, indent=1, sort_keys=True) + "\n"
+
+
+def state(repo: Path, root: Path) -> tuple[str, ...]:
+    """What a refused request must leave as it was: refs, HEAD, index, stash, every file."""
+    every = sorted(
+        (p.relative_to(root).as_posix(), p.read_bytes())
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    )
+    return (
+        run_git(repo, "for-each-ref"),
+        run_git(repo, "symbolic-ref", "HEAD"),
+        run_git(repo, "ls-files", "-s"),
+        run_git(repo, "stash", "list"),
+        repr(every),
+    )
 
 
 async def call(
@@ -145,9 +159,11 @@ async def test_restore_as_a_branch_switches_when_nothing_open_changes(
     assert run_git_cmd(repo, "symbolic-ref", "--short", "HEAD") == "exp/swift-owl"
 
 
-async def test_restore_as_a_branch_stays_when_an_open_notebook_would_change(
-    jp_fetch: Fetch, repo: Path, snapshot: str, run_git_cmd: Git
+async def test_restore_as_a_branch_refuses_when_an_open_notebook_would_change(
+    jp_fetch: Fetch, repo: Path, snapshot: str, jp_root_dir: Path
 ) -> None:
+    """409 naming the notebook (open with unsaved work); no branch is left behind."""
+    before = state(repo, jp_root_dir)
     code, data = await call(
         jp_fetch,
         "runs/restore",
@@ -158,9 +174,118 @@ async def test_restore_as_a_branch_stays_when_an_open_notebook_would_change(
             "open_paths": ["work/train.ipynb"],
         },
     )
+    assert code == 409, data
+    assert data["reason"] == "restore-refused" and data["kind"] == "open-notebooks"
+    assert data["files"] == ["work/train.ipynb"]
+    assert "train.ipynb is open in the lab" in data["message"]
+    assert state(repo, jp_root_dir) == before
+
+
+async def test_restore_with_outputs_on_disk_switches_and_brings_them_back(
+    jp_fetch: Fetch, repo: Path, snapshot: str, jp_root_dir: Path, run_git_cmd: Git
+) -> None:
+    """The notebook was run: outputs kept in a stash, switched; back on main, brought back."""
+    ran = notebook("lr = 0.1", ran=True).encode()
+    (repo / "train.ipynb").write_bytes(ran)
+    code, data = await call(
+        jp_fetch,
+        "runs/restore",
+        {"path": "work/train.ipynb", "commit": snapshot, "name": "swift owl", "run_id": "r1"},
+    )
     assert code == 201, data
-    assert data["checked_out"] is False and "train.ipynb" in data["reason"]
+    assert data["checked_out"] is True and data["branch"] == "exp/swift-owl"
+    assert data["changed_files"] == ["work/train.ipynb"]
+    kept = data["kept_outputs"]
+    assert kept["files"] == ["work/train.ipynb"] and kept["branch"] == "main"
+    assert kept["ref"] == "stash@{0}" and "before restoring run swift owl" in kept["message"]
+    assert run_git_cmd(repo, "symbolic-ref", "--short", "HEAD") == "exp/swift-owl"
+    assert "lr = 0.01" in (repo / "train.ipynb").read_text(encoding="utf-8")
+    # Listed, but not ready on the restored branch; a POST now is a 409 that changes nothing.
+    code, listing = await call(jp_fetch, "runs/kept-outputs", params={"path": "work"})
+    assert code == 200, listing
+    [entry] = listing["kept"]
+    assert entry["commit"] == kept["commit"] and entry["ready"] is False
+    assert "switch back to main" in entry["reason"]
+    before = state(repo, jp_root_dir)
+    code, refused = await call(jp_fetch, "runs/kept-outputs", {"path": "work/train.ipynb"})
+    assert code == 409 and refused["kind"] == "other-code", refused
+    assert refused["files"] == ["work/train.ipynb"]
+    assert state(repo, jp_root_dir) == before
+    # Back on main (as the lab sees on its next status poll): ready, and brought back.
+    run_git_cmd(repo, "switch", "-q", "main")
+    code, listing = await call(jp_fetch, "runs/kept-outputs", params={"path": "work/train.ipynb"})
+    assert [e["ready"] for e in listing["kept"]] == [True]
+    code, back = await call(
+        jp_fetch, "runs/kept-outputs", {"path": "work/train.ipynb", "commit": kept["commit"]}
+    )
+    assert code == 200, back
+    assert back["files"] == ["work/train.ipynb"]
+    assert (repo / "train.ipynb").read_bytes() == ran
+    assert run_git_cmd(repo, "stash", "list") == ""
+    code, listing = await call(jp_fetch, "runs/kept-outputs", params={"path": "work"})
+    assert listing == {"kept": []}
+
+
+async def test_restoring_the_run_of_saved_edits_keeps_the_notebook_as_it_is(
+    jp_fetch: Fetch, repo: Path, run_git_cmd: Git
+) -> None:
+    """Saved before it ran (the lab's default): the branch has that code, the outputs stay."""
+    ran = notebook("lr = 0.7", ran=True).encode()
+    (repo / "train.ipynb").write_bytes(ran)
+    snap = snapshot_worktree(repo, "train.ipynb")
+    code, data = await call(
+        jp_fetch, "runs/restore", {"path": "work/train.ipynb", "commit": snap.commit, "name": "e"}
+    )
+    assert code == 201, data
+    assert data["checked_out"] is True and data["kept_outputs"] is None
+    assert data["carried_outputs"] == ["work/train.ipynb"]
+    assert (repo / "train.ipynb").read_bytes() == ran
+    assert run_git_cmd(repo, "stash", "list") == ""
+
+
+async def test_restore_over_source_changes_is_a_409_naming_the_files(
+    jp_fetch: Fetch, repo: Path, snapshot: str, jp_root_dir: Path
+) -> None:
+    (repo / "train.ipynb").write_text(notebook("lr = 0.5  # my work", ran=True), encoding="utf-8")
+    before = state(repo, jp_root_dir)
+    code, data = await call(
+        jp_fetch, "runs/restore", {"path": "work/train.ipynb", "commit": snapshot, "name": "owl"}
+    )
+    assert code == 409, data
+    assert data["files"] == ["work/train.ipynb"] and data["kind"] == "local-changes"
+    assert data["message"].startswith("Not switched to exp/owl: train.ipynb has changes")
+    assert "working copy" in data["message"] and "error:" not in data["message"]
+    assert state(repo, jp_root_dir) == before
+
+
+async def test_restore_without_switching_makes_the_branch_only(
+    jp_fetch: Fetch, repo: Path, snapshot: str, run_git_cmd: Git
+) -> None:
+    (repo / "train.ipynb").write_text(notebook("lr = 0.5  # my work"), encoding="utf-8")
+    code, data = await call(
+        jp_fetch,
+        "runs/restore",
+        {"path": "work/train.ipynb", "commit": snapshot, "name": "owl", "switch": False},
+    )
+    assert code == 201, data
+    assert data["checked_out"] is False and data["kept_outputs"] is None
     assert run_git_cmd(repo, "symbolic-ref", "--short", "HEAD") == "main"
+    assert run_git_cmd(repo, "rev-parse", "exp/owl") == data["commit"]
+    assert "my work" in (repo / "train.ipynb").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"commit": "not hex"}, {"commit": "f" * 40}, {"commit": 7}, {"path": "../x"}, {}],
+)
+async def test_bad_bring_backs_change_nothing(
+    jp_fetch: Fetch, repo: Path, jp_root_dir: Path, body: Any
+) -> None:
+    before = state(repo, jp_root_dir)
+    code, data = await call(jp_fetch, "runs/kept-outputs", {"path": "work", **body})
+    assert 400 <= code < 500, data
+    assert data["message"]
+    assert state(repo, jp_root_dir) == before
 
 
 async def test_restore_as_a_working_copy(

@@ -375,3 +375,17 @@ async def test_worker_pools_are_ready_before_the_first_request(jp_serverapp: Any
     assert limiters["polls"].total_tokens == config.worker_threads
     assert limiters["writes"].total_tokens == config.write_threads
     assert limiters["tracking"].total_tokens == config.tracking_threads
+
+
+async def test_other_stores_in_the_notebooks_folder_are_named(jp_fetch: Any, repo: Path) -> None:
+    """Where a kernel without a tracking URI logged: the panel can say so instead of "no runs"."""
+    path = {"path": f"work/{TRAIN}"}
+    assert (await get(jp_fetch, "runs", path))["other_stores"] == []
+    folder = repo / "nb"
+    (folder / "mlruns" / "0").mkdir(parents=True)  # a file store's experiment: a store
+    (folder / "mlruns" / "0" / "meta.yaml").write_text("name: Default\n", encoding="utf-8")
+    assert (await get(jp_fetch, "runs", path))["other_stores"] == ["work/nb/mlruns"]
+    (folder / "mlflow.db").write_bytes(b"SQLite format 3\x00")
+    data = await get(jp_fetch, "runs", path)
+    assert data["other_stores"] == ["work/nb/mlflow.db", "work/nb/mlruns"]
+    assert data["groups"]  # the runs of the store it reads are still there

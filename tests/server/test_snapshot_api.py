@@ -92,6 +92,31 @@ def hook(root: Path, name: str, script: str) -> None:
 # snapshot
 
 
+async def test_a_subject_too_long_for_a_line_is_a_400_that_commits_nothing(
+    jp_fetch: Fetch, proj: Path, run_git_cmd: Git
+) -> None:
+    """2,255 characters pasted into the subject: refused, the body takes any length."""
+    before = repo_state(proj)
+    long = "tuned the learning rate " * 94  # 2,255 characters once joined
+    data = await api(
+        jp_fetch,
+        "snapshot",
+        body={"path": "proj/a.ipynb", "message": long.strip(), "type": "exp"},
+        expect=400,
+    )
+    assert data["reason"] == "invalid-request"
+    assert "2,260 characters long" in data["message"] and "in the body" in data["message"]
+    assert repo_state(proj) == before
+    subject = "x" * (200 - len("exp: "))
+    done = await api(
+        jp_fetch,
+        "snapshot",
+        body={"path": "proj/a.ipynb", "message": subject, "type": "exp", "body": long},
+    )
+    assert done["committed"] is True
+    assert run_git_cmd(proj, "log", "-1", "--format=%s") == f"exp: {subject}"
+
+
 async def test_snapshot(jp_fetch: Fetch, proj: Path, run_git_cmd: Git) -> None:
     result = await api(
         jp_fetch,

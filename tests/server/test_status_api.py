@@ -463,3 +463,43 @@ async def test_identity_post_body_must_be_a_json_object(jp_fetch: Fetch) -> None
         )
         assert response.code == 400
         assert json.loads(response.body)["reason"] == "invalid-request"
+
+
+async def test_the_demo_notebook_opened_in_the_lab_is_outputs_only(
+    jp_fetch: Fetch, jp_root_dir: Path, run_git_cmd: Git
+) -> None:
+    """The lab writes the kernel's language_info (then outputs): a snapshot would commit nothing."""
+    import importlib.util
+
+    import nbformat
+
+    script = Path(__file__).resolve().parents[2] / "demo" / "make_workspace.py"
+    spec = importlib.util.spec_from_file_location("repro_demo_workspace", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    demo = module.make_workspace(jp_root_dir / "demo")
+    path = demo / "train.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["language_info"] = {
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3",
+        "version": "3.11.2",
+    }
+    nbformat.write(nb, path)  # what the contents API writes when the lab saves it
+    assert run_git_cmd(demo, "status", "--porcelain") == "M train.ipynb"
+    report = await status(jp_fetch, "demo/train.ipynb")
+    assert report["repository"]["file_state"] == "outputs-only"
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="accuracy 0.93\n")]
+    nb.cells[1].execution_count = 2
+    nbformat.write(nb, path)
+    assert (await status(jp_fetch, "demo/train.ipynb"))["repository"]["file_state"] == (
+        "outputs-only"
+    )
+    nb.cells[1].source += "\n# my change"
+    nbformat.write(nb, path)
+    assert (await status(jp_fetch, "demo/train.ipynb"))["repository"]["file_state"] == "modified"

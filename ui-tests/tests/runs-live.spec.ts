@@ -5,8 +5,10 @@
  *   Runs section as soon as the kernel is done, marked "ran with unsaved
  *   changes", its details diff the edit against the commit, and the
  *   notebook as it ran opens read-only without a kernel; Ctrl+S writes
- *   nothing; "Restore as branch" makes `exp/<run name>` (and says why it did
- *   not switch to it while the notebook is open);
+ *   nothing; "Restore as branch" refuses (the notebook is open with unsaved
+ *   work the switch would replace: the notification names it, no branch is
+ *   made), and once the notebook is saved it makes `exp/<run name>` and
+ *   switches, the notebook keeping its outputs (they came from that code);
  * - with `saveBeforeRun` on (the default), the notebook is saved before its
  *   cells run and the run is not marked unsaved; a run started from a
  *   console on the notebook's kernel shows up as soon as the kernel is idle.
@@ -220,41 +222,59 @@ test.describe('Runs while cells run, saveBeforeRun off', () => {
     );
     expect(filesBefore.filter(f => f.endsWith('.ipynb'))).toEqual([name]);
 
-    // Restore as branch: exp/<run name> at the code that ran. The notebook
-    // is open and the run's code differs from it, so the server may refuse
-    // to switch; it says why.
+    // Restore as branch: the notebook is open with its unsaved edit, and the
+    // switch would change it on disk: refused in words naming it, nothing made.
+    const heads = () =>
+      execFileSync(
+        'git',
+        ['-C', repository, 'for-each-ref', '--format=%(refname)', 'refs/heads'],
+        { encoding: 'utf-8' }
+      );
+    const root = JSON.parse(
+      (await page.locator('#jupyter-config-data').textContent()) ?? '{}'
+    ).serverRoot as string;
+    const repository = path.join(root, folder);
+    const headsBefore = heads();
+    await banner.locator('button.jp-Repro-History-restoreBranch').click();
+    await expect(banner.locator('.jp-Repro-History-message')).toContainText(
+      `${name} is open in the lab with changes that are not saved`
+    );
+    await expect(
+      page.locator('.jp-Notification-Toast-error', {
+        hasText: 'Not switched to exp/'
+      })
+    ).toBeVisible();
+    expect(heads()).toBe(headsBefore);
+
+    // Saved, it is the run's code plus outputs: the restore switches and the
+    // notebook keeps its outputs on the branch.
+    await page
+      .locator('.lm-DockPanel-tabBar .lm-TabBar-tabLabel', {
+        hasText: new RegExp(`^${escapeRegExp(name)}$`)
+      })
+      .click();
+    await page.notebook.save();
+    const saved = await onDisk(page, notebook);
+    await tab.click();
     await banner.locator('button.jp-Repro-History-restoreBranch').click();
     const outcome = banner.locator('.jp-Repro-History-outcome');
-    await expect(outcome).toHaveAttribute('data-branch', /^exp\/.+/);
+    await expect(outcome).toHaveAttribute('data-checked-out', 'true');
     const branch = (await outcome.getAttribute('data-branch'))!;
-    test.info().annotations.push({
-      type: 'restore',
-      description: `${branch}: checked out ${await outcome.getAttribute(
-        'data-checked-out'
-      )}; ${await outcome.textContent()}`
-    });
+    expect(branch).toMatch(/^exp\/.+/);
     const status = await repro(
       page,
       'GET',
       `status?path=${encodeURIComponent(notebook)}`
     );
-    if ((await outcome.getAttribute('data-checked-out')) === 'true') {
-      expect(status.repository.branch).toBe(branch);
-      await expect(page.locator('.jp-Repro-Status-branch')).toHaveText(branch);
-    } else {
-      await expect(outcome).toContainText('Not switched');
-      await expect(
-        page.locator('.jp-Notification-Toast-warning', {
-          hasText: 'Not switched'
-        })
-      ).toBeVisible();
-      expect(status.repository.branch).not.toBe(branch);
-    }
-    // The branch exists, at a commit whose notebook has the edit.
-    const root = JSON.parse(
-      (await page.locator('#jupyter-config-data').textContent()) ?? '{}'
-    ).serverRoot as string;
-    const repository = path.join(root, folder);
+    expect(status.repository.branch).toBe(branch);
+    await expect(page.locator('.jp-Repro-Status-branch')).toHaveText(branch);
+    await expect(
+      page.locator('.jp-Notification-Toast-success', {
+        hasText: 'keeps its outputs'
+      })
+    ).toBeVisible();
+    expect(await onDisk(page, notebook)).toEqual(saved);
+    // The branch is at a commit whose notebook has the edit.
     const atBranch = execFileSync(
       'git',
       ['-C', repository, 'show', `refs/heads/${branch}:${name}`],
