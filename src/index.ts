@@ -369,7 +369,7 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
           // Tick the release's run in the runs panel and bring it into view.
           if (runs.findRun(release.runId) && selection.add(release.runId)) {
             sidebar.focusInSection(
-              `tr[data-run-id="${CSS.escape(release.runId)}"] input.jp-Repro-Runs-check`
+              `[data-run-id="${CSS.escape(release.runId)}"] input.jp-Repro-Runs-check`
             );
           } else {
             Notification.info(
