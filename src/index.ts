@@ -61,15 +61,18 @@ import {
 } from './history';
 import {
   addRunsCommands,
+  addRunsTableCommands,
   addShareCommands,
   AutoShare,
   createRunsSection,
   executionFinished,
+  followSidebarRuns,
   IRun,
   LiveRuns,
   notebookOfConsole,
   RunSelection,
   RunsModel,
+  RunsTableWidget,
   SaveBeforeRun
 } from './runs';
 import {
@@ -190,6 +193,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     const compareTracker = new WidgetTracker<CompareWidget>({
       namespace: 'jupyterlab-repro-compare'
     });
+    const runsTableTracker = new WidgetTracker<RunsTableWidget>({
+      namespace: 'jupyterlab-repro-runs-table'
+    });
 
     // Which path to show: the active notebook (for a notebook as it was,
     // the notebook it is a version of; for a comparison, the notebook its
@@ -210,7 +216,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       const comparison =
         current && compareTracker.has(current)
           ? (current as CompareWidget).args.path
-          : null;
+          : current && runsTableTracker.has(current)
+            ? (current as RunsTableWidget).path
+            : null;
       const consoleOf = notebookOfConsole(current);
       if (followNotebook && historical) {
         model.setPath(historical.path);
@@ -564,6 +572,70 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       command: CommandIDs.compareFromUrl,
       pattern: /[?&]repro-compare=/
     });
+
+    // Every run of a notebook as a table in the main area.
+    addRunsTableCommands({
+      requester,
+      trans,
+      commands,
+      tracker: runsTableTracker,
+      open: widget => {
+        shell.add(widget, 'main');
+        if (!widget.isAttached) {
+          return false;
+        }
+        shell.activateById(widget.id);
+        return true;
+      },
+      activate: widget => shell.activateById(widget.id),
+      cannotOpen: path =>
+        Notification.info(
+          trans.__(
+            'This page shows one document: open the runs table of %1 in JupyterLab.',
+            path
+          ),
+          {
+            autoClose: false,
+            actions: [
+              {
+                label: trans.__('Open JupyterLab'),
+                callback: () =>
+                  void window.open(
+                    URLExt.join(
+                      PageConfig.getBaseUrl(),
+                      'lab',
+                      'tree',
+                      URLExt.encodeParts(path)
+                    ),
+                    '_blank',
+                    'noopener'
+                  )
+              }
+            ]
+          }
+        ),
+      defaultPath: args => {
+        if (args['source'] === 'filebrowser') {
+          const fileBrowser = browserFactory?.tracker.currentWidget ?? browser;
+          const item = fileBrowser?.selectedItems().next();
+          return item && !item.done && item.value.type === 'notebook'
+            ? contents.localPath(item.value.path)
+            : null;
+        }
+        const panel = notebooks?.currentWidget ?? null;
+        return panel && shell.currentWidget === panel
+          ? contents.localPath(panel.context.path)
+          : runs.path;
+      },
+      preferredMetrics: () => runs.configuredMetricColumns,
+      languages: diffLanguages
+    });
+    sidebar.own(followSidebarRuns(runs, runsTableTracker));
+    void restorer?.restore(runsTableTracker, {
+      command: CommandIDs.runsTable,
+      args: widget => ({ ...widget.args }) as any,
+      name: widget => widget.path
+    });
     addHistoryCommands(commands, {
       model: history,
       version: (path, commit) => drive.version(path, commit),
@@ -605,6 +677,7 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       ...(notebooks ? [CommandIDs.exportCells, CommandIDs.reexport] : []),
       CommandIDs.runsRefresh,
       CommandIDs.runsLoadMore,
+      CommandIDs.runsTable,
       CommandIDs.compare,
       CommandIDs.restoreBranch,
       CommandIDs.openWorkingCopy
