@@ -77,6 +77,7 @@ import {
 } from './runs';
 import {
   addStatusCommands,
+  floorThrough,
   ReproModel,
   ReproSidebar,
   SIDEBAR_ID
@@ -357,7 +358,11 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         exportTargets,
         languages: diffLanguages
       }),
-      3
+      3,
+      // The form and ~8 lines of the diff preview stay in view, right
+      // after the repository facts; the runs list keeps its toolbar and
+      // first run, and scrolls.
+      { floor: floorThrough('.jp-Repro-Snapshot-diff', 8), priority: 1 }
     );
     sidebar.addSection(
       createRunsSection({
@@ -367,7 +372,8 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         selection,
         languages: diffLanguages
       }),
-      2
+      2,
+      { priority: 2, least: 80 }
     );
     sidebar.addSection(
       createReleasesSection({
