@@ -72,7 +72,6 @@ describe('runs table columns', () => {
   it('shows the metrics and the parameters that differ by default', () => {
     expect(defaultColumns(groups(), ['loss'])).toEqual([
       'name',
-      'status',
       'started',
       'duration',
       'code',

@@ -164,7 +164,13 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
       return;
     }
     setFocused(runId);
-    rowRefs.current.get(runId)?.focus();
+    const row = rowRefs.current.get(runId);
+    if (row) {
+      // Scroll up or down to the row, never sideways (a row is as wide as
+      // the table: the browser would bring its start into view).
+      row.focus({ preventScroll: true });
+      scrollIntoRows(row);
+    }
   };
 
   const toggleExpanded = (runId: string) => {
@@ -461,6 +467,26 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
   );
 }
 
+/**
+ * Scroll the table's box so that `row` is in view below the sticky header,
+ * vertically only.
+ */
+function scrollIntoRows(row: HTMLElement): void {
+  const box = row.closest<HTMLElement>('.jp-Repro-RunsTable-scroll');
+  if (!box) {
+    return;
+  }
+  const header =
+    box.querySelector('thead')?.getBoundingClientRect().height ?? 0;
+  const view = box.getBoundingClientRect();
+  const rect = row.getBoundingClientRect();
+  if (rect.top < view.top + header) {
+    box.scrollTop -= view.top + header - rect.top;
+  } else if (rect.bottom > view.bottom) {
+    box.scrollTop += rect.bottom - view.bottom;
+  }
+}
+
 function HeaderCell(props: {
   column: IColumn;
   model: RunsTableModel;
@@ -716,6 +742,15 @@ function Cell(props: {
             onClick={props.onExpand}
           >
             <Caret.react tag="span" />
+            <span
+              className={`jp-Repro-Runs-status jp-mod-${props.status}`}
+              title={statusLabel(run.status, trans)}
+            >
+              <span aria-hidden="true">{STATUS_GLYPHS[run.status] ?? '?'}</span>
+              <span className="jp-Repro-Runs-hidden">
+                {statusLabel(run.status, trans)}
+              </span>
+            </span>
             <span className="jp-Repro-RunsTable-runName">{props.name}</span>
           </button>
           <RunMarks run={run} trans={trans} />

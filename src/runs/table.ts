@@ -30,14 +30,11 @@ export const INFO_COLUMNS = [
 
 export type InfoColumn = (typeof INFO_COLUMNS)[number];
 
-/** The facts shown unless the user picks others. */
-const DEFAULT_INFO: InfoColumn[] = [
-  'name',
-  'status',
-  'started',
-  'duration',
-  'code'
-];
+/**
+ * The facts shown unless the user picks others (the run's name carries its
+ * status glyph; the Status column spells it out on request).
+ */
+const DEFAULT_INFO: InfoColumn[] = ['name', 'started', 'duration', 'code'];
 
 /** At most this many parameters and metrics are shown by default. */
 const DEFAULT_PARAMS = 6;
@@ -135,9 +132,9 @@ export function availableColumns(groups: readonly IRunGroup[]): IColumn[] {
 }
 
 /**
- * The columns shown until the user picks: run, status, started, duration,
- * code; the metrics (the configured ones first); the parameters whose
- * values differ between the runs.
+ * The columns shown until the user picks: run, started, duration, code;
+ * the metrics (the configured ones first); the parameters whose values
+ * differ between the runs.
  */
 export function defaultColumns(
   groups: readonly IRunGroup[],
