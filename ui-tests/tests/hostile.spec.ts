@@ -265,6 +265,30 @@ test.describe('Hostile names', () => {
     await release.getByRole('button', { name: 'Cancel' }).click();
     await expect(release).toHaveCount(0);
 
+    // 6. The runs table: names, parameters and metric columns as text.
+    await page.evaluate(async path => {
+      await (window as any).jupyterapp.commands.execute(
+        'jupyterlab-repro:runs-table',
+        { path }
+      );
+    }, NOTEBOOK);
+    const table = page.locator('.jp-Repro-RunsTableWidget:visible');
+    await expect(table.locator('.jp-Repro-RunsTable')).toHaveAttribute(
+      'data-state',
+      'ready'
+    );
+    await expect(table.locator('.jp-Repro-RunsTable-runName')).toHaveText([
+      XSS_SCRIPT,
+      XSS_IMG
+    ]);
+    const heads = table.locator('th.jp-Repro-RunsTable-head');
+    await expect(heads.filter({ hasText: XSS_SVG })).toHaveCount(1);
+    await expect(heads.filter({ hasText: XSS_SCRIPT })).toHaveCount(1);
+    await expect(
+      page.getByRole('main').getByRole('tab', { name: /^Runs: / })
+    ).toContainText(XSS_IMG);
+    await expectInert(table);
+
     // Nothing ran, and nothing was made of a payload anywhere in the sidebar.
     expect(dialogs).toEqual([]);
     await expectInert(sidebar);
