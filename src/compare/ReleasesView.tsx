@@ -71,9 +71,10 @@ export function ReleasesView(props: IReleasesViewProps): JSX.Element {
               <button
                 className="jp-Repro-Releases-select"
                 title={trans.__(
-                  'Tag %1 at %2 (run %3): select the run in the runs panel',
+                  'Tag %1 at %2 (run %3, %4): select the run in the runs panel',
                   release.tag,
                   release.commit.slice(0, 7),
+                  release.runName || release.runId.slice(0, 8),
                   release.runId
                 )}
                 onClick={() => props.onSelect(release)}
