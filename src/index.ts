@@ -69,20 +69,24 @@ import {
 } from './history';
 import {
   addRunsCommands,
+  addRunsTableCommands,
   addShareCommands,
   AutoShare,
   commitOf,
   createRunsSection,
   executionFinished,
+  followSidebarRuns,
   IRun,
   LiveRuns,
   notebookOfConsole,
   RunSelection,
   RunsModel,
+  RunsTableWidget,
   SaveBeforeRun
 } from './runs';
 import {
   addStatusCommands,
+  floorThrough,
   ReproModel,
   ReproSidebar,
   SIDEBAR_ID
@@ -215,6 +219,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     const compareTracker = new WidgetTracker<CompareWidget>({
       namespace: 'jupyterlab-repro-compare'
     });
+    const runsTableTracker = new WidgetTracker<RunsTableWidget>({
+      namespace: 'jupyterlab-repro-runs-table'
+    });
 
     // Which path to show: the active notebook (for a notebook as it was,
     // the notebook it is a version of; for a comparison, the notebook its
@@ -235,7 +242,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       const comparison =
         current && compareTracker.has(current)
           ? (current as CompareWidget).args.path
-          : null;
+          : current && runsTableTracker.has(current)
+            ? (current as RunsTableWidget).path
+            : null;
       const consoleOf = notebookOfConsole(current);
       if (followNotebook && historical) {
         model.setPath(historical.path);
@@ -378,7 +387,11 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         exportTargets,
         languages: diffLanguages
       }),
-      3
+      3,
+      // The form and ~8 lines of the diff preview stay in view, right
+      // after the repository facts; the runs list keeps its toolbar and
+      // first run, and scrolls.
+      { floor: floorThrough('.jp-Repro-Snapshot-diff', 8), priority: 1 }
     );
     sidebar.addSection(
       createRunsSection({
@@ -388,7 +401,8 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
         selection,
         languages: diffLanguages
       }),
-      2
+      2,
+      { priority: 2, least: 80 }
     );
     sidebar.addSection(
       createReleasesSection({
@@ -398,7 +412,7 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
           // Tick the release's run in the runs panel and bring it into view.
           if (runs.findRun(release.runId) && selection.add(release.runId)) {
             sidebar.focusInSection(
-              `tr[data-run-id="${CSS.escape(release.runId)}"] input.jp-Repro-Runs-check`
+              `[data-run-id="${CSS.escape(release.runId)}"] input.jp-Repro-Runs-check`
             );
           } else {
             notify(
@@ -606,6 +620,72 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       command: CommandIDs.compareFromUrl,
       pattern: /[?&]repro-compare=/
     });
+
+    // Every run of a notebook as a table in the main area.
+    addRunsTableCommands({
+      requester,
+      trans,
+      commands,
+      tracker: runsTableTracker,
+      open: widget => {
+        shell.add(widget, 'main');
+        if (!widget.isAttached) {
+          return false;
+        }
+        shell.activateById(widget.id);
+        return true;
+      },
+      activate: widget => shell.activateById(widget.id),
+      cannotOpen: path =>
+        void notify(
+          {
+            type: 'info',
+            message: trans.__(
+              'This page shows one document: open the runs table of %1 in JupyterLab.',
+              path
+            ),
+            autoClose: false,
+            actions: [
+              {
+                label: trans.__('Open JupyterLab'),
+                callback: () =>
+                  void window.open(
+                    URLExt.join(
+                      PageConfig.getBaseUrl(),
+                      'lab',
+                      'tree',
+                      URLExt.encodeParts(path)
+                    ),
+                    '_blank',
+                    'noopener'
+                  )
+              }
+            ]
+          },
+          trans
+        ),
+      defaultPath: args => {
+        if (args['source'] === 'filebrowser') {
+          const fileBrowser = browserFactory?.tracker.currentWidget ?? browser;
+          const item = fileBrowser?.selectedItems().next();
+          return item && !item.done && item.value.type === 'notebook'
+            ? contents.localPath(item.value.path)
+            : null;
+        }
+        const panel = notebooks?.currentWidget ?? null;
+        return panel && shell.currentWidget === panel
+          ? contents.localPath(panel.context.path)
+          : runs.path;
+      },
+      preferredMetrics: () => runs.configuredMetricColumns,
+      languages: diffLanguages
+    });
+    sidebar.own(followSidebarRuns(runs, runsTableTracker));
+    void restorer?.restore(runsTableTracker, {
+      command: CommandIDs.runsTable,
+      args: widget => ({ ...widget.args }) as any,
+      name: widget => widget.path
+    });
     addHistoryCommands(commands, {
       model: history,
       version: (path, commit) => drive.version(path, commit),
@@ -683,6 +763,7 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
       ...(notebooks ? [CommandIDs.exportCells, CommandIDs.reexport] : []),
       CommandIDs.runsRefresh,
       CommandIDs.runsLoadMore,
+      CommandIDs.runsTable,
       CommandIDs.compare,
       CommandIDs.restoreBranch,
       CommandIDs.openWorkingCopy

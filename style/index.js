@@ -3,3 +3,4 @@ import './runs.css';
 import './history.css';
 import './compare.css';
 import './notifications.css';
+import './runsTable.css';

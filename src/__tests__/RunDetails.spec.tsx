@@ -296,7 +296,7 @@ describe('run details', () => {
     expect(commands.isEnabled(CommandIDs.copyRunId, {})).toBe(false);
   });
 
-  it('sorts by a metric column: highest first, lowest first, then newest first', async () => {
+  it('sorts by the shown metric: best first, worst first, then newest first', async () => {
     await load(
       reply([
         group(SHA_A, [
@@ -311,23 +311,78 @@ describe('run details', () => {
       $$('.jp-Repro-Runs-run').map(r => r.getAttribute('data-run-id'));
     const cells = () =>
       $$('.jp-Repro-Runs-run .jp-Repro-Runs-metric').map(c => c.textContent);
+    const sort = () => $('button.jp-Repro-Runs-sort')!;
     expect(ids()).toEqual(['r1', 'r2', 'r3', 'r4']);
-    expect(cells()).toEqual(['0.5', '—', '0.9', '0.7']);
-    await click($('button.jp-Repro-Runs-sort'));
+    expect(cells()).toEqual(['0.5', '', '0.9', '0.7']);
+    expect(sort().getAttribute('data-sort')).toBe('none');
+    expect(sort().getAttribute('title')).toBe(
+      'acc: runs newest first; click: highest first (best first)'
+    );
+    // An accuracy: highest first is best first.
+    await click(sort());
     expect(ids()).toEqual(['r3', 'r4', 'r1', 'r2']);
-    expect($('th.jp-Repro-Runs-metricName')?.getAttribute('aria-sort')).toBe(
-      'descending'
+    expect(sort().getAttribute('data-sort')).toBe('descending');
+    expect(sort().getAttribute('title')).toBe(
+      'acc: highest first (best first); click: lowest first (worst first)'
     );
-    await click($('button.jp-Repro-Runs-sort'));
+    await click(sort());
     expect(ids()).toEqual(['r1', 'r4', 'r3', 'r2']);
-    expect($('th.jp-Repro-Runs-metricName')?.getAttribute('aria-sort')).toBe(
-      'ascending'
+    expect(sort().getAttribute('data-sort')).toBe('ascending');
+    expect(sort().getAttribute('title')).toBe(
+      'acc: lowest first (worst first); click: newest runs first'
     );
-    await click($('button.jp-Repro-Runs-sort'));
+    await click(sort());
     expect(ids()).toEqual(['r1', 'r2', 'r3', 'r4']);
-    expect($('th.jp-Repro-Runs-metricName')?.hasAttribute('aria-sort')).toBe(
-      false
+    expect(sort().getAttribute('data-sort')).toBe('none');
+  });
+
+  it('sorts a loss lowest first and says so', async () => {
+    await load(
+      reply([
+        group(SHA_A, [
+          run('r1', { metrics: { loss: 0.5 } }),
+          run('r2', { metrics: { loss: 0.2 } }),
+          run('r3', { metrics: { loss: 0.9 } })
+        ])
+      ])
     );
+    const ids = () =>
+      $$('.jp-Repro-Runs-run').map(r => r.getAttribute('data-run-id'));
+    const sort = () => $('button.jp-Repro-Runs-sort')!;
+    await click(sort());
+    expect(ids()).toEqual(['r2', 'r1', 'r3']);
+    expect(sort().getAttribute('data-sort')).toBe('ascending');
+    expect(sort().getAttribute('title')).toContain('lowest first (best first)');
+    expect(sort().getAttribute('title')).not.toContain('highest first (best');
+    await click(sort());
+    expect(ids()).toEqual(['r3', 'r1', 'r2']);
+    expect(sort().getAttribute('title')).toContain(
+      'loss: highest first (worst first)'
+    );
+  });
+
+  it('shows the metric the picker chooses', async () => {
+    await load(
+      reply([
+        group(SHA_A, [
+          run('r1', { metrics: { acc: 0.5, loss: 0.25 } }),
+          run('r2', { metrics: { acc: 0.75 } })
+        ])
+      ])
+    );
+    const picker = $<HTMLSelectElement>('select.jp-Repro-Runs-metricPick')!;
+    expect(Array.from(picker.options).map(o => o.value)).toEqual([
+      'acc',
+      'loss'
+    ]);
+    expect(picker.value).toBe('acc');
+    await act(async () => {
+      picker.value = 'loss';
+      picker.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect(
+      $$('.jp-Repro-Runs-run .jp-Repro-Runs-metric').map(c => c.textContent)
+    ).toEqual(['0.25', '']);
   });
 
   it('formats a metric column with the same decimals across groups', async () => {

@@ -1,5 +1,6 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 import { act } from 'react';
 import { createRoot, Root } from 'react-dom/client';
@@ -110,8 +111,10 @@ describe('RunsView', () => {
     expect($('.jp-Repro-Runs-runName')?.textContent).toBe(HOSTILE);
     expect($('.jp-Repro-Runs-subject')?.textContent).toBe(HOSTILE);
     expect($('.jp-Repro-Runs-branch')?.textContent).toBe(HOSTILE);
-    expect($('.jp-Repro-Runs-metricName')?.textContent).toBe(HOSTILE);
-    expect($('.jp-Repro-Runs-toggle')?.getAttribute('title')).toBe(
+    expect($('select.jp-Repro-Runs-metricPick option')?.textContent).toBe(
+      HOSTILE
+    );
+    expect($('.jp-Repro-Runs-toggle')?.getAttribute('title')).toContain(
       `${HOSTILE} = ${HOSTILE}`
     );
     await click($('.jp-Repro-Runs-toggle'));
@@ -124,7 +127,7 @@ describe('RunsView', () => {
     expect((window as any).__pwned).toBeUndefined();
   });
 
-  it('lists groups by commit with one row per run and metric columns', async () => {
+  it('lists groups by commit, one line per run with the chosen metric', async () => {
     await load(
       reply([
         group(SHA_A, [
@@ -154,23 +157,55 @@ describe('RunsView', () => {
     expect(rows[1].querySelector('.jp-Repro-Runs-runName')?.textContent).toBe(
       'r2'
     );
+    // One metric per run (the one most runs report), in one format.
+    expect($('select.jp-Repro-Runs-metricPick')).not.toBeNull();
     expect(
-      $$('.jp-Repro-Runs-group')[0].querySelectorAll(
-        '.jp-Repro-Runs-metricName'
-      ).length
-    ).toBe(2);
-    expect(
-      Array.from(rows[0].querySelectorAll('.jp-Repro-Runs-metric')).map(
-        c => c.textContent
-      )
-    ).toEqual(['0.9123', '0.5']);
+      rows.map(r => r.querySelector('.jp-Repro-Runs-metric')?.textContent)
+    ).toEqual(['0.9123', '0.8000', '']);
+    expect(rows[0].querySelectorAll('.jp-Repro-Runs-metric')).toHaveLength(1);
     expect(rows[2].classList.contains('jp-mod-failed')).toBe(true);
     expect(
       rows[2].querySelector('.jp-Repro-Runs-status')?.textContent
     ).toContain('failed');
-    expect(rows[2].querySelector('.jp-Repro-Runs-duration')?.textContent).toBe(
-      '1 h 2 min'
+    // When and how long: in the row's title, and in its details.
+    expect(
+      rows[2].querySelector('.jp-Repro-Runs-toggle')?.getAttribute('title')
+    ).toContain('1 h 2 min');
+    // No table with columns that need a horizontal scroll.
+    expect($('table')).toBeNull();
+  });
+
+  it('tells two snapshot groups on the same commit apart', async () => {
+    const on = {
+      snapshot: true,
+      parent: SHA_A,
+      parent_short_sha: 'aaaaaaa',
+      parent_subject: 'feat: add features'
+    };
+    await load(
+      reply([
+        group(SHA_C, [run('r1', { dirty: true })], {
+          ...on,
+          committed_at: '2026-01-01T12:30:00+00:00'
+        }),
+        group(SHA_B, [run('r2', { dirty: true })], {
+          ...on,
+          committed_at: '2026-01-01T12:10:00+00:00'
+        })
+      ])
     );
+    const labels = $$('.jp-Repro-Runs-groupLabel').map(l => l.textContent);
+    expect(labels).toEqual([
+      'ccccccc uncommitted changes on top of aaaaaaa feat: add features',
+      'bbbbbbb uncommitted changes on top of aaaaaaa feat: add features'
+    ]);
+    expect(new Set(labels).size).toBe(2);
+    const titles = $$('.jp-Repro-Runs-groupHeader').map(h =>
+      h.getAttribute('title')
+    );
+    expect(titles[0]).toContain(`snapshot ${SHA_C}`);
+    expect(titles[1]).toContain(`snapshot ${SHA_B}`);
+    expect($$('.jp-Repro-Runs-groupTime')).toHaveLength(2);
   });
 
   it('labels a snapshot group as uncommitted changes on top of its parent', async () => {
@@ -189,10 +224,10 @@ describe('RunsView', () => {
     const header = $('.jp-Repro-Runs-group[data-snapshot="true"]');
     expect(header?.getAttribute('data-commit')).toBe(SHA_C);
     expect($('.jp-Repro-Runs-groupLabel')?.textContent).toBe(
-      'uncommitted changes on top of aaaaaaa feat: add features'
+      'ccccccc uncommitted changes on top of aaaaaaa feat: add features'
     );
     expect($('.jp-Repro-Runs-branch')?.textContent).toBe('exp/lr');
-    expect($('.jp-Repro-Runs-dirty')).not.toBeNull();
+    expect($('.jp-Repro-Runs-snapshot')?.textContent).toBe('snapshot');
   });
 
   it('explains how runs get linked when there are none', async () => {
@@ -319,7 +354,7 @@ describe('RunsView', () => {
 });
 
 describe('createRunsSection', () => {
-  it('is a widget titled Runs', () => {
+  it('is a widget titled Runs with the runs table in its header', () => {
     const model = new RunsModel({
       requester: async <T,>() => reply([]) as T,
       autoStart: false
@@ -332,6 +367,8 @@ describe('createRunsSection', () => {
     });
     expect(widget.title.label).toBe('Runs');
     expect(widget.hasClass('jp-Repro-RunsSection')).toBe(true);
+    const toolbar = (widget as unknown as { toolbar: Widget }).toolbar;
+    expect(toolbar).toBeInstanceOf(Widget);
     widget.dispose();
     model.dispose();
   });
@@ -348,7 +385,7 @@ describe('formatting', () => {
   });
 
   it('formats durations', () => {
-    expect(formatDuration(0.4)).toBe('0 s');
+    expect(formatDuration(0.4)).toBe('0.4 s');
     expect(formatDuration(42)).toBe('42 s');
     expect(formatDuration(185)).toBe('3 min 5 s');
     expect(formatDuration(120)).toBe('2 min');

@@ -5,12 +5,14 @@ import {
   escapeHtml,
   historyPoints,
   IChartTheme,
+  isSingleValue,
   lineChartOption,
   parallelAxes,
   parallelChartOption,
   readChartTheme,
   SERIES_VARIABLES,
-  tooltipElement
+  tooltipElement,
+  valueChartOption
 } from '../compare/chartOptions';
 import { IHistory, IParamRow } from '../compare/types';
 import {
@@ -330,5 +332,106 @@ describe('text safety helpers', () => {
     expect(t.series).toHaveLength(SERIES_VARIABLES.length);
     expect(t.series.every(c => c.startsWith('#'))).toBe(true);
     expect(t.fontSize).toBe(13);
+  });
+});
+
+describe('metrics logged once (no steps)', () => {
+  // The demo notebook logs `accuracy` and `loss` once, at the end.
+  const once = {
+    a: history([0.4756]),
+    b: history([0.8244])
+  };
+
+  it('knows a metric no run logged more than once', () => {
+    expect(isSingleValue(once)).toBe(true);
+    expect(isSingleValue({ a: history([1, 2]), b: history([3]) })).toBe(false);
+    expect(isSingleValue({ a: history([null, 0.5]) })).toBe(true);
+    expect(isSingleValue({})).toBe(false);
+    expect(isSingleValue(undefined)).toBe(false);
+  });
+
+  it('draws a marker per run over a category axis of the runs', () => {
+    const option = lineChartOption({
+      metric: 'accuracy',
+      histories: once,
+      runs,
+      settings: settings(),
+      theme
+    });
+    const xAxis = option.xAxis as any;
+    expect(xAxis.type).toBe('category');
+    expect(xAxis.data).toEqual(['a', 'b']);
+    // The run ids are the categories, their labels the axis text.
+    expect(xAxis.axisLabel.formatter('a')).toBe('alpha');
+    expect(xAxis.axisLabel.formatter('b')).toBe('beta');
+    const series = seriesOf(option);
+    expect(series.map(s => s.id)).toEqual(['a', 'b']);
+    expect(series[0].data).toEqual([['a', 0.4756]]);
+    expect(series[1].data).toEqual([['b', 0.8244]]);
+    for (const one of series) {
+      // Something is drawn: a visible marker with its value on top.
+      expect(one.showSymbol).toBe(true);
+      expect(one.symbolSize).toBeGreaterThanOrEqual(8);
+      expect(one.label.show).toBe(true);
+    }
+    expect(series[0].color).toBe('#111');
+    expect(series[0].label.formatter()).toBe('0.4756');
+    // No step slider for values without steps.
+    expect(option.dataZoom).toBeUndefined();
+    expect((option.yAxis as any).scale).toBe(true);
+  });
+
+  it('leaves out hidden runs and values a log scale cannot show', () => {
+    const hidden = valueChartOption({
+      metric: 'accuracy',
+      histories: once,
+      runs,
+      settings: settings({ hidden: new Set(['a']) }),
+      theme
+    });
+    expect(seriesOf(hidden).map(s => s.id)).toEqual(['b']);
+    expect((hidden.xAxis as any).data).toEqual(['b']);
+    const log = valueChartOption({
+      metric: 'delta',
+      histories: { a: history([-1]), b: history([2]) },
+      runs,
+      settings: settings({ logScale: true }),
+      theme
+    });
+    expect((log.yAxis as any).type).toBe('log');
+    expect(seriesOf(log)[0].data).toEqual([['a', null]]);
+    expect(seriesOf(log)[0].label.show).toBe(false);
+  });
+
+  it('builds its tooltip as text nodes', () => {
+    const option = valueChartOption({
+      metric: HOSTILE_IMG,
+      histories: once,
+      runs: [{ runId: 'a', label: HOSTILE_IMG, color: '#111' }],
+      settings: settings(),
+      theme
+    });
+    const tooltip = (option.tooltip as any).formatter({
+      seriesId: 'a',
+      value: ['a', 0.4756]
+    }) as HTMLElement;
+    expect(tooltip.textContent).toContain(HOSTILE_IMG);
+    expect(tooltip.textContent).toContain('0.4756');
+    expect(tooltip.querySelector('img')).toBeNull();
+  });
+
+  it('shows a lone point among histories as a marker', () => {
+    const option = lineChartOption({
+      metric: 'loss',
+      histories: { a: history([1, 0.5, 0.25]), b: history([0.3]) },
+      runs,
+      settings: settings(),
+      theme
+    });
+    const [a, b] = seriesOf(option);
+    expect((option.xAxis as any).type).toBe('value');
+    expect(a.showSymbol).toBe(false);
+    expect(b.showSymbol).toBe(true);
+    expect(b.symbolSize).toBeGreaterThan(a.symbolSize);
   });
 });

@@ -36,6 +36,7 @@ import { addRunsCommands } from '../runs/commands';
 import { RunsModel } from '../runs/model';
 import { RunDetails } from '../runs/RunDetails';
 import { RunsView } from '../runs/RunsView';
+import { addRunsTableCommands, RunsTableWidget } from '../runs/tableWidget';
 import { addShareCommands } from '../runs/share';
 import { addStatusCommands } from '../status/commands';
 import { ReproModel } from '../status/model';
@@ -272,6 +273,20 @@ class Lab {
           : null;
       }
     });
+    addRunsTableCommands({
+      requester,
+      trans,
+      commands,
+      tracker: this.tables,
+      open: widget => {
+        Widget.attach(widget, document.body);
+        this.tableWidgets.push(widget);
+        return true;
+      },
+      activate: () => undefined,
+      defaultPath: () => NB,
+      autoStart: false
+    });
     addHistoryCommands(commands, {
       model: this.history,
       version: (path, commit) => this.drive.version(path, commit),
@@ -335,6 +350,10 @@ class Lab {
     namespace: `test-failures-${Math.random()}`
   });
   compared: CompareWidget[] = [];
+  tables = new WidgetTracker<RunsTableWidget>({
+    namespace: `test-failures-tables-${Math.random()}`
+  });
+  tableWidgets: RunsTableWidget[] = [];
   opened: unknown[] = [];
   terminals: unknown[] = [];
   releaseErrors: (string | null)[] = [];
@@ -683,6 +702,26 @@ const CASES: Record<string, Case> = {
     run: async lab => {
       await openedAsItWas(lab);
       await execute(lab, CommandIDs.openWorkingCopy);
+    }
+  },
+  [CommandIDs.runsTable]: {
+    // The table shows why it cannot read the runs, in the table.
+    kind: 'inline',
+    run: async lab => {
+      await execute(lab, CommandIDs.runsTable, { path: NB });
+      const widget = lab.tableWidgets[lab.tableWidgets.length - 1];
+      expect(widget).toBeDefined();
+      lab.server.refuse();
+      await act(async () => {
+        await widget.model.refresh().catch(() => undefined);
+        await flush();
+      });
+      await until(
+        () => !!widget.node.querySelector('.jp-Repro-RunsTable-message')
+      );
+      expect(
+        widget.node.querySelector('.jp-Repro-RunsTable-message')?.textContent
+      ).toContain(refusal('runs'));
     }
   },
   [CommandIDs.bringBackOutputs]: {

@@ -80,6 +80,19 @@ describe('durations and times', () => {
     expect(formatDuration(3725)).toBe('1 h 2 min');
   });
 
+  it('never says "0 s" for a run that took under a second', () => {
+    expect(formatDuration(0.4)).toBe('0.4 s');
+    expect(formatDuration(0.96)).toBe('1 s');
+    expect(formatDuration(0.01)).toBe('< 0.1 s');
+    expect(formatDuration(0)).toBe('0 s');
+    expect(formatDuration(-3)).toBe('0 s');
+    expect(formatDuration(NaN)).toBe('0 s');
+    expect(formatDuration(2.54)).toBe('2.5 s');
+    expect(formatDuration(2.04)).toBe('2 s');
+    expect(formatDuration(9.96)).toBe('10 s');
+    expect(formatDuration(42.4)).toBe('42 s');
+  });
+
   it('says how long ago', () => {
     const now = Date.UTC(2026, 5, 1, 12, 0, 0);
     expect(relativeTime(now - 2 * 24 * 3600 * 1000, now)).toMatch(/2/);

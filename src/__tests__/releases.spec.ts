@@ -53,6 +53,24 @@ describe('releasesOf', () => {
     });
     expect(releases[1].runName).toBeNull();
   });
+
+  it('shows a release metric in four significant digits, text as it is', () => {
+    const [release] = releasesOf([
+      tag('v3', {
+        release: {
+          run_id: 'x',
+          'metric.accuracy': '0.824444444444',
+          'metric.loss': '1.07512345',
+          'metric.note': 'n/a'
+        }
+      })
+    ]);
+    expect(release.metrics).toEqual([
+      ['accuracy', '0.8244'],
+      ['loss', '1.075'],
+      ['note', 'n/a']
+    ]);
+  });
 });
 
 describe('ReleasesModel', () => {

@@ -1,4 +1,10 @@
-import { clampSizes, MIN_SHARE } from '../status/sizes';
+import {
+  clampSizes,
+  ISectionNeed,
+  LEAST_HEIGHT,
+  MIN_SHARE,
+  sectionLimits
+} from '../status/sizes';
 import { baseName, headerParts, summarizeChanges } from '../status/summary';
 import { IRepository, IStatusReply } from '../tokens';
 
@@ -211,5 +217,72 @@ describe('clampSizes', () => {
   it('does nothing when at most one section is open', () => {
     expect(clampSizes([1, 0, 0], [true, false, false], defaults)).toBeNull();
     expect(clampSizes([0, 0, 0], [false, false, false], defaults)).toBeNull();
+  });
+});
+
+describe('sectionLimits', () => {
+  // The sidebar at 1280×800: about 640 px for the sections' contents.
+  const need = (
+    content: number,
+    floor: number,
+    priority: number,
+    overrides: Partial<ISectionNeed> = {}
+  ): ISectionNeed => ({
+    expanded: true,
+    content,
+    floor,
+    priority,
+    ...overrides
+  });
+
+  it('never lets a section grow past its content', () => {
+    const limits = sectionLimits(
+      [need(98, 98, 0), need(300, 300, 1), need(60, 60, 2)],
+      640
+    );
+    expect(limits.map(l => l.max)).toEqual([98, 300, 60]);
+    // Room for every floor: each keeps all of its content.
+    expect(limits.map(l => l.min)).toEqual([98, 300, 60]);
+  });
+
+  it('keeps the repository facts whole, then the preview, then the runs', () => {
+    const limits = sectionLimits(
+      [
+        need(98, 98, 0), // Repository: all of it
+        need(480, 420, 1), // Snapshot: the form and 8 preview lines
+        need(400, 120, 2, { least: 80 }), // Runs: its toolbar and a run
+        need(42, 42, 13) // Releases
+      ],
+      640
+    );
+    expect(limits[0].min).toBe(98);
+    // The runs keep their least, the releases theirs; the preview the rest.
+    expect(limits[2].min).toBe(80);
+    expect(limits[3].min).toBe(42);
+    expect(limits[1].min).toBe(640 - 98 - 80 - 42);
+    expect(limits[1].max).toBe(480);
+    expect(limits.reduce((sum, l) => sum + l.min, 0)).toBe(640);
+  });
+
+  it('grants floors in priority order, not in the order of the sections', () => {
+    const limits = sectionLimits([need(300, 300, 2), need(300, 300, 1)], 400);
+    expect(limits.map(l => l.min)).toEqual([100, 300]);
+  });
+
+  it('keeps the least of each section when even the floors do not fit', () => {
+    const limits = sectionLimits(
+      [need(98, 98, 0), need(480, 420, 1), need(20, 20, 2)],
+      100
+    );
+    expect(limits.map(l => l.min)).toEqual([LEAST_HEIGHT, LEAST_HEIGHT, 20]);
+  });
+
+  it('gives collapsed sections no limits', () => {
+    const limits = sectionLimits(
+      [need(98, 98, 0), need(480, 420, 1, { expanded: false })],
+      640
+    );
+    expect(limits[1]).toEqual({ min: 0, max: Infinity });
+    expect(limits[0]).toEqual({ min: 98, max: 98 });
   });
 });

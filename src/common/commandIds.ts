@@ -41,6 +41,18 @@ export namespace CommandIDs {
   export const shareRunCode = 'jupyterlab-repro:share-run-code';
   /** Fetch the code runs need from a remote; args `{ runIds?, remote? }`. */
   export const fetchRunCode = 'jupyterlab-repro:fetch-run-code';
+  /**
+   * Open every run of a notebook as a table in the main area; args
+   * `{ path? }` (default: the current or followed notebook) or
+   * `{ source: 'filebrowser' }`.
+   */
+  export const runsTable = 'jupyterlab-repro:runs-table';
+  /**
+   * Re-execute a run's code in a clean kernel (args `{ runId, path }`).
+   * Registered by the reproduce feature when it lands; until then nothing
+   * registers it and the runs table shows no Reproduce button.
+   */
+  export const reproduceRun = 'jupyterlab-repro:reproduce-run';
 
   // compare/
   /**

@@ -78,10 +78,22 @@ export function columnFormatter(
 }
 
 /**
- * Seconds as "42 s", "3 min 5 s" or "2 h 10 min".
+ * Seconds as "0.4 s", "< 0.1 s", "2.5 s", "42 s", "3 min 5 s" or
+ * "2 h 10 min": under ten seconds with one decimal (a run of 0.4 s is not
+ * "0 s"), whole seconds from there on.
  */
 export function formatDuration(secondsTotal: number): string {
-  const s = Math.max(0, Math.round(secondsTotal));
+  const exact = Number.isFinite(secondsTotal) ? Math.max(0, secondsTotal) : 0;
+  if (exact === 0) {
+    return '0 s';
+  }
+  if (exact < 0.05) {
+    return '< 0.1 s';
+  }
+  if (exact < 9.95) {
+    return `${Number(exact.toFixed(1))} s`;
+  }
+  const s = Math.round(exact);
   if (s < 60) {
     return `${s} s`;
   }

@@ -4,6 +4,7 @@ import * as React from 'react';
 import {
   canLogScale,
   IChartRun,
+  isSingleValue,
   lineChartOption,
   parallelChartOption,
   readChartTheme,
@@ -48,7 +49,8 @@ export interface ICompareChartsProps {
 
 /**
  * The charts of a comparison: each charted metric's histories as overlaid
- * lines, and for three runs or more the parallel coordinates of the
+ * lines (a metric logged once per run as a marker per run), and for three
+ * runs or more the parallel coordinates of the
  * differing parameters → a metric. One legend (DOM text, one button per run)
  * shows and hides a run in every chart; colours come from `--jp-*`
  * variables, read again when the theme changes.
@@ -325,6 +327,9 @@ export function CompareCharts(props: ICompareChartsProps): JSX.Element | null {
             key={key}
             className="jp-Repro-Compare-figure"
             data-metric={key}
+            data-kind={
+              isSingleValue(reply.histories[key]) ? 'values' : 'history'
+            }
           >
             <figcaption>
               <span className="jp-Repro-Compare-metricName">{key}</span>
@@ -333,6 +338,11 @@ export function CompareCharts(props: ICompareChartsProps): JSX.Element | null {
                   ? trans.__('lower is better')
                   : trans.__('higher is better')}
               </span>
+              {isSingleValue(reply.histories[key]) && (
+                <span className="jp-Repro-Compare-note">
+                  {trans.__('logged once: one value per run')}
+                </span>
+              )}
               {model.logScale && !canLogScale(reply.histories[key]) && (
                 <span className="jp-Repro-Compare-note">
                   {trans.__('no positive values: linear scale')}

@@ -1,7 +1,7 @@
 import { ReactWidget } from '@jupyterlab/apputils';
 import { Time } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { refreshIcon } from '@jupyterlab/ui-components';
+import { refreshIcon, Toolbar, ToolbarButton } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { relativeTime } from '../common/format';
@@ -17,7 +17,8 @@ export interface IReleasesViewProps {
 
 /**
  * "Releases": the release tags of the followed repository, newest first,
- * with their run and key metrics. Everything is rendered as text.
+ * one compact entry each (tag, run, when; key metrics below). Everything is
+ * rendered as text. Its refresh button is in the section's title bar.
  */
 export function ReleasesView(props: IReleasesViewProps): JSX.Element {
   const { model, trans } = props;
@@ -30,22 +31,6 @@ export function ReleasesView(props: IReleasesViewProps): JSX.Element {
       aria-busy={model.busy}
       aria-label={trans.__('Release tags of this repository')}
     >
-      <div className="jp-Repro-Releases-toolbar">
-        <span className="jp-Repro-Releases-count">
-          {state === 'ready'
-            ? trans._n('%1 release', '%1 releases', model.releases.length)
-            : ''}
-        </span>
-        <button
-          className="jp-Repro-Releases-refresh"
-          aria-label={trans.__('Refresh releases')}
-          title={trans.__('Refresh releases')}
-          disabled={state === 'idle'}
-          onClick={() => void model.refresh()}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
-      </div>
       {state === 'idle' && (
         <div className="jp-Repro-Releases-note">
           {trans.__('Open a notebook in a repository to see its releases.')}
@@ -58,9 +43,15 @@ export function ReleasesView(props: IReleasesViewProps): JSX.Element {
       )}
       {state === 'empty' && (
         <div className="jp-Repro-Releases-note">
-          {trans.__(
-            'No release yet. Right-click a run and choose “Release this run…” to tag its code with its metrics.'
-          )}
+          <span
+            title={trans.__(
+              'Right-click a run and choose “Release this run…” to tag its code with its metrics.'
+            )}
+          >
+            {trans.__(
+              'No release yet: right-click a run, “Release this run…”.'
+            )}
+          </span>
         </div>
       )}
       {state === 'error' && (
@@ -80,14 +71,18 @@ export function ReleasesView(props: IReleasesViewProps): JSX.Element {
               <button
                 className="jp-Repro-Releases-select"
                 title={trans.__(
-                  'Tag %1 at %2 (run %3): select the run in the runs panel',
+                  'Tag %1 at %2 (run %3, %4): select the run in the runs panel',
                   release.tag,
                   release.commit.slice(0, 7),
+                  release.runName || release.runId.slice(0, 8),
                   release.runId
                 )}
                 onClick={() => props.onSelect(release)}
               >
                 <span className="jp-Repro-Releases-tag">{release.tag}</span>
+                <span className="jp-Repro-Releases-run">
+                  {release.runName || release.runId.slice(0, 8)}
+                </span>
                 {release.date && (
                   <span
                     className="jp-Repro-Releases-date"
@@ -96,11 +91,13 @@ export function ReleasesView(props: IReleasesViewProps): JSX.Element {
                     {relativeTime(Date.parse(release.date))}
                   </span>
                 )}
-                <span className="jp-Repro-Releases-run">
-                  {release.runName || release.runId.slice(0, 8)}
-                </span>
                 {release.metrics.length > 0 && (
-                  <span className="jp-Repro-Releases-metrics">
+                  <span
+                    className="jp-Repro-Releases-metrics"
+                    title={release.metrics
+                      .map(([key, value]) => `${key} = ${value}`)
+                      .join('\n')}
+                  >
                     {release.metrics
                       .map(([key, value]) => `${key} ${value}`)
                       .join(' · ')}
@@ -115,10 +112,47 @@ export function ReleasesView(props: IReleasesViewProps): JSX.Element {
   );
 }
 
+/**
+ * The sidebar section holding a {@link ReleasesView}; its refresh button
+ * sits in the section's title bar.
+ */
+export class ReleasesSection extends ReactWidget {
+  constructor(props: IReleasesViewProps) {
+    super();
+    this._props = props;
+    this.addClass('jp-Repro-ReleasesSection');
+    this.title.label = props.trans.__('Releases');
+    this.toolbar = new Toolbar();
+    this.toolbar.addItem(
+      'refresh',
+      new ToolbarButton({
+        className: 'jp-Repro-Releases-refresh',
+        icon: refreshIcon,
+        tooltip: props.trans.__('Refresh releases'),
+        onClick: () => void props.model.refresh()
+      })
+    );
+  }
+
+  /** Shown in the section's title bar by the sidebar's accordion. */
+  readonly toolbar: Toolbar;
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.toolbar.dispose();
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    return <ReleasesView {...this._props} />;
+  }
+
+  private _props: IReleasesViewProps;
+}
+
 /** The sidebar section holding a {@link ReleasesView}. */
 export function createReleasesSection(props: IReleasesViewProps): ReactWidget {
-  const widget = ReactWidget.create(<ReleasesView {...props} />);
-  widget.addClass('jp-Repro-ReleasesSection');
-  widget.title.label = props.trans.__('Releases');
-  return widget;
+  return new ReleasesSection(props);
 }

@@ -1,7 +1,8 @@
 // The charts of the compare view as plain ECharts options, built without
 // ECharts (it is loaded lazily, see ./echarts.ts): metric histories as
-// overlaid lines (step or wall time, log scale, TensorBoard-like smoothing)
-// and parallel coordinates of the differing parameters → one metric.
+// overlaid lines (step or wall time, log scale, TensorBoard-like smoothing),
+// a metric each run logged once as one marker per run, and parallel
+// coordinates of the differing parameters → one metric.
 //
 // Run names, parameter values and metric names reach a chart only as
 // canvas text (axis names, labels) or as the text of DOM nodes a tooltip
@@ -249,10 +250,122 @@ interface IAxisParam {
   axisValue?: unknown;
 }
 
+/** How many points of a history a chart can draw (finite values). */
+function pointCount(history: IHistory | undefined): number {
+  if (!history) {
+    return 0;
+  }
+  return history.values.filter(v => v !== null && Number.isFinite(v)).length;
+}
+
+/**
+ * Whether a metric was logged once per run (no steps: `accuracy` logged at
+ * the end of training): no run has more than one point. A line chart would
+ * draw nothing for it.
+ */
+export function isSingleValue(
+  histories: Record<string, IHistory> | undefined
+): boolean {
+  const all = Object.values(histories ?? {});
+  return all.length > 0 && all.every(history => pointCount(history) <= 1);
+}
+
+/**
+ * The option of a metric each run logged once: one marker per shown run
+ * (with its value as a label) over a category axis of the runs, on a
+ * linear or log y axis.
+ */
+export function valueChartOption(options: {
+  metric: string;
+  histories: Record<string, IHistory>;
+  runs: IChartRun[];
+  settings: ILineSettings;
+  theme: IChartTheme;
+}): ChartOption {
+  const { metric, histories, runs, settings, theme } = options;
+  const logScale = settings.logScale && canLogScale(histories);
+  const shown = runs.filter(
+    run => histories[run.runId] && !settings.hidden.has(run.runId)
+  );
+  const labels = new Map(shown.map(run => [run.runId, run.label]));
+  const series = shown.map(run => {
+    const history = histories[run.runId];
+    const index = history.values.findIndex(
+      v => v !== null && Number.isFinite(v)
+    );
+    const value = index < 0 ? null : history.values[index];
+    const usable = value !== null && (!logScale || value > 0);
+    return {
+      id: run.runId,
+      type: 'line',
+      name: run.runId,
+      data: [[run.runId, usable ? value : null]],
+      showSymbol: true,
+      symbol: 'circle',
+      symbolSize: 12,
+      color: run.color,
+      lineStyle: { width: 0 },
+      label: {
+        show: usable,
+        position: 'top',
+        color: theme.text,
+        fontSize: theme.fontSize - 1,
+        formatter: () => formatNumber(value)
+      },
+      emphasis: { disabled: true }
+    };
+  });
+  const axisLine = { lineStyle: { color: theme.border } };
+  const axisLabel = { color: theme.subtle, fontSize: theme.fontSize - 2 };
+  const formatter = (param: IAxisParam) => {
+    const run = shown.find(r => r.runId === String(param.seriesId ?? ''));
+    const value = Array.isArray(param.value)
+      ? (param.value[1] as number | null)
+      : null;
+    return tooltipElement(
+      metric,
+      run
+        ? [{ color: run.color, name: run.label, values: [formatNumber(value)] }]
+        : []
+    );
+  };
+  return {
+    ...baseOption(theme),
+    grid: { left: 56, right: 16, top: 24, bottom: 36, containLabel: false },
+    tooltip: { ...tooltipBase(theme), trigger: 'item', formatter },
+    xAxis: {
+      type: 'category',
+      data: shown.map(run => run.runId),
+      axisLine,
+      axisTick: { alignWithLabel: true, lineStyle: { color: theme.border } },
+      axisLabel: {
+        ...axisLabel,
+        interval: 0,
+        overflow: 'truncate',
+        width: 120,
+        formatter: (id: string) => labels.get(id) ?? id
+      }
+    },
+    yAxis: {
+      type: logScale ? 'log' : 'value',
+      scale: true,
+      axisLine,
+      axisLabel: {
+        ...axisLabel,
+        formatter: (value: number) => formatNumber(value)
+      },
+      splitLine: { lineStyle: { color: theme.grid } }
+    },
+    series
+  };
+}
+
 /**
  * The option of one metric's history chart: a line per shown run (the
  * smoothed line over the faint raw one when smoothing is on), the x axis in
  * steps or seconds, a linear or log y axis, ctrl+wheel zoom and a slider.
+ * A run with a single point shows it as a marker; a metric every run logged
+ * once is drawn by {@link valueChartOption}.
  */
 export function lineChartOption(options: {
   metric: string;
@@ -261,6 +374,9 @@ export function lineChartOption(options: {
   settings: ILineSettings;
   theme: IChartTheme;
 }): ChartOption {
+  if (isSingleValue(options.histories)) {
+    return valueChartOption(options);
+  }
   const { metric, histories, runs, settings, theme } = options;
   const smoothing = settings.smoothing;
   const logScale = settings.logScale && canLogScale(histories);
@@ -277,6 +393,8 @@ export function lineChartOption(options: {
       history.values,
       logScale
     );
+    // One point draws no line: show it as a marker.
+    const lone = pointCount(history) === 1;
     const line = (
       id: string,
       data: [number, number | null][],
@@ -288,9 +406,9 @@ export function lineChartOption(options: {
       // the ids keep two runs of the same name apart.
       name: id,
       data,
-      showSymbol: false,
+      showSymbol: lone && !faint,
       symbol: 'circle',
-      symbolSize: 4,
+      symbolSize: lone ? 8 : 4,
       connectNulls: false,
       sampling: 'lttb',
       color: run.color,

@@ -3,6 +3,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { Requester } from '../common/api';
+import { formatNumber } from '../common/format';
 import { Task } from '../common/task';
 import { IReproModel } from '../tokens';
 import { ITag, ITagsReply } from './types';
@@ -43,7 +44,7 @@ export function releasesOf(tags: readonly ITag[]): IRelease[] {
       .slice(0, KEY_METRICS)
       .map(([key, value]): [string, string] => [
         key.slice('metric.'.length),
-        String(value)
+        metricText(value)
       ]);
     releases.push({
       tag: tag.name,
@@ -55,6 +56,16 @@ export function releasesOf(tags: readonly ITag[]): IRelease[] {
     });
   }
   return releases;
+}
+
+/**
+ * A metric of a release's fields as the list shows it: a number in four
+ * significant digits (the tag keeps every digit), anything else as it is.
+ */
+function metricText(value: unknown): string {
+  const text = String(value);
+  const number = text.trim() === '' ? NaN : Number(text);
+  return Number.isFinite(number) ? formatNumber(number) : text;
 }
 
 /**

@@ -3,36 +3,37 @@ import { Time } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
   caretDownIcon,
-  caretRightIcon,
-  launchIcon,
-  notebookIcon,
+  caretUpIcon,
+  CommandToolbarButton,
   fileUploadIcon,
-  refreshIcon
+  filterListIcon,
+  notebookIcon,
+  refreshIcon,
+  tableRowsIcon,
+  Toolbar
 } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { CommandIDs } from '../common/commandIds';
 import { DiffLanguages, DiffLanguagesContext } from '../common/DiffPreview';
-import {
-  columnFormatter,
-  formatDuration,
-  relativeTime
-} from '../common/format';
+import { columnFormatter, relativeTime } from '../common/format';
 import { useSignal } from '../common/useSignal';
-import { commitOf, IRunsSort, RunsModel } from './model';
-import { RunBadges, safeUrl, STATUS_GLYPHS, statusLabel } from './parts';
+import { durationText, groupLabel, groupLabelText, sortTitle } from './labels';
+import { commitOf, RunsModel } from './model';
+import {
+  RunBadges,
+  runBadges,
+  RunMarks,
+  safeUrl,
+  STATUS_GLYPHS,
+  statusLabel
+} from './parts';
 import { RunDetails } from './RunDetails';
 import { MAX_SELECTED, RunSelection } from './selection';
 import { IRun, IRunGroup, IRunRef } from './types';
 
 export { formatDuration, formatMetric, relativeTime } from '../common/format';
-
-/** One formatter per metric column, shared by every group's table. */
-type ColumnFormatters = Record<
-  string,
-  (value: number | null | undefined) => string
->;
 
 /**
  * Opens the notebook as it was for a run; a returned promise that rejects
@@ -80,7 +81,9 @@ export function openAtCommitCommand(commands: CommandRegistry): OpenNotebookAt {
 
 /**
  * The "Runs" section: the followed notebook's MLflow runs grouped by the
- * commit of the code that ran.
+ * commit of the code that ran, as a compact list that fits the sidebar at
+ * its default width (name, status, one chosen metric, badges); the runs
+ * table in the main area has every column.
  *
  * Everything from the server or MLflow (run names, parameters, commit
  * subjects, branch names, messages) is rendered as React text, never HTML.
@@ -112,18 +115,18 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
 
   const state = model.state;
   const groups = model.visibleGroups;
-  const columns = model.metricColumns;
+  const metric = model.metric;
   const loaded = model.groups.length > 0;
-  const formatters: ColumnFormatters = {};
-  for (const column of columns) {
-    const values: (number | null | undefined)[] = [];
+  // One format down the list: "0.9000" beside "0.9123", not "0.9".
+  const values: (number | null | undefined)[] = [];
+  if (metric !== null) {
     for (const group of groups) {
       for (const run of group.runs) {
-        values.push(run.metrics?.[column]);
+        values.push(run.metrics?.[metric]);
       }
     }
-    formatters[column] = columnFormatter(values);
   }
+  const format = columnFormatter(values);
   return (
     <DiffLanguagesContext.Provider value={props.languages ?? null}>
       <section
@@ -137,7 +140,7 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
             className="jp-Repro-Runs-filter"
             type="search"
             aria-label={trans.__('Filter runs')}
-            placeholder={trans.__('Filter runs')}
+            placeholder={trans.__('Filter')}
             title={trans.__(
               'Words to find in run names, parameters (lr=0.1), metric names and commits'
             )}
@@ -145,6 +148,9 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
             disabled={state === 'idle'}
             onChange={e => model.setFilter(e.target.value)}
           />
+          {loaded && (
+            <MetricPicker model={model} trans={trans} commands={commands} />
+          )}
           <button
             className="jp-Repro-Runs-refresh"
             aria-label={trans.__('Refresh runs')}
@@ -174,7 +180,6 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
             commands={commands}
           />
         )}
-        <Source model={model} trans={trans} />
         {state === 'idle' && (
           <div className="jp-Repro-Runs-note">
             {trans.__(
@@ -217,9 +222,8 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
             key={group.key ?? ''}
             model={model}
             group={group}
-            columns={columns}
-            formatters={formatters}
-            sort={model.sort}
+            metric={metric}
+            format={format}
             trans={trans}
             commands={commands}
             selection={selection}
@@ -236,19 +240,73 @@ export function RunsView(props: IRunsViewProps): JSX.Element {
             {trans.__('Load more runs')}
           </button>
         )}
+        <Source model={model} trans={trans} />
       </section>
     </DiffLanguagesContext.Provider>
   );
 }
 
 /**
+ * The sidebar section holding a {@link RunsView}; its header has the button
+ * that opens the runs table in the main area.
+ */
+export class RunsSection extends ReactWidget {
+  constructor(props: IRunsViewProps) {
+    super();
+    this._props = props;
+    this.addClass('jp-Repro-RunsSection');
+    this.title.label = props.trans.__('Runs');
+    this.toolbar = new Toolbar();
+    this.toolbar.addClass('jp-Repro-RunsSection-toolbar');
+    this.toolbar.addItem(
+      'runs-table',
+      new CommandToolbarButton({
+        commands: props.commands,
+        id: CommandIDs.runsTable,
+        icon: tableRowsIcon,
+        label: ''
+      })
+    );
+    // The button is enabled while a notebook is followed.
+    this._path = props.model.path;
+    props.model.stateChanged.connect(this._onRunsChanged, this);
+  }
+
+  /** Shown in the section's title bar by the sidebar's accordion. */
+  readonly toolbar: Toolbar;
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._props.model.stateChanged.disconnect(this._onRunsChanged, this);
+    this.toolbar.dispose();
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    return <RunsView {...this._props} />;
+  }
+
+  private _onRunsChanged(): void {
+    const path = this._props.model.path;
+    if (path !== this._path) {
+      this._path = path;
+      if (this._props.commands.hasCommand(CommandIDs.runsTable)) {
+        this._props.commands.notifyCommandChanged(CommandIDs.runsTable);
+      }
+    }
+  }
+
+  private _props: IRunsViewProps;
+  private _path: string | null;
+}
+
+/**
  * The sidebar section holding a {@link RunsView}.
  */
 export function createRunsSection(props: IRunsViewProps): ReactWidget {
-  const widget = ReactWidget.create(<RunsView {...props} />);
-  widget.addClass('jp-Repro-RunsSection');
-  widget.title.label = props.trans.__('Runs');
-  return widget;
+  return new RunsSection(props);
 }
 
 function SelectionBar(props: {
@@ -359,19 +417,80 @@ function Source(props: {
   );
 }
 
+/**
+ * The metric each run of the compact list shows (a picker of the loaded
+ * metrics) and the button that sorts by it, in the section's toolbar.
+ */
+function MetricPicker(props: {
+  model: RunsModel;
+  trans: TranslationBundle;
+  commands: CommandRegistry;
+}): JSX.Element | null {
+  const { model, trans, commands } = props;
+  const keys = model.metricKeys;
+  const metric = model.metric;
+  if (metric === null || keys.length === 0) {
+    return null;
+  }
+  const sort = model.sort;
+  const sorted = sort !== null && sort.column === metric ? sort : null;
+  return (
+    <>
+      <select
+        className="jp-Repro-Runs-metricPick"
+        aria-label={trans.__('Metric shown for each run')}
+        title={trans.__('The metric shown for each run')}
+        value={metric}
+        onChange={e => model.setMetric(e.target.value)}
+      >
+        {keys.map(key => (
+          <option key={key} value={key}>
+            {key}
+          </option>
+        ))}
+      </select>
+      <button
+        className={
+          'jp-Repro-Runs-sort jp-Repro-Runs-metricName' +
+          (sorted ? ' jp-mod-sorted' : '')
+        }
+        aria-label={sortTitle(metric, sort, trans)}
+        title={sortTitle(metric, sort, trans)}
+        aria-pressed={sorted !== null}
+        data-sort={
+          sorted ? (sorted.descending ? 'descending' : 'ascending') : 'none'
+        }
+        onClick={() =>
+          void commands.execute(CommandIDs.runsSort, { column: metric })
+        }
+      >
+        {sorted ? (
+          sorted.descending ? (
+            <caretDownIcon.react tag="span" />
+          ) : (
+            <caretUpIcon.react tag="span" />
+          )
+        ) : (
+          <filterListIcon.react tag="span" />
+        )}
+      </button>
+    </>
+  );
+}
+
 function Group(props: {
   model: RunsModel;
   group: IRunGroup;
-  columns: string[];
-  formatters: ColumnFormatters;
-  sort: IRunsSort | null;
+  metric: string | null;
+  format: (value: number | null | undefined) => string;
   trans: TranslationBundle;
   commands: CommandRegistry;
   selection: RunSelection | null;
   disabled: boolean;
   onOpen: (run: IRun | null) => void;
 }): JSX.Element {
-  const { group, columns, trans, sort, commands } = props;
+  const { group, trans, commands } = props;
+  const label = groupLabel(group, trans);
   return (
     <div
       className={
@@ -384,7 +503,22 @@ function Group(props: {
         className="jp-Repro-Runs-groupHeader"
         title={groupTitle(group, trans)}
       >
-        <GroupLabel group={group} trans={trans} />
+        <span className="jp-Repro-Runs-groupLabel">
+          {label.sha && <span className="jp-Repro-Runs-sha">{label.sha}</span>}
+          {label.sha && ' '}
+          <span
+            className={
+              group.snapshot ? 'jp-Repro-Runs-on' : 'jp-Repro-Runs-subject'
+            }
+          >
+            {label.text}
+          </span>
+        </span>
+        {group.committed_at && (
+          <span className="jp-Repro-Runs-groupTime">
+            {relativeTime(Date.parse(group.committed_at))}
+          </span>
+        )}
         {group.branch && (
           <span className="jp-Repro-Runs-branch">{group.branch}</span>
         )}
@@ -418,130 +552,30 @@ function Group(props: {
           </button>
         )}
       </div>
-      <div className="jp-Repro-Runs-tableWrap">
-        <table className="jp-Repro-Runs-table">
-          <thead>
-            <tr>
-              {props.selection && (
-                <th scope="col" className="jp-Repro-Runs-selectHead">
-                  <span className="jp-Repro-Runs-hidden">
-                    {trans.__('Select to compare')}
-                  </span>
-                </th>
-              )}
-              <th scope="col">{trans.__('Run')}</th>
-              <th scope="col" className="jp-Repro-Runs-startedHead">
-                {trans.__('Started')}
-              </th>
-              <th scope="col" className="jp-Repro-Runs-durationHead">
-                {trans.__('Duration')}
-              </th>
-              {columns.map(column => {
-                const sorted = sort?.column === column ? sort : null;
-                return (
-                  <th
-                    scope="col"
-                    key={column}
-                    className={
-                      'jp-Repro-Runs-metricName' +
-                      (sorted ? ' jp-mod-sorted' : '')
-                    }
-                    aria-sort={
-                      sorted
-                        ? sorted.descending
-                          ? 'descending'
-                          : 'ascending'
-                        : undefined
-                    }
-                  >
-                    <button
-                      className="jp-Repro-Runs-sort"
-                      title={sortTitle(column, sorted, trans)}
-                      onClick={() =>
-                        void commands.execute(CommandIDs.runsSort, { column })
-                      }
-                    >
-                      {column}
-                      {sorted && (
-                        <span aria-hidden="true">
-                          {sorted.descending ? ' ▾' : ' ▴'}
-                        </span>
-                      )}
-                    </button>
-                  </th>
-                );
-              })}
-              <th scope="col">
-                <span className="jp-Repro-Runs-hidden">
-                  {trans.__('Links')}
-                </span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {group.runs.map(run => (
-              <RunRow
-                key={run.run_id}
-                model={props.model}
-                run={run}
-                group={group}
-                columns={columns}
-                formatters={props.formatters}
-                trans={trans}
-                commands={commands}
-                selection={props.selection}
-                disabled={props.disabled}
-                canOpen={!!(run.tags['repro.snapshot'] || group.commit)}
-                onOpen={() => props.onOpen(run)}
-              />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ul className="jp-Repro-Runs-list">
+        {group.runs.map(run => (
+          <RunItem
+            key={run.run_id}
+            model={props.model}
+            run={run}
+            group={group}
+            metric={props.metric}
+            format={props.format}
+            trans={trans}
+            commands={commands}
+            selection={props.selection}
+            disabled={props.disabled}
+            canOpen={!!(run.tags['repro.snapshot'] || group.commit)}
+            onOpen={() => props.onOpen(run)}
+          />
+        ))}
+      </ul>
     </div>
   );
 }
 
-function GroupLabel(props: {
-  group: IRunGroup;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { group, trans } = props;
-  if (group.snapshot) {
-    return (
-      <span className="jp-Repro-Runs-groupLabel">
-        {group.parent_short_sha
-          ? trans
-              .__(
-                'uncommitted changes on top of %1 %2',
-                group.parent_short_sha,
-                group.parent_subject ?? ''
-              )
-              .trim()
-          : trans.__('uncommitted changes')}
-      </span>
-    );
-  }
-  if (!group.commit) {
-    return (
-      <span className="jp-Repro-Runs-groupLabel">
-        {trans.__('no commit recorded')}
-      </span>
-    );
-  }
-  return (
-    <span className="jp-Repro-Runs-groupLabel">
-      <span className="jp-Repro-Runs-sha">{group.short_sha}</span>{' '}
-      <span className="jp-Repro-Runs-subject">
-        {group.subject ??
-          (group.known ? '' : trans.__('(commit not in this repository)'))}
-      </span>
-    </span>
-  );
-}
-
 function groupTitle(group: IRunGroup, trans: TranslationBundle): string {
-  const lines: string[] = [];
+  const lines: string[] = [groupLabelText(group, trans)];
   if (group.commit) {
     lines.push(
       group.snapshot
@@ -552,31 +586,26 @@ function groupTitle(group: IRunGroup, trans: TranslationBundle): string {
   if (group.snapshot && group.parent) {
     lines.push(trans.__('on top of %1', group.parent));
   }
+  if (group.branch) {
+    lines.push(trans.__('branch %1', group.branch));
+  }
   if (group.committed_at) {
     lines.push(Time.format(group.committed_at));
   }
   return lines.join('\n');
 }
 
-function sortTitle(
-  column: string,
-  sorted: IRunsSort | null,
-  trans: TranslationBundle
-): string {
-  if (sorted === null) {
-    return trans.__('%1: sort the runs by it, highest first', column);
-  }
-  return sorted.descending
-    ? trans.__('%1: highest first (click: lowest first)', column)
-    : trans.__('%1: lowest first (click: newest runs first)', column);
-}
-
-function RunRow(props: {
+/**
+ * One run of the compact list: selection box, status, name (wrapped, never
+ * cut), the chosen metric, and a line of badges when there are any. The
+ * name opens the run's details below it.
+ */
+function RunItem(props: {
   model: RunsModel;
   run: IRun;
   group: IRunGroup;
-  columns: string[];
-  formatters: ColumnFormatters;
+  metric: string | null;
+  format: (value: number | null | undefined) => string;
   trans: TranslationBundle;
   commands: CommandRegistry;
   selection: RunSelection | null;
@@ -584,136 +613,113 @@ function RunRow(props: {
   canOpen: boolean;
   onOpen: () => void;
 }): JSX.Element {
-  const { run, columns, trans, selection } = props;
+  const { run, trans, selection, metric } = props;
   const [expanded, setExpanded] = React.useState(false);
   const name = run.run_name || run.run_id.slice(0, 8);
   const status = String(run.status ?? '').toLowerCase();
   const label = statusLabel(run.status, trans);
-  const params = paramsText(run);
-  const url = safeUrl(run.url);
-  const Caret = expanded ? caretDownIcon : caretRightIcon;
   const checked = selection?.has(run.run_id) ?? false;
-  const release = run.tags?.['repro.release'];
+  const value = metric === null ? undefined : run.metrics?.[metric];
+  const badges =
+    runBadges(run, trans).length > 0 ||
+    !!run.tags?.['repro.release'] ||
+    !!run.tags?.['repro.snapshot'] ||
+    run.dirty;
   return (
-    <>
-      <tr
-        className={
-          'jp-Repro-Runs-run' +
-          (status ? ` jp-mod-${status}` : '') +
-          (expanded ? ' jp-mod-expanded' : '') +
-          (run.unsaved ? ' jp-mod-unsaved' : '') +
-          (run.out_of_order ? ' jp-mod-outOfOrder' : '') +
-          (checked ? ' jp-mod-selected' : '')
-        }
-        data-run-id={run.run_id}
-        data-status={run.status}
-      >
+    <li
+      className={
+        'jp-Repro-Runs-run' +
+        (status ? ` jp-mod-${status}` : '') +
+        (expanded ? ' jp-mod-expanded' : '') +
+        (run.unsaved ? ' jp-mod-unsaved' : '') +
+        (run.out_of_order ? ' jp-mod-outOfOrder' : '') +
+        (checked ? ' jp-mod-selected' : '')
+      }
+      data-run-id={run.run_id}
+      data-status={run.status}
+    >
+      <div className="jp-Repro-Runs-row">
         {selection && (
-          <td className="jp-Repro-Runs-select">
-            <input
-              type="checkbox"
-              className="jp-Repro-Runs-check"
-              aria-label={trans.__('Select %1 to compare', name)}
-              title={
-                !checked && selection.full
-                  ? trans.__(
-                      'At most %1 runs are compared at once.',
-                      MAX_SELECTED
-                    )
-                  : trans.__('Select to compare')
-              }
-              checked={checked}
-              disabled={!checked && selection.full}
-              onChange={() => selection.toggle(run.run_id)}
-            />
-          </td>
+          <input
+            type="checkbox"
+            className="jp-Repro-Runs-check"
+            aria-label={trans.__('Select %1 to compare', name)}
+            title={
+              !checked && selection.full
+                ? trans.__(
+                    'At most %1 runs are compared at once.',
+                    MAX_SELECTED
+                  )
+                : trans.__('Select to compare')
+            }
+            checked={checked}
+            disabled={!checked && selection.full}
+            onChange={() => selection.toggle(run.run_id)}
+          />
         )}
-        <td className="jp-Repro-Runs-name">
-          <button
-            className="jp-Repro-Runs-toggle"
-            aria-expanded={expanded}
-            title={params || trans.__('No parameters')}
-            onClick={() => setExpanded(!expanded)}
-          >
-            <Caret.react tag="span" />
-            <span
-              className={`jp-Repro-Runs-status jp-mod-${status}`}
-              title={label}
-            >
-              <span aria-hidden="true">{STATUS_GLYPHS[run.status] ?? '?'}</span>
-              <span className="jp-Repro-Runs-hidden">{label}</span>
-            </span>
-            <span className="jp-Repro-Runs-runName">{name}</span>
-            {run.dirty && (
-              <span
-                className="jp-Repro-Runs-dirty"
-                title={trans.__('Ran on uncommitted changes')}
-              >
-                *
-              </span>
-            )}
-          </button>
-          {release && (
-            <span
-              className="jp-Repro-Runs-release"
-              title={trans.__('Released as tag %1', release)}
-            >
-              {trans.__('released %1', release)}
-            </span>
-          )}
-          <RunBadges run={run} trans={trans} />
-        </td>
-        <td
-          className="jp-Repro-Runs-started"
-          title={run.start_time ? Time.format(new Date(run.start_time)) : ''}
+        <button
+          className="jp-Repro-Runs-toggle"
+          aria-expanded={expanded}
+          title={runTitle(run, label, trans)}
+          onClick={() => setExpanded(!expanded)}
         >
-          {run.start_time ? relativeTime(run.start_time) : '—'}
-        </td>
-        <td className="jp-Repro-Runs-duration">{durationText(run)}</td>
-        {columns.map(column => (
-          <td
-            key={column}
-            className="jp-Repro-Runs-metric"
-            title={metricTitle(run, column)}
+          <span
+            className={`jp-Repro-Runs-status jp-mod-${status}`}
+            title={label}
           >
-            {(props.formatters[column] ?? columnFormatter([]))(
-              run.metrics?.[column]
-            )}
-          </td>
-        ))}
-        <td className="jp-Repro-Runs-links">
-          {url && (
-            <a
-              className="jp-Repro-Runs-mlflow"
-              href={url}
-              target="_blank"
-              rel="noopener noreferrer"
-              aria-label={trans.__('Open in MLflow')}
-              title={trans.__('Open in MLflow')}
-            >
-              <launchIcon.react tag="span" />
-            </a>
-          )}
-        </td>
-      </tr>
-      {expanded && (
-        <tr className="jp-Repro-Runs-details">
-          <td colSpan={columns.length + 4 + (selection ? 1 : 0)}>
-            <RunDetails
-              model={props.model}
-              run={run}
-              group={props.group}
-              trans={trans}
-              commands={props.commands}
-              disabled={props.disabled}
-              canOpen={props.canOpen}
-              onOpen={props.onOpen}
-            />
-          </td>
-        </tr>
+            <span aria-hidden="true">{STATUS_GLYPHS[run.status] ?? '?'}</span>
+            <span className="jp-Repro-Runs-hidden">{label}</span>
+          </span>
+          <span className="jp-Repro-Runs-runName">{name}</span>
+        </button>
+        {metric !== null && (
+          <span
+            className="jp-Repro-Runs-metric"
+            title={metricTitle(run, metric)}
+          >
+            {value === undefined ? '' : props.format(value)}
+          </span>
+        )}
+      </div>
+      {badges && (
+        <div className="jp-Repro-Runs-marks">
+          <RunMarks run={run} trans={trans} />
+          <RunBadges run={run} trans={trans} />
+        </div>
       )}
-    </>
+      {expanded && (
+        <div className="jp-Repro-Runs-details">
+          <RunDetails
+            model={props.model}
+            run={run}
+            group={props.group}
+            trans={trans}
+            commands={props.commands}
+            disabled={props.disabled}
+            canOpen={props.canOpen}
+            onOpen={props.onOpen}
+          />
+        </div>
+      )}
+    </li>
   );
+}
+
+/** A run's hover text: status, when it ran, how long, its parameters. */
+function runTitle(run: IRun, status: string, trans: TranslationBundle): string {
+  const lines = [
+    run.start_time
+      ? trans.__(
+          '%1, started %2, took %3',
+          status,
+          Time.format(new Date(run.start_time)),
+          durationText(run)
+        )
+      : status
+  ];
+  const params = paramsText(run);
+  lines.push(params || trans.__('No parameters'));
+  return lines.join('\n');
 }
 
 function paramsText(run: IRun): string {
@@ -725,15 +731,5 @@ function paramsText(run: IRun): string {
 
 function metricTitle(run: IRun, column: string): string {
   const value = run.metrics?.[column];
-  return value === undefined ? '' : `${column} = ${value ?? 'NaN'}`;
-}
-
-function durationText(run: IRun): string {
-  if (run.duration !== null && run.duration !== undefined) {
-    return formatDuration(run.duration);
-  }
-  if (run.status === 'RUNNING' && run.start_time) {
-    return formatDuration((Date.now() - run.start_time) / 1000) + '…';
-  }
-  return '—';
+  return value === undefined ? `${column}: —` : `${column} = ${value ?? 'NaN'}`;
 }

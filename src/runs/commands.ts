@@ -55,7 +55,7 @@ export function addRunsCommands(
         ? trans.__('Sort Runs by %1', args['column'])
         : trans.__('Sort Runs by a Metric'),
     caption: trans.__(
-      'Sort the runs by a metric: highest first, lowest first, then newest first again'
+      'Sort the runs by a metric: best first (lowest first for a loss), worst first, then newest first again'
     ),
     isEnabled: args =>
       typeof args['column'] === 'string' && args['column'] !== '',

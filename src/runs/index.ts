@@ -1,6 +1,8 @@
 /**
  * runs/: the "Runs" section — the followed notebook's MLflow runs grouped
- * by the commit that ran (RunsModel), marked when they ran unsaved or
+ * by the commit that ran (RunsModel), as a compact list (RunsView), and the
+ * runs table in the main area with every column (RunsTable, RunsTableModel,
+ * the runs-table command); runs marked when they ran unsaved or
  * out-of-order code, with their details (code and its diff, environment,
  * parameters, metrics); live while cells run (LiveRuns) and saving a
  * notebook before its cells run (SaveBeforeRun); commands runs-refresh,
@@ -14,8 +16,13 @@
 export * from './commands';
 export * from './details';
 export * from './execution';
+export * from './labels';
 export * from './model';
 export * from './RunDetails';
+export * from './RunsTable';
 export * from './RunsView';
 export * from './selection';
 export * from './share';
+export * from './table';
+export * from './tableModel';
+export * from './tableWidget';

@@ -7,6 +7,7 @@ import { ReproRequestError, Requester } from '../common/api';
 import { Task } from '../common/task';
 import { IReproModel } from '../tokens';
 import { RunDiffs } from './details';
+import { ISortState, nextMetricSort } from './labels';
 import {
   IRun,
   IRunGroup,
@@ -64,10 +65,7 @@ export interface IRunsModelOptions {
  * How the runs of each group are ordered: by a metric, or (null) as the
  * server lists them, newest first.
  */
-export interface IRunsSort {
-  column: string;
-  descending: boolean;
-}
+export type IRunsSort = ISortState;
 
 /** Statuses that change soon, so the list is polled often. */
 const LIVE_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>([
@@ -228,18 +226,64 @@ export class RunsModel implements IDisposable {
     if (this._configuredColumns.length > 0) {
       return [...this._configuredColumns];
     }
+    return this.metricKeys.slice(0, AUTO_METRIC_COLUMNS);
+  }
+
+  /** The metric columns the settings name (`runsMetricColumns`). */
+  get configuredMetricColumns(): string[] {
+    return [...this._configuredColumns];
+  }
+
+  /**
+   * Every metric key of the loaded runs, those most runs report first
+   * (ties alphabetical).
+   */
+  get metricKeys(): string[] {
     const counts = new Map<string, number>();
     for (const group of this._groups) {
       for (const run of group.runs) {
-        for (const key of Object.keys(run.metrics)) {
+        for (const key of Object.keys(run.metrics ?? {})) {
           counts.set(key, (counts.get(key) ?? 0) + 1);
         }
       }
     }
     return [...counts.entries()]
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-      .slice(0, AUTO_METRIC_COLUMNS)
       .map(([key]) => key);
+  }
+
+  /**
+   * The one metric the compact list shows: the one picked (while the runs
+   * report it), else the first metric column; null when no run has one.
+   */
+  get metric(): string | null {
+    const keys = this.metricKeys;
+    if (this._metric !== null && keys.includes(this._metric)) {
+      return this._metric;
+    }
+    const first = this.metricColumns[0];
+    if (first !== undefined && keys.includes(first)) {
+      return first;
+    }
+    return keys[0] ?? this._configuredColumns[0] ?? null;
+  }
+
+  /**
+   * Show this metric in the compact list (null: the default). A sort by
+   * the previous metric moves to this one, best runs first.
+   */
+  setMetric(metric: string | null): void {
+    const key = metric && metric.trim() ? metric.trim() : null;
+    if (key === this._metric) {
+      return;
+    }
+    const before = this.metric;
+    this._metric = key;
+    const after = this.metric;
+    if (this._sort !== null && this._sort.column === before && after) {
+      this._sort = nextMetricSort(null, after);
+    }
+    this._stateChanged.emit();
   }
 
   get isDisposed(): boolean {
@@ -289,18 +333,12 @@ export class RunsModel implements IDisposable {
   }
 
   /**
-   * Sort each group's runs by a metric: descending first, then ascending,
-   * then back to newest first. Runs without the metric come last.
+   * Sort each group's runs by a metric: best first (lowest first for a
+   * loss, highest first for the rest), then worst first, then back to
+   * newest first. Runs without the metric come last.
    */
   toggleSort(column: string): void {
-    const current = this._sort;
-    if (current === null || current.column !== column) {
-      this._sort = { column, descending: true };
-    } else if (current.descending) {
-      this._sort = { column, descending: false };
-    } else {
-      this._sort = null;
-    }
+    this._sort = nextMetricSort(this._sort, column);
     this._stateChanged.emit();
   }
 
@@ -487,6 +525,7 @@ export class RunsModel implements IDisposable {
   private _catchUpDelay: number;
   private _diffs: RunDiffs;
   private _sort: IRunsSort | null = null;
+  private _metric: string | null = null;
   private _repro: IReproModel | null;
   private _configuredColumns: string[];
   private _pageSize: number;
@@ -537,7 +576,8 @@ function copyGroup(group: IRunGroup): IRunGroup {
   return { ...group, runs: [...(group.runs ?? [])] };
 }
 
-function groupText(group: IRunGroup): string {
+/** What a filter word is looked for in, for a group (lower case). */
+export function groupText(group: IRunGroup): string {
   return [
     group.commit,
     group.subject,
@@ -550,7 +590,8 @@ function groupText(group: IRunGroup): string {
     .toLowerCase();
 }
 
-function runText(run: IRun): string {
+/** What a filter word is looked for in, for a run (lower case). */
+export function runText(run: IRun): string {
   const parts: (string | null)[] = [
     run.run_name,
     run.run_id,

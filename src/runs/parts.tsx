@@ -1,5 +1,5 @@
-// Small pieces the runs table and the run details share: status words,
-// safe links, key/value lists and the badges of a run's code.
+// Small pieces the runs list, the runs table and the run details share:
+// status words, safe links, key/value lists and the badges of a run's code.
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
@@ -97,5 +97,48 @@ export function KeyValues(props: {
         </dl>
       )}
     </div>
+  );
+}
+
+/**
+ * The short marks of a run in the lists: the release it was tagged as and
+ * whether its code is a hidden snapshot (it ran on uncommitted changes).
+ */
+export function RunMarks(props: {
+  run: IRun;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { run, trans } = props;
+  const release = run.tags?.['repro.release'];
+  const snapshot = run.tags?.['repro.snapshot'];
+  if (!release && !snapshot && !run.dirty) {
+    return null;
+  }
+  return (
+    <>
+      {release && (
+        <span
+          className="jp-Repro-Runs-release"
+          title={trans.__('Released as tag %1', release)}
+        >
+          {trans.__('released %1', release)}
+        </span>
+      )}
+      {(snapshot || run.dirty) && (
+        <span
+          className="jp-Repro-Runs-snapshot"
+          title={
+            snapshot
+              ? trans.__(
+                  'Ran on uncommitted changes: its code is the hidden snapshot %1',
+                  snapshot.slice(0, 7)
+                )
+              : trans.__('Ran on uncommitted changes')
+          }
+        >
+          {trans.__('snapshot')}
+        </span>
+      )}
+    </>
   );
 }

@@ -10,11 +10,65 @@ import * as React from 'react';
 
 import { reproIcon } from '../common/icons';
 import { IReproModel } from '../tokens';
-import { clampSizes } from './sizes';
+import { clampSizes, ISectionNeed, LEAST_HEIGHT, sectionLimits } from './sizes';
 import { StatusView } from './StatusView';
 import { baseName, IChangeClassifier } from './summary';
 
 export const SIDEBAR_ID = 'jp-repro-sidebar';
+
+/**
+ * How a section is sized (see {@link sectionLimits}): it never grows past
+ * its content; when room is short it keeps its floor, the sections added
+ * first getting theirs first.
+ */
+export interface ISectionOptions {
+  /**
+   * The height the section keeps when room is short, from its content
+   * element (default: all of it up to {@link DEFAULT_FLOOR} px).
+   */
+  floor?: (content: HTMLElement) => number;
+  /**
+   * Who gets its floor first when the floors do not all fit: lowest first
+   * (the Repository facts are 0; default: after the sections added before).
+   */
+  priority?: number;
+  /**
+   * The height it keeps before any floor is granted (default
+   * {@link LEAST_HEIGHT} px): e.g. the runs list's toolbar and first run.
+   */
+  least?: number;
+}
+
+/** The floor of a section without one of its own. */
+export const DEFAULT_FLOOR = 120;
+
+/**
+ * A floor that keeps the content down to `lines` lines of the first
+ * element matching `selector` in view (all of the content when there is
+ * none): e.g. the snapshot form and ~8 lines of its diff preview.
+ */
+export function floorThrough(
+  selector: string,
+  lines: number
+): (content: HTMLElement) => number {
+  return content => {
+    const target = content.querySelector<HTMLElement>(selector);
+    if (!target || target.offsetHeight === 0) {
+      return content.offsetHeight;
+    }
+    const top =
+      target.getBoundingClientRect().top - content.getBoundingClientRect().top;
+    const line =
+      content.querySelector<HTMLElement>(`${selector} .cm-line`)
+        ?.offsetHeight ||
+      parseFloat(window.getComputedStyle(target).lineHeight) ||
+      17;
+    // The element's borders and the editor's top padding, then the lines.
+    const chrome = target.offsetHeight - target.clientHeight + 4;
+    const wanted = Math.min(target.offsetHeight, lines * line + chrome);
+    return Math.ceil(top + wanted);
+  };
+}
 
 /**
  * The left-area "Repro" panel. Sections are React views of the model;
@@ -49,7 +103,8 @@ export class ReproSidebar extends SidePanel {
     status.addClass('jp-Repro-StatusSection');
     status.title.label = options.trans.__('Repository');
     this.addWidget(status);
-    this._status = status;
+    // The repository facts are never cut: all of them, always.
+    this._floors.set(status, content => content.offsetHeight);
     const content = this.content;
     if (content instanceof AccordionPanel) {
       content.expansionToggled.connect(this._clamp, this);
@@ -58,20 +113,35 @@ export class ReproSidebar extends SidePanel {
       MessageLoop.installMessageHook(content, this._hook);
     }
     if (typeof ResizeObserver !== 'undefined') {
-      this._observer = new ResizeObserver(() => this._fitStatus());
+      this._observer = new ResizeObserver(() => this._scheduleFit());
+      this._observer.observe(this.content.node);
     }
   }
 
   /**
-   * Add a section below the existing ones.
+   * Add a section below the existing ones; `relativeSize` shares the room
+   * the sections' contents leave, `options.floor` is what it keeps when
+   * room is short.
    */
-  addSection(widget: Widget, relativeSize = 1): void {
+  addSection(
+    widget: Widget,
+    relativeSize = 1,
+    options: ISectionOptions = {}
+  ): void {
     this.addWidget(widget);
     this._sizes.push(relativeSize);
+    if (options.floor) {
+      this._floors.set(widget, options.floor);
+    }
+    this._priorities.set(widget, options.priority ?? 10 + this._sizes.length);
+    if (options.least !== undefined) {
+      this._leasts.set(widget, options.least);
+    }
     const content = this.content;
     if (content instanceof AccordionPanel) {
       content.setRelativeSizes(this._sizes);
     }
+    this._scheduleFit();
   }
 
   /**
@@ -134,40 +204,95 @@ export class ReproSidebar extends SidePanel {
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     void this._model.refresh();
-    this._observe();
     this._clamp();
+    this._scheduleFit();
   }
 
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    this._observe();
+    this._scheduleFit();
+  }
+
+  /** Size the sections by their contents on the next frame (once). */
+  private _scheduleFit(): void {
+    if (this._fitPending || this.isDisposed) {
+      return;
+    }
+    this._fitPending = true;
+    requestAnimationFrame(() => {
+      this._fitPending = false;
+      this._fitSections();
+    });
   }
 
   /**
-   * Size the Repository section by its content: it never takes more room
-   * than its facts need, the sections below get the rest.
+   * Give each section the room its content needs (see
+   * {@link sectionLimits}): its min-height and max-height, which the
+   * accordion reads as the section's size limits.
    */
-  private _observe(): void {
-    const inner = this._status.node.firstElementChild;
-    if (this._observer && inner && inner !== this._observed) {
-      if (this._observed) {
-        this._observer.unobserve(this._observed);
-      }
-      this._observed = inner;
-      this._observer.observe(inner);
-    }
-    this._fitStatus();
-  }
-
-  private _fitStatus(): void {
-    const inner = this._status.node.firstElementChild as HTMLElement | null;
-    if (this.isDisposed || !inner || inner.offsetHeight === 0) {
+  private _fitSections(): void {
+    const content = this.content;
+    if (
+      this.isDisposed ||
+      !this.isVisible ||
+      !(content instanceof AccordionPanel)
+    ) {
       return;
     }
-    const height = `${Math.ceil(inner.offsetHeight)}px`;
-    if (this._status.node.style.maxHeight !== height) {
-      this._status.node.style.maxHeight = height;
-      this.content.fit();
+    const widgets = content.widgets;
+    let pending = false;
+    const needs: ISectionNeed[] = widgets.map((widget, index) => {
+      const inner = widget.node.firstElementChild as HTMLElement | null;
+      if (inner && this._observer && !this._observed.has(inner)) {
+        this._observed.add(inner);
+        this._observer.observe(inner);
+      }
+      const expanded = !widget.isHidden;
+      if (expanded && (!inner || inner.offsetHeight === 0)) {
+        // Not rendered yet: measured once React has drawn it.
+        pending = true;
+      }
+      const height = inner ? outerHeight(inner) : 0;
+      const floor = this._floors.get(widget);
+      return {
+        expanded,
+        content: height,
+        floor: inner
+          ? Math.min(height, floor ? floor(inner) : DEFAULT_FLOOR)
+          : 0,
+        priority: this._priorities.get(widget) ?? index,
+        least: this._leasts.get(widget) ?? LEAST_HEIGHT
+      };
+    });
+    const titles = content.titles.reduce(
+      (sum, title) => sum + title.offsetHeight,
+      0
+    );
+    const shown = needs.filter(need => need.expanded).length;
+    const available =
+      content.node.clientHeight -
+      titles -
+      content.spacing * Math.max(0, shown - 1);
+    const limits = sectionLimits(needs, available);
+    let changed = false;
+    widgets.forEach((widget, i) => {
+      const style = widget.node.style;
+      const min = needs[i].expanded ? `${limits[i].min}px` : '';
+      const max = needs[i].expanded ? `${limits[i].max}px` : '';
+      if (style.minHeight !== min || style.maxHeight !== max) {
+        style.minHeight = min;
+        style.maxHeight = max;
+        changed = true;
+      }
+    });
+    if (changed) {
+      content.fit();
+    }
+    if (pending && this._fitAttempts < 50) {
+      this._fitAttempts++;
+      this._scheduleFit();
+    } else if (!pending) {
+      this._fitAttempts = 0;
     }
   }
 
@@ -177,6 +302,7 @@ export class ReproSidebar extends SidePanel {
     if (this.isDisposed || !(content instanceof AccordionPanel)) {
       return;
     }
+    this._scheduleFit();
     const sizes = clampSizes(
       content.relativeSizes(),
       content.widgets.map(widget => !widget.isHidden),
@@ -199,10 +325,22 @@ export class ReproSidebar extends SidePanel {
   };
 
   private _model: IReproModel;
-  private _status: Widget;
   private _observer: ResizeObserver | null = null;
-  private _observed: Element | null = null;
+  private _observed = new WeakSet<Element>();
+  private _floors = new Map<Widget, (content: HTMLElement) => number>();
+  private _priorities = new Map<Widget, number>();
+  private _leasts = new Map<Widget, number>();
+  private _fitPending = false;
+  private _fitAttempts = 0;
   private _clampPending = false;
   private _sizes = [1];
   private _owned = new DisposableSet();
+}
+
+/** An element's height with its vertical margins. */
+function outerHeight(element: HTMLElement): number {
+  const style = window.getComputedStyle(element);
+  const margins =
+    (parseFloat(style.marginTop) || 0) + (parseFloat(style.marginBottom) || 0);
+  return element.offsetHeight + margins;
 }

@@ -154,9 +154,10 @@ test.describe('Hostile names', () => {
       XSS_SCRIPT,
       XSS_IMG
     ]);
-    const columns = runs.locator('th.jp-Repro-Runs-metricName');
-    await expect(columns.filter({ hasText: XSS_SVG })).toHaveCount(1);
-    await expect(columns.filter({ hasText: 'acc' })).toHaveCount(1);
+    // The metric picker lists the metric names as text.
+    const metrics0 = runs.locator('select.jp-Repro-Runs-metricPick option');
+    await expect(metrics0.filter({ hasText: XSS_SVG })).toHaveCount(1);
+    await expect(metrics0.filter({ hasText: 'acc' })).toHaveCount(1);
 
     const first = runs.locator('.jp-Repro-Runs-run', { hasText: XSS_IMG });
     await first.locator('button.jp-Repro-Runs-toggle').click();
@@ -263,6 +264,30 @@ test.describe('Hostile names', () => {
     await expectInert(release);
     await release.getByRole('button', { name: 'Cancel' }).click();
     await expect(release).toHaveCount(0);
+
+    // 6. The runs table: names, parameters and metric columns as text.
+    await page.evaluate(async path => {
+      await (window as any).jupyterapp.commands.execute(
+        'jupyterlab-repro:runs-table',
+        { path }
+      );
+    }, NOTEBOOK);
+    const table = page.locator('.jp-Repro-RunsTableWidget:visible');
+    await expect(table.locator('.jp-Repro-RunsTable')).toHaveAttribute(
+      'data-state',
+      'ready'
+    );
+    await expect(table.locator('.jp-Repro-RunsTable-runName')).toHaveText([
+      XSS_SCRIPT,
+      XSS_IMG
+    ]);
+    const heads = table.locator('th.jp-Repro-RunsTable-head');
+    await expect(heads.filter({ hasText: XSS_SVG })).toHaveCount(1);
+    await expect(heads.filter({ hasText: XSS_SCRIPT })).toHaveCount(1);
+    await expect(
+      page.getByRole('main').getByRole('tab', { name: /^Runs: / })
+    ).toContainText(XSS_IMG);
+    await expectInert(table);
 
     // Nothing ran, and nothing was made of a payload anywhere in the sidebar.
     expect(dialogs).toEqual([]);
