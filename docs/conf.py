@@ -39,7 +39,7 @@ source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 exclude_patterns = ["_build", "_generated/README.md", "examples", "images"]
 myst_enable_extensions = ["colon_fence", "deflist", "fieldlist", "attrs_inline"]
-myst_heading_anchors = 3
+myst_heading_anchors = 4
 # `--json` stays two hyphens (no en dash), quotes stay straight: this documents a CLI.
 smartquotes = False
 
