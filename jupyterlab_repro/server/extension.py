@@ -9,7 +9,7 @@ from jupyter_server.utils import url_path_join
 
 from ..commit.changes import ClassificationCache
 from ..files import realpath
-from . import commit, export, repository, runs
+from . import commit, export, repository, reproduce, runs
 from .base import SETTINGS_KEY, prepare_pools
 from .config import Repro
 
@@ -27,7 +27,13 @@ def setup_handlers(server_app: Any) -> None:
         runs.TRACKING_KEY: runs.build_service(config, root_dir),
     }
     base = url_path_join(web_app.settings["base_url"], "jupyterlab-repro")
-    routes = [*repository.ROUTES, *commit.ROUTES, *export.ROUTES, *runs.ROUTES]
+    routes = [
+        *repository.ROUTES,
+        *commit.ROUTES,
+        *export.ROUTES,
+        *runs.ROUTES,
+        *reproduce.ROUTES,
+    ]
     web_app.add_handlers(".*$", [(url_path_join(base, *path.split("/")), h) for path, h in routes])
     io_loop = getattr(server_app, "io_loop", None)  # ServerApp makes it before extensions load
     if io_loop is not None:
