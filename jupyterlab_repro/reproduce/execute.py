@@ -114,7 +114,7 @@ async def execute(
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     cancel = cancel or asyncio.Event()
-    nb = nbformat.from_dict(notebook_json)
+    nb = nbformat.from_dict(_joined(notebook_json))
     started = time.monotonic()
     deadline = started + seconds if seconds else None
     client = NotebookClient(
@@ -195,6 +195,17 @@ async def execute(
             on_kernel(None)
         done.seconds = time.monotonic() - started
     return done
+
+
+def _joined(notebook_json: dict[str, Any]) -> dict[str, Any]:
+    """The notebook with every multi-line string (a list of lines on disk) joined, as nbformat reads it."""
+    cells = []
+    for cell in notebook_json.get("cells") or []:
+        cell = dict(cell)
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+        cells.append(cell)
+    return {**notebook_json, "cells": cells}
 
 
 class _Cancelled(Exception):
