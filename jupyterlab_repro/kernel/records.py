@@ -9,7 +9,9 @@ the tags of each ``start_run``:
 - ``repro.inputs``: the id of the manifest of the repository's declared
   ``inputs`` (:mod:`~jupyterlab_repro.kernel.inputs`), when it declares some;
 - ``repro.reproduces`` and ``repro.reproduction.job`` in a kernel a
-  reproduction started (``REPRO_REPRODUCES``, ``REPRO_REPRODUCTION_JOB``).
+  reproduction started (``REPRO_REPRODUCES``, ``REPRO_REPRODUCTION_JOB``); there
+  the inputs are not fingerprinted again (they are copies of the working
+  copy's, which the reproduction fingerprinted and records itself).
 
 Both records are kept in the notebook's repository as blobs under
 ``refs/repro/envs/<id>`` and ``refs/repro/inputs/<id>``
@@ -136,7 +138,8 @@ class RunRecords:
                 self._store(root, ENVS, data, ident)
         except Exception as exc:
             log.warning("jupyterlab_repro: the environment lock was not recorded: %s", exc)
-        if root is not None:
+        reproduction = bool(os.environ.get(REPRODUCTION_JOB_ENV_VAR))
+        if root is not None and not reproduction:  # a reproduction records its inputs itself
             try:
                 found = self._inputs_of(root).manifest()
             except Exception as exc:  # ConfigInvalid, an unreadable file …

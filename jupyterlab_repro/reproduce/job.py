@@ -41,13 +41,17 @@ from typing import Any, TypeVar
 from ..deadline import Deadline
 from ..errors import EnvironmentDiffers, InvalidRequest, ReproError
 from ..git import worktrees
+from ..git.blobs import store_record
+from ..git.refs import INPUTS
 from ..git.repository import repository_id
 from ..git.runner import Git
+from ..kernel import inputs as inputs_module
 from ..kernel.inputs import DigestCache
 from ..kernel.records import REPRODUCES_ENV_VAR, REPRODUCTION_JOB_ENV_VAR
 from ..runs.bounded import BoundedMlflow
 from ..runs.store import TrackingService
 from ..runs.tag_names import (
+    REPRO_INPUTS,
     REPRO_REPRODUCTION_CELL,
     REPRO_REPRODUCTION_ERROR,
     REPRO_REPRODUCTION_RUN,
@@ -157,7 +161,9 @@ def check_environment(
         env["differences"] = lock_check(plan.lock, now)
     data: dict[str, Any] = {"compared": False, "note": plan.manifest_note, "differences": []}
     if plan.manifest is not None:
-        rows, _now = check_inputs(plan.root, plan.manifest, cache=cache, deadline=deadline)
+        rows, plan.current_inputs = check_inputs(
+            plan.root, plan.manifest, cache=cache, deadline=deadline
+        )
         data.update(compared=True, differences=rows, patterns=plan.manifest.get("patterns"))
     packages = sum(1 for r in env["differences"] if r["kind"] != "fact")
     facts = [r["name"] for r in env["differences"] if r["kind"] == "fact"]
@@ -534,6 +540,13 @@ def _record(
         REPRO_REPRODUCTION_SUMMARY: summary_tag(metrics, params),
         REPRO_REPRODUCTION_TOLERANCE: tolerance_tag(options.rtol, options.atol),
     }
+    if plan.current_inputs is not None:  # the inputs the reproduction read: the copies made
+        try:
+            tags[REPRO_INPUTS] = store_record(
+                Git(plan.root, deadline), INPUTS, inputs_module.canonical(plan.current_inputs)
+            )
+        except ReproError as exc:
+            notes.append(f"the reproduction's inputs were not recorded: {exc}")
     if failure is not None:
         tags[REPRO_REPRODUCTION_ERROR] = failure.headline()[:500]
         if failure.cell is not None:

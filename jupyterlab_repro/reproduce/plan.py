@@ -103,6 +103,8 @@ class Plan:
     #: The remote fetched from, and the refs as they were before (for :meth:`undo_fetch`).
     remote: str | None = None
     fetched: list[str] = field(default_factory=list)
+    #: The declared inputs as the working copy has them now (set by the check).
+    current_inputs: dict[str, Any] | None = None
     _refs_before: dict[str, str] | None = None
     _fetch_prefixes: tuple[str, ...] = ()
 

@@ -283,6 +283,10 @@ async def test_a_changed_input_file_is_named(jp_fetch: Fetch, repo: Path, db: Pa
     (row,) = data["verdict"]["metrics"]
     assert (row["recorded"], row["reproduced"], row["difference"]) == (6.0, 7.0, 1.0)
     assert (repo / "data" / "train.csv").read_text() == "1 2 4\n"  # copied, never written
+    # the reproduction records the inputs it read (the changed file), not the run's
+    reproduced = get_run(db, data["reproduction_run_id"]).data.tags["repro.inputs"]
+    assert reproduced != original.data.tags["repro.inputs"]
+    assert git(repo, "cat-file", "-t", f"refs/repro/inputs/{reproduced}") == "blob"
 
 
 async def test_a_cell_that_raises_fails_with_the_cell_and_says_why(
