@@ -59,6 +59,7 @@ import {
   HistoryModel,
   HistoryNotebookFactory
 } from './history';
+import { reproducePlugin } from './reproduce';
 import {
   addRunsCommands,
   addShareCommands,
@@ -653,4 +654,4 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
   }
 };
 
-export default plugin;
+export default [plugin, reproducePlugin];

@@ -65,4 +65,16 @@ export namespace CommandIDs {
   export const restoreBranch = 'jupyterlab-repro:restore-branch';
   /** The active historical copy as a new notebook beside the original. */
   export const openWorkingCopy = 'jupyterlab-repro:open-working-copy';
+
+  // reproduce/
+  /**
+   * Reproduce a run (asks for strict/tolerances first unless `ask: false`);
+   * args `{ runId?, path?, strict?, rtol?, atol?, timeout?, ask? }` (without
+   * `runId`: the run right-clicked).
+   */
+  export const reproduce = 'jupyterlab-repro:reproduce';
+  /** Cancel a reproduction; args `{ job }` (default: the running one). */
+  export const reproduceCancel = 'jupyterlab-repro:reproduce-cancel';
+  /** Show the reproductions (progress, verdicts) in the main area. */
+  export const reproduceShow = 'jupyterlab-repro:reproduce-show';
 }
