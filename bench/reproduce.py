@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -302,7 +303,10 @@ class ReproduceBench:
             repo, {**env, "JPY_SESSION_NAME": str(repo / "train.ipynb")},
         )  # fmt: skip
         executed = json.loads((out / "original.ipynb").read_text())
-        run_id = "".join(executed["cells"][-1]["outputs"][0]["text"]).strip().splitlines()[-1]
+        printed = "".join(
+            "".join(o.get("text", "")) for o in executed["cells"][-1]["outputs"]
+        )
+        run_id = re.findall(r"\b[0-9a-f]{32}\b", printed)[-1]
         harness.log(f"reproduce: original run {run_id} in {original.seconds:.1f} s")
         server = harness.Server(
             repo, env, self.work / "logs",

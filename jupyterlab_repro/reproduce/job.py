@@ -415,6 +415,7 @@ async def run_job(
         except Exception as exc:
             log.warning("the temporary work tree of %s was not removed: %s", job.id, exc)
         job.temp_dir = None
+        plan.release()  # the server keeps finished jobs: not their notebooks and locks
         job.phase = "done"
         job.state = "finished"
         job.finished = time.time()

@@ -125,6 +125,12 @@ class Plan:
             "remote": self.remote,
         }
 
+    def release(self) -> None:
+        """Forget the large parts (the notebook, locks, manifests) once the job is done."""
+        self.notebook_json = {}
+        self.lock = self.manifest = self.current_inputs = None
+        self._refs_before = None
+
     def undo_fetch(self, deadline: Deadline | None = None) -> None:
         """Put the refs the fetch moved or added back (a refused reproduction changes nothing)."""
         if self._refs_before is None or not self.fetched:
