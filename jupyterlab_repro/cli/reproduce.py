@@ -285,7 +285,10 @@ class Progress:
             if self.tty:
                 filled = int(self.WIDTH * (step - 1) / max(steps, 1))
                 bar = "#" * filled + "-" * (self.WIDTH - filled)
-                columns = os.get_terminal_size(self.stream.fileno()).columns if self.tty else 100
+                try:
+                    columns = os.get_terminal_size(self.stream.fileno()).columns
+                except (OSError, ValueError):
+                    columns = 100
                 line = f"[{bar}] {text}"[: max(columns - 1, 20)]
                 self.stream.write("\r\x1b[K" + line)
                 self.stream.flush()

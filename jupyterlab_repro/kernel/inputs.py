@@ -30,7 +30,7 @@ import os
 import stat
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,25 +201,38 @@ class DigestCache:
             raise
 
 
+class OutOfTime(Exception):
+    """Hashing the inputs did not finish in the time it was given (``expired`` said so)."""
+
+
 def fingerprint(
-    root: str | os.PathLike[str], patterns: Iterable[str], cache: DigestCache | None = None
+    root: str | os.PathLike[str],
+    patterns: Iterable[str],
+    cache: DigestCache | None = None,
+    *,
+    expired: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
     """The manifest of the files ``patterns`` name below ``root``.
 
     ``{"format": 1, "patterns": [...], "files": {path: {"size", "sha256"}},
     "missing": [patterns that matched nothing]}`` (``"truncated": true`` past
-    :data:`MAX_FILES`).
+    :data:`MAX_FILES`). ``expired`` is asked between files: when it answers
+    true, :class:`OutOfTime` is raised (the digests made so far stay cached).
     """
     patterns = list(patterns)
     cache = cache if cache is not None else DigestCache()
     files, missing = expand(root, patterns)
+    listed: dict[str, Any] = {}
+    for rel, (path, st) in files.items():
+        if expired is not None and expired():
+            raise OutOfTime(
+                f"hashing the inputs took too long ({len(listed)} of {len(files)} files)"
+            )
+        listed[rel] = {"size": st.st_size, "sha256": cache.digest(path, st)}
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "patterns": patterns,
-        "files": {
-            rel: {"size": st.st_size, "sha256": cache.digest(path, st)}
-            for rel, (path, st) in files.items()
-        },
+        "files": listed,
         "missing": missing,
     }
     if len(files) >= MAX_FILES:

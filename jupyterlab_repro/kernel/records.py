@@ -70,6 +70,8 @@ class _Inputs:
         self._rules_key: Any = object()
         self.patterns: tuple[str, ...] = ()
         self._last: tuple[Any, dict[str, Any], bytes, str] | None = None
+        # The pre-warm thread and a start_run hash once between them, not twice.
+        self._mutex = threading.Lock()
 
     def _rules_stat(self) -> Any:
         out: list[tuple[int, int, int] | None] = []
@@ -82,6 +84,10 @@ class _Inputs:
         return tuple(out)
 
     def manifest(self) -> tuple[dict[str, Any], bytes, str] | None:
+        with self._mutex:
+            return self._manifest()
+
+    def _manifest(self) -> tuple[dict[str, Any], bytes, str] | None:
         key = self._rules_stat()
         if key != self._rules_key:
             from ..commit.rules import load_repo_config  # ~40 ms of imports: only in a repository
@@ -123,10 +129,16 @@ class RunRecords:
         self.on_inputs: Callable[[str, dict[str, Any], Path], None] | None = None
 
     def prewarm(self, root: Path | None) -> None:
-        """Compute the lock (and keep it in ``root``'s repository) ahead of the first run."""
+        """Compute the lock and the inputs' digests (kept in ``root``'s repository) ahead of
+        the first run: hashing a large data set the first time takes seconds."""
         _lock, data, ident = self.locks.get()
         if root is not None:
             self._store(root, ENVS, data, ident)
+            if not os.environ.get(REPRODUCTION_JOB_ENV_VAR):
+                try:
+                    self._inputs_of(root).manifest()
+                except Exception:  # the run's own call reports it
+                    log.debug("pre-warming the inputs failed", exc_info=True)
 
     def tags(self, root: Path | None) -> dict[str, str]:
         """``repro.env.lock``, ``repro.inputs`` and the reproduction's tags for one run."""

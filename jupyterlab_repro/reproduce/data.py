@@ -58,9 +58,11 @@ def check_inputs(
     merged = kernel_cache(root, deadline)
     if cache is not None:
         merged.entries.update(cache.entries)
-    now = inputs_module.fingerprint(root, patterns, merged)
-    if cache is not None:
-        cache.entries.update(merged.entries)
+    try:
+        now = inputs_module.fingerprint(root, patterns, merged, expired=lambda: deadline.expired)
+    finally:  # what was hashed stays known: the next check goes on from there
+        if cache is not None:
+            cache.entries.update(merged.entries)
     return inputs_module.compare(manifest, now), now
 
 

@@ -348,3 +348,18 @@ def test_cells_to_run_follow_the_order_then_the_rest_of_the_notebook() -> None:
     order, note = cells_to_run(cells, [1, 2])  # 2 is markdown: does not fit
     assert order == [0, 2, 3, 5] and note and "does not fit" in note
     assert cells_to_run(cells, [9])[1]
+
+
+def test_hashing_stops_when_its_time_is_up_and_keeps_what_it_hashed(tmp_path: Path) -> None:
+    from jupyterlab_repro.kernel.inputs import OutOfTime
+
+    (tmp_path / "data").mkdir()
+    for i in range(3):
+        (tmp_path / "data" / f"{i}.bin").write_bytes(bytes([i]) * 100)
+    cache = DigestCache()
+    answers = iter([False, True])
+    with pytest.raises(OutOfTime, match="1 of 3 files"):
+        fingerprint(tmp_path, ["data/"], cache, expired=lambda: next(answers))
+    assert cache.hashed == 1
+    fingerprint(tmp_path, ["data/"], cache)
+    assert cache.hashed == 3  # the first file was not hashed again
