@@ -13,6 +13,7 @@ import {
   formOf,
   IJob,
   parseForm,
+  Reproductions,
   ReproduceModel,
   ReproduceView,
   VerdictBadge
@@ -172,6 +173,33 @@ describe('ReproduceModel', () => {
     expect(model.running).toBeNull();
     expect(seen.map(j => j.verdict?.verdict)).toEqual(['exact']);
     expect(model.verdictOf('r'.repeat(32))).toBe('exact');
+  });
+
+  it('tells other plugins (IReproductions) what runs and what finished', async () => {
+    const shared = new Reproductions(model);
+    const finishedInfo: unknown[] = [];
+    shared.finished.connect((_, info) => finishedInfo.push(info));
+    await server.answer(0, { jobs: [job('a'.repeat(32))] });
+    expect(shared.running).toEqual({
+      job: 'a'.repeat(32),
+      runId: 'r'.repeat(32),
+      verdict: null,
+      reproductionRunId: null
+    });
+    void model.refresh();
+    await server.answer(server.calls.length - 1, {
+      jobs: [finished('a'.repeat(32))]
+    });
+    expect(shared.running).toBeNull();
+    expect(finishedInfo).toEqual([
+      {
+        job: 'a'.repeat(32),
+        runId: 'r'.repeat(32),
+        verdict: 'exact',
+        reproductionRunId: 'p'.repeat(32)
+      }
+    ]);
+    expect(shared.latest('r'.repeat(32))?.verdict).toBe('exact');
   });
 
   it('starts and cancels jobs with the options given', async () => {

@@ -7,6 +7,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { Requester } from '../common/api';
 import { Task } from '../common/task';
+import { IReproductionInfo, IReproductions } from '../tokens';
 import { IJob, IJobsReply, IReproduceOptions, Verdict } from './types';
 
 const ENDPOINT = 'runs/reproduce';
@@ -17,6 +18,47 @@ export interface IReproduceModelOptions {
   interval?: number;
   /** Read the jobs at once and poll while one runs (default true). */
   autoStart?: boolean;
+}
+
+/** A job as other features see it ({@link IReproductions}). */
+export function infoOf(job: IJob): IReproductionInfo {
+  return {
+    job: job.job,
+    runId: job.run_id,
+    verdict: job.verdict?.verdict ?? null,
+    reproductionRunId: job.reproduction_run_id
+  };
+}
+
+/**
+ * What {@link ReproduceModel} shows other plugins (the {@link IReproductions} token).
+ */
+export class Reproductions implements IReproductions {
+  constructor(private readonly _model: ReproduceModel) {
+    _model.stateChanged.connect(() => this._changed.emit(), this);
+    _model.finished.connect((_, job) => this._finished.emit(infoOf(job)), this);
+  }
+
+  get running(): IReproductionInfo | null {
+    const job = this._model.running;
+    return job === null ? null : infoOf(job);
+  }
+
+  latest(runId: string): IReproductionInfo | null {
+    const job = this._model.latestFor(runId);
+    return job === null ? null : infoOf(job);
+  }
+
+  get finished(): ISignal<IReproductions, IReproductionInfo> {
+    return this._finished;
+  }
+
+  get changed(): ISignal<IReproductions, void> {
+    return this._changed;
+  }
+
+  private _finished = new Signal<IReproductions, IReproductionInfo>(this);
+  private _changed = new Signal<IReproductions, void>(this);
 }
 
 /**

@@ -14,9 +14,9 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { makeRequester } from '../common/api';
 import { CommandIDs } from '../common/commandIds';
-import { IReproModel } from '../tokens';
+import { IReproductions, IReproModel } from '../tokens';
 import { addReproduceCommands } from './commands';
-import { ReproduceModel } from './model';
+import { ReproduceModel, Reproductions } from './model';
 import { createReproduceWidget } from './ReproduceView';
 
 export const REPRODUCE_PLUGIN_ID = 'jupyterlab-repro:reproduce';
@@ -25,11 +25,12 @@ export const REPRODUCE_PLUGIN_ID = 'jupyterlab-repro:reproduce';
  * Reproduce a run: "Reproduce…" on a run (its context menu), a job's
  * progress and verdict in the Reproductions view.
  */
-export const reproducePlugin: JupyterFrontEndPlugin<void> = {
+export const reproducePlugin: JupyterFrontEndPlugin<IReproductions> = {
   id: REPRODUCE_PLUGIN_ID,
   description:
     'Reproduce a run: re-execute its code in a clean kernel, in its order, with its seed, and say whether the metrics came back.',
   autoStart: true,
+  provides: IReproductions,
   optional: [IReproModel, ILayoutRestorer, ICommandPalette, ITranslator],
   activate: (
     app: JupyterFrontEnd,
@@ -37,7 +38,7 @@ export const reproducePlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     translator: ITranslator | null
-  ): void => {
+  ): IReproductions => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_repro');
     const model = new ReproduceModel({
       requester: makeRequester(app.serviceManager.serverSettings, trans)
@@ -81,5 +82,6 @@ export const reproducePlugin: JupyterFrontEndPlugin<void> = {
       name: () => 'reproductions'
     });
     palette?.addItem({ command: CommandIDs.reproduceShow, category: 'Repro' });
+    return new Reproductions(model);
   }
 };
