@@ -353,9 +353,14 @@ docs-serve: install
 
 # --- make bench (not part of make test) -----------------------------------
 
+# bench/reproduce.py (reproduce, the environment lock, the input fingerprints) runs after
+# bench/run.py; REPRODUCE_BENCH_ARGS passes it options (--quick, --only lock,inputs …).
+REPRODUCE_BENCH_ARGS ?=
+
 bench: install
 	$(call uv_install,$(VENV)) nbstripout nbconvert
 	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)
+	$(VENV)/bin/python bench/reproduce.py $(REPRODUCE_BENCH_ARGS)
 
 clean:
 	rm -rf $(STAMPS) dist lib jupyterlab_repro/labextension tsconfig.tsbuildinfo \

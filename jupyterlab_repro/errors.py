@@ -183,3 +183,30 @@ class HookTimeout(HookRejected):
 
 class TrackingUnavailable(ReproError):
     """The MLflow tracking store cannot be reached or did not answer in time."""
+
+
+class RunCodeMissing(ReproError):
+    """The code a run ran is neither in this repository nor on its remote."""
+
+
+class EnvironmentDiffers(ReproError):
+    """A strict reproduction refused to run: the environment or the data differ from the run's.
+
+    ``check`` is the environment check (what differs: package, recorded, now).
+    """
+
+    def __init__(self, message: str, check: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.check = check or {}
+
+
+class ReproductionRunning(ReproError):
+    """The server runs as many reproductions as it may; ``job`` is (one of) the running one(s)."""
+
+    def __init__(self, message: str, job: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.job = job or {}
+
+
+class JobNotFound(ReproError):
+    """No reproduction job of that id (finished ones are kept for a while, then forgotten)."""

@@ -67,6 +67,7 @@ import {
   HistoryNotebookFactory,
   KeptOutputsOffer
 } from './history';
+import { reproducePlugin } from './reproduce';
 import {
   addRunsCommands,
   addRunsTableCommands,
@@ -812,4 +813,4 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
   }
 };
 
-export default plugin;
+export default [plugin, reproducePlugin];

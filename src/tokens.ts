@@ -102,3 +102,40 @@ export interface IExportTargets extends IDisposable {
   get(path: string | null): string | null;
   readonly changed: ISignal<IExportTargets, void>;
 }
+
+/**
+ * A reproduction as other features see it (the runs table's badge and its
+ * "being reproduced" state): the reproduce feature provides
+ * {@link IReproductions}.
+ */
+export interface IReproductionInfo {
+  /** The job's id. */
+  job: string;
+  /** The run reproduced. */
+  runId: string;
+  /** `exact`, `within-tolerance`, `differs`, `failed`, `cancelled`; null while it runs. */
+  verdict: string | null;
+  /** The reproduction's own MLflow run, once there is one. */
+  reproductionRunId: string | null;
+}
+
+/**
+ * The reproductions the server runs, as the reproduce plugin follows them:
+ * what runs now, the last verdict the lab saw per run, and a signal when one
+ * finishes (the runs list reads again then: its rows carry `reproduction`).
+ */
+export interface IReproductions {
+  /** The reproduction running now, if any. */
+  readonly running: IReproductionInfo | null;
+  /** The newest reproduction of `runId` the lab knows of, if any. */
+  latest(runId: string): IReproductionInfo | null;
+  /** Emitted when a reproduction finished. */
+  readonly finished: ISignal<IReproductions, IReproductionInfo>;
+  /** Emitted on every change (started, progress, finished). */
+  readonly changed: ISignal<IReproductions, void>;
+}
+
+export const IReproductions = new Token<IReproductions>(
+  'jupyterlab-repro:IReproductions',
+  'Reproductions of runs: the running one, the last verdict per run, a signal when one finishes.'
+);

@@ -4,3 +4,4 @@ import './history.css';
 import './compare.css';
 import './notifications.css';
 import './runsTable.css';
+import './reproduce.css';

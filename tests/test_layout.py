@@ -30,7 +30,29 @@ ALLOWED: dict[str, set[str]] = {
     "notebook": {"errors"},
     "commit": {"errors", "deadline", "files", "inputs", "git", "notebook"},
     "export": {"errors", "deadline", "files", "inputs", "git", "notebook", "commit.rules"},
-    "runs": {"errors", "deadline", "files", "inputs", "git", "notebook", "commit.rules"},
+    # The kernel side: imported by the run-context plugin on every `import mlflow`.
+    "kernel": {"errors", "deadline", "files", "inputs", "git", "commit.rules", "runs.tag_names"},
+    "runs": {
+        "errors",
+        "deadline",
+        "files",
+        "inputs",
+        "git",
+        "notebook",
+        "commit.rules",
+        "kernel",
+    },
+    "reproduce": {
+        "errors",
+        "deadline",
+        "files",
+        "inputs",
+        "git",
+        "notebook",
+        "commit.rules",
+        "kernel",
+        "runs",
+    },
     "cli": {
         "errors",
         "deadline",
@@ -41,6 +63,8 @@ ALLOWED: dict[str, set[str]] = {
         "commit",
         "export",
         "runs",
+        "kernel",
+        "reproduce",
         ROOT,
     },
     "server": {
@@ -53,6 +77,8 @@ ALLOWED: dict[str, set[str]] = {
         "commit",
         "export",
         "runs",
+        "kernel",
+        "reproduce",
         ROOT,
     },
 }
@@ -66,7 +92,9 @@ CORE = [
     "notebook",
     "commit",
     "export",
+    "kernel",
     "runs",
+    "reproduce",
     "cli",
 ]
 GLUE = ("tornado", "jupyter_server")

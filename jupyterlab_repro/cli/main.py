@@ -1,7 +1,7 @@
 """``jupyter repro …``: the terminal door into the same core functions as the REST API.
 
 One module per subcommand group (``status``, ``commit``: strip/snapshot/diff,
-``export``, ``runs``, ``share``: push/fetch/prune); each adds its parser here and imports its core lazily,
+``export``, ``runs``, ``share``: push/fetch/prune, ``reproduce``: reproduce/env); each adds its parser here and imports its core lazily,
 so ``jupyter repro --help`` stays fast.
 
 Exit codes: 0 ok, 1 reserved for ``--check`` style "would change" answers,
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import HookRejected, ReproError, RestoreRefused
-from . import commit, export, runs, share, status
+from . import commit, export, reproduce, runs, share, status
 from .base import EXIT_ERROR, EXIT_USAGE, UsageError
 
 
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (status, commit, export, runs, share):
+    for group in (status, commit, export, runs, share, reproduce):
         group.add_parser(sub)
     return parser
 

@@ -451,6 +451,19 @@ def format_comparison(data: dict[str, Any]) -> str:
         "environment that differs:",
         [[r["key"], *[_clip(v or "-", 16) for v in r["values"]]] for r in data["environment"]],
     )
+    for entry in data.get("packages") or []:
+        lines.append("")
+        if not entry["known"]:
+            lines.append(f"packages of {entry['run_id'][:8]}: unknown ({entry['reason']})")
+            continue
+        changes = [f"  + {k}=={v}" for k, v in entry["added"].items()]
+        changes += [f"  - {k}=={v}" for k, v in entry["removed"].items()]
+        changes += [f"  ~ {k} {a} -> {b}" for k, (a, b) in entry["changed"].items()]
+        lines.append(
+            f"packages of {entry['run_id'][:8]} vs the baseline: "
+            + (f"{len(changes)} differ" if changes else "the same")
+        )
+        lines.extend(changes)
     for entry in data["code"]:
         lines.append("")
         if not entry["known"]:

@@ -14,6 +14,7 @@ Keys (kebab-case; snake_case spellings are accepted too)::
     nbstripout-markers = true                # keep what nbstripout keeps (keep_output, init_cell)
     max-output-bytes = 1000000               # per output of a kept cell; false: no limit
     max-file-mb = 10                         # snapshot guardrail (cleaned file size)
+    inputs = ["data/", "configs/*.yaml"]     # data runs read: fingerprinted at start_run
 
     [tool.jupyterlab-repro.export]           # export settings (free-form table for now)
 
@@ -55,7 +56,11 @@ _KNOWN = {
     "max-output-bytes",
     "max-file-mb",
     "export",
+    "inputs",
 }
+
+#: Most patterns ``inputs`` may list.
+MAX_INPUT_PATTERNS = 100
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,9 @@ class RepoConfig:
     clean: CleanConfig = field(default_factory=CleanConfig)
     max_file_mb: float = DEFAULT_MAX_FILE_MB
     export: dict[str, Any] = field(default_factory=dict)
+    #: Data the repository's runs read (``inputs``): paths relative to the repository, a
+    #: trailing ``/`` for a folder, glob patterns (``*``, ``?``, ``[…]``, ``**``) allowed.
+    inputs: tuple[str, ...] = ()
     source: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,6 +87,7 @@ class RepoConfig:
             "max_output_bytes": self.clean.max_output_bytes,
             "max_file_mb": self.max_file_mb,
             "export": dict(self.export),
+            "inputs": list(self.inputs),
             "source": str(self.source) if self.source else None,
         }
 
@@ -163,6 +172,20 @@ def parse_repo_config(table: dict[str, Any], source: str | Path | None = None) -
         if not isinstance(values["export"], dict):
             raise fail("export", "a table")
         export = dict(values["export"])
+    inputs: tuple[str, ...] = ()
+    if "inputs" in values:
+        value = values["inputs"]
+        if (
+            not isinstance(value, list)
+            or len(value) > MAX_INPUT_PATTERNS
+            or not all(isinstance(v, str) and _relative_pattern(v) for v in value)
+        ):
+            raise fail(
+                "inputs",
+                f"a list of at most {MAX_INPUT_PATTERNS} paths or glob patterns relative to "
+                "the repository (no '..', not absolute)",
+            )
+        inputs = tuple(dict.fromkeys(value))
     try:
         clean = CleanConfig(**clean_kwargs)
     except (TypeError, ValueError) as exc:
@@ -171,8 +194,20 @@ def parse_repo_config(table: dict[str, Any], source: str | Path | None = None) -
         clean=clean,
         max_file_mb=max_file_mb,
         export=export,
+        inputs=inputs,
         source=Path(source) if source else None,
     )
+
+
+def _relative_pattern(pattern: str) -> bool:
+    """A non-empty path or glob relative to the repository that stays inside it."""
+    text = pattern.replace("\\", "/")
+    if not text.strip() or text.startswith("/") or (len(text) > 1 and text[1] == ":"):
+        return False
+    if any(ord(c) < 32 for c in text):
+        return False
+    parts = [p for p in text.split("/") if p]
+    return bool(parts) and ".." not in parts and ".git" not in parts
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -19,6 +19,11 @@ BRANCHES = "refs/heads/"
 TAGS = "refs/tags/"
 #: Namespace of the hidden snapshot commits of runs (DESIGN invariant 3).
 SNAPSHOTS = "refs/repro/snapshots/"
+#: Namespaces of content-addressed records of runs, each ref ``<namespace><sha256>`` keeping
+#: a blob: environment locks (``repro.env.lock``) and input manifests (``repro.inputs``).
+ENVS = "refs/repro/envs/"
+INPUTS = "refs/repro/inputs/"
+RECORDS = (ENVS, INPUTS)
 
 #: Longest branch or tag name (a loose ref is a file: its name must fit a file name).
 MAX_REF_NAME_BYTES = 200

@@ -10,6 +10,11 @@ under ``<name>-<sha12>`` instead (on the remote, or here), and both stay
 reachable. :func:`fetch_commits` asks a remote for commits by id (servers
 that allow it; a commit on a remote branch comes with a plain fetch).
 
+The content-addressed records of runs (``refs/repro/envs/<sha256>``,
+``refs/repro/inputs/<sha256>``: environment locks and input manifests) travel
+with the snapshots: a name says what the blob holds, so a ref already on the
+other side is never sent again and never clashes.
+
 Only remotes configured in the repository are used (a name git lists, never a
 URL from a request); git never prompts (``GIT_TERMINAL_PROMPT=0``, ssh in
 batch mode).
@@ -22,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import GitError, GitTimeout, InvalidRequest
-from .refs import SNAPSHOTS
+from .refs import RECORDS, SNAPSHOTS
 from .runner import Git
 
 #: Extra environment for calls that talk to a remote: fail instead of asking.
@@ -49,6 +54,8 @@ class ShareResult:
     already: list[str] = field(default_factory=list)
     #: Commits a snapshot starts from that no remote branch holds (shared only through it).
     unpublished_parents: list[str] = field(default_factory=list)
+    #: Record refs (environment locks, input manifests) written on the other side.
+    records: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,21 +100,37 @@ def local_snapshots(git: Git) -> list[SnapshotRef]:
 
 def remote_snapshots(git: Git, remote: str) -> dict[str, str]:
     """``{ref: commit}`` of the remote's snapshot refs (``git ls-remote``)."""
-    proc = git.run("ls-remote", "--refs", remote, f"{SNAPSHOTS}*", env=_remote_env())
+    return _remote_refs(git, remote, (SNAPSHOTS,))
+
+
+def _remote_refs(git: Git, remote: str, namespaces: tuple[str, ...]) -> dict[str, str]:
+    patterns = [f"{ns}*" for ns in namespaces]
+    proc = git.run("ls-remote", "--refs", remote, *patterns, env=_remote_env())
     found = {}
     for line in proc.stdout.decode("utf-8", "replace").splitlines():
         sha, _, ref = line.partition("\t")
-        if ref.startswith(SNAPSHOTS):
+        if ref.startswith(namespaces):
             found[ref.strip()] = sha.strip()
     return found
+
+
+def local_records(git: Git) -> dict[str, str]:
+    """``{ref: blob}`` of the record refs here (environment locks, input manifests)."""
+    out = git.read("for-each-ref", "--format=%(refname) %(objectname)", "--", *RECORDS)
+    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
 
 
 def push_snapshots(git: Git, remote: str | None = None) -> ShareResult:
     """Push every local snapshot ref to ``remote`` (never forced; see the module docs)."""
     remote = check_remote(git, remote)
-    there = remote_snapshots(git, remote)
+    everything = _remote_refs(git, remote, (SNAPSHOTS, *RECORDS))
+    there = {r: c for r, c in everything.items() if r.startswith(SNAPSHOTS)}
     result = ShareResult(remote)
     specs = []
+    for ref, blob in sorted(local_records(git).items()):
+        if ref not in everything:  # the name is the content: there already means the same
+            specs.append(f"{blob}:{ref}")
+            result.records.append(ref)
     for snap in local_snapshots(git):
         target = _free_name(snap.ref, snap.commit, there)
         if target is None:
@@ -125,10 +148,16 @@ def push_snapshots(git: Git, remote: str | None = None) -> ShareResult:
 def fetch_snapshots(git: Git, remote: str | None = None) -> ShareResult:
     """Fetch every snapshot ref of ``remote`` that is not here yet (never forced)."""
     remote = check_remote(git, remote)
-    there = remote_snapshots(git, remote)
+    everything = _remote_refs(git, remote, (SNAPSHOTS, *RECORDS))
+    there = {r: c for r, c in everything.items() if r.startswith(SNAPSHOTS)}
     here = {s.ref: s.commit for s in local_snapshots(git)}
     result = ShareResult(remote)
     specs = []
+    records_here = local_records(git)
+    for ref in sorted(set(everything) - set(there)):
+        if ref not in records_here:
+            specs.append(f"{ref}:{ref}")
+            result.records.append(ref)
     for ref, commit in sorted(there.items()):
         target = _free_name(ref, commit, here)
         if target is None:
@@ -215,3 +244,26 @@ def _remote_env() -> dict[str, str]:
     if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
         env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
     return env
+
+
+def refs_state(git: Git, prefixes: tuple[str, ...]) -> dict[str, str]:
+    """``{ref: object}`` of the refs below ``prefixes`` (to undo a fetch with :func:`restore_refs`)."""
+    out = git.read("for-each-ref", "--format=%(refname) %(objectname)", "--", *prefixes)
+    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+
+
+def restore_refs(git: Git, before: dict[str, str], prefixes: tuple[str, ...]) -> None:
+    """Put the refs below ``prefixes`` back as ``before`` had them, in one transaction.
+
+    A ref added since is deleted, a moved one moved back, each only if it
+    still points where it does now; a ref deleted since is not recreated.
+    """
+    now = refs_state(git, prefixes)
+    lines = []
+    for ref, value in sorted(now.items()):
+        if ref not in before:
+            lines.append(f"delete {ref} {value}\n")
+        elif before[ref] != value:
+            lines.append(f"update {ref} {before[ref]} {value}\n")
+    if lines:
+        git.run("update-ref", "--stdin", input="".join(lines).encode("utf-8"))

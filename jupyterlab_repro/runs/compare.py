@@ -6,7 +6,10 @@ notebook, unsaved/out-of-order flags), the params table with the keys that
 differ marked, a metrics table (latest, min, max, the steps they were
 reached at, and which run is best), the environment facts that differ, the
 code — the output-blind notebook diff from the baseline run's code to each
-other run's code, and the other files changed between those commits — and,
+other run's code, and the other files changed between those commits — the
+full package difference from the baseline's environment lock to each other
+run's (``packages``: added, removed, changed; read from the locks the runs
+recorded, ``refs/repro/envs/``) — and,
 for the metrics asked for, histories downsampled to at most
 :data:`~jupyterlab_repro.runs.downsample.MAX_POINTS` points per series.
 
@@ -27,15 +30,18 @@ from typing import Any
 from ..commit.rules import load_repo_config
 from ..deadline import Deadline
 from ..errors import ConfigInvalid, InvalidRequest
+from ..git.blobs import is_record_id, read_record
 from ..git.diffs import changed_files
+from ..git.refs import ENVS
 from ..git.repository import repository_id
 from ..git.revisions import file_at, resolve_commit
 from ..git.runner import Git
+from ..kernel import lock as lock_module
 from ..notebook.clean import CleanConfig
 from ..notebook.diff import diff_texts
 from .downsample import downsample_series
 from .store import MAX_HISTORY_KEYS, TrackingService
-from .tag_names import REPRO_ENV_PREFIX, REPRO_IMAGE, REPRO_NOTEBOOK, REPRO_REPO
+from .tag_names import REPRO_ENV_LOCK, REPRO_ENV_PREFIX, REPRO_IMAGE, REPRO_NOTEBOOK, REPRO_REPO
 
 #: Most runs one comparison takes.
 MAX_RUNS = 10
@@ -81,6 +87,7 @@ def compare_runs(
         "params": _params(runs),
         "metrics": _metrics(runs, keys, histories),
         "environment": _environment(runs),
+        "packages": _packages(runs, repo_root, deadline),
         "code": _code(runs, repo_root, deadline),
         "histories": {
             key: {
@@ -186,6 +193,48 @@ def _environment(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(set(values)) > 1:
             rows.append({"key": key, "values": values})
     return rows
+
+
+def _packages(
+    runs: list[dict[str, Any]], repo_root: Path | None, deadline: Deadline
+) -> list[dict[str, Any]]:
+    """Per run after the baseline: the distributions added, removed and changed since the baseline.
+
+    ``{"run_id", "known", "reason", "same_lock", "added": {name: version},
+    "removed": {…}, "changed": {name: [baseline, this run]}}``; ``known`` is
+    false (with a ``reason``) when a lock was not recorded or is not in the
+    repository (``jupyter repro fetch`` brings a teammate's).
+    """
+    git = Git(repo_root, deadline) if repo_root is not None else None
+    cache: dict[str, dict[str, Any] | None] = {}
+
+    def lock_of(run: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+        ident = run["all_tags"].get(REPRO_ENV_LOCK, "")
+        if not is_record_id(ident):
+            return None, "no environment lock was recorded"
+        if git is None:
+            return None, "no repository to read the lock from"
+        if ident not in cache:
+            data = read_record(git, ENVS, ident)
+            cache[ident] = lock_module.parse(data) if data is not None else None
+        found = cache[ident]
+        return found, None if found else f"the lock {ident[:12]} is not in this repository"
+
+    base, base_reason = lock_of(runs[0])
+    out = []
+    for run in runs[1:]:
+        other, reason = lock_of(run)
+        row: dict[str, Any] = {"run_id": run["run_id"], "known": False, "reason": None}
+        if base is None or other is None:
+            row["reason"] = f"baseline: {base_reason}" if base is None else reason
+        else:
+            diff = lock_module.diff_packages(
+                base.get("packages") or {}, other.get("packages") or {}
+            )
+            same = run["all_tags"].get(REPRO_ENV_LOCK) == runs[0]["all_tags"].get(REPRO_ENV_LOCK)
+            row.update(known=True, same_lock=same, **diff)
+        out.append(row)
+    return out
 
 
 def _code(

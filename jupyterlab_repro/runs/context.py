@@ -16,8 +16,12 @@ see :mod:`jupyterlab_repro.runs.hidden_snapshots`), ``repro.repo`` (the reposito
 commit, :func:`~jupyterlab_repro.git.repository.repository_id`: tells apart notebooks of
 the same path in different repositories that log to one tracking server),
 ``repro.image`` and ``repro.env.*``
-(:mod:`jupyterlab_repro.runs.environment`), and ``repro.seed`` once
-:func:`jupyterlab_repro.set_seed` was called in this process.
+(:mod:`jupyterlab_repro.runs.environment`), ``repro.env.lock`` (the full
+environment lock) and ``repro.inputs`` (the declared data's fingerprints),
+kept in the repository by :mod:`jupyterlab_repro.kernel.records`, and
+``repro.seed`` once :func:`jupyterlab_repro.set_seed` was called in this
+process. In a kernel a reproduction started, ``repro.reproduces`` and
+``repro.reproduction.job`` too.
 
 The provider never raises into ``start_run``: each step that fails is logged
 as a warning (logging, not :mod:`warnings`, which a ``-W error`` filter would
@@ -57,6 +61,7 @@ from ..files import realpath
 from ..git.remotes import origin_url
 from ..git.repository import find_repository, repository_id
 from ..git.runner import Git
+from ..kernel.records import RunRecords
 from .environment import environment_tags, truncate
 from .executed_cells import ExecutedCells, compact_order
 from .mlflow_compat import install as install_mlflow_shims
@@ -105,18 +110,30 @@ class ReproRunContextMixin:
         self._missing_warned: set[str] = set()
         self._executed: ExecutedCells | None = None
         self._cache = _StateCache()
+        self._records = RunRecords()
         self.in_context()  # starts recording and pre-warming in a notebook kernel
 
     def _start(self) -> None:
         """Once, when the provider first finds itself in a notebook kernel."""
         # From now on every cell execution is recorded (and the history holds
         # what ran before): runs record the code that ran, not the saved file.
-        self._executed = ExecutedCells(_shell())
-        # Package versions, nvidia-smi, parsing the notebook, cleaning HEAD's
-        # version of it and the repository's root commit cost ~0.1-0.3 s once:
-        # pay them now, beside `import mlflow`, not in the first start_run.
+        shell = _shell()
+        self._executed = ExecutedCells(shell)
+        try:
+            from ..kernel.datasets import DatasetInputs
+
+            self._records.on_inputs = DatasetInputs(shell).expect
+        except Exception as exc:  # never break start_run
+            log.debug("dataset inputs are not logged: %s", exc)
+        # Package versions, the environment lock, nvidia-smi, parsing the
+        # notebook, cleaning HEAD's version of it and the repository's root
+        # commit cost ~0.1-0.3 s once: pay them now, beside `import mlflow`,
+        # not in the first start_run.
         threading.Thread(
-            target=_prewarm, args=(self._start_dir,), name="repro-prewarm", daemon=True
+            target=_prewarm,
+            args=(self._start_dir, self._records),
+            name="repro-prewarm",
+            daemon=True,
         ).start()
 
     def in_context(self) -> bool:
@@ -148,18 +165,20 @@ class ReproRunContextMixin:
     def tags(self) -> dict[str, str]:
         """The run's tags; on any failure, fewer tags and a logged warning."""
         try:
-            return _collect_tags(self._start_dir, self._executed, self._cache)
+            return _collect_tags(self._start_dir, self._executed, self._cache, self._records)
         except Exception as exc:
             log.warning("jupyterlab_repro: run tags not recorded: %s", exc, exc_info=True)
             return {}
 
 
-def _prewarm(start_dir: str | None) -> None:
+def _prewarm(start_dir: str | None, records: RunRecords | None = None) -> None:
     try:
         deadline = Deadline(CONTEXT_TIMEOUT, "pre-warming the run context")
         notebook = notebook_path(start_dir=start_dir)
         root = _repository_root(notebook, deadline) if notebook is not None else None
         environment_tags()
+        if records is not None:
+            records.prewarm(root)
         if root is not None and notebook is not None:
             from .hidden_snapshots import prewarm
 
@@ -173,6 +192,7 @@ def _collect_tags(
     start_dir: str | None,
     executed: ExecutedCells | None = None,
     cache: _StateCache | None = None,
+    records: RunRecords | None = None,
 ) -> dict[str, str]:
     tags: dict[str, str] = {}
     try:
@@ -185,16 +205,35 @@ def _collect_tags(
 
     notebook = notebook_path(start_dir=start_dir)
     if notebook is None:
+        if records is not None:
+            tags.update(records.tags(None))
         return _finish(tags)
     tags[SOURCE_TYPE] = "NOTEBOOK"
     tags[SOURCE_NAME] = tags[REPRO_NOTEBOOK] = str(notebook)
     key = cache.key(notebook, executed) if cache is not None else None
     if cache is not None and key is not None and key == cache.last_key:
-        return _finish({**tags, **cache.last_tags})  # nothing changed since the last run
-    code_tags = _code_tags(notebook, executed)
-    if cache is not None:
-        cache.remember(notebook, key, code_tags, executed)
+        code_tags = cache.last_tags  # nothing changed since the last run
+    else:
+        code_tags = _code_tags(notebook, executed)
+        if cache is not None:
+            cache.remember(notebook, key, code_tags, executed)
+    if records is not None:
+        root = cache.root(notebook) if cache is not None else None
+        if (
+            root is None
+            and REPRO_NOTEBOOK in code_tags
+            and code_tags[REPRO_NOTEBOOK] != str(notebook)
+        ):
+            root = _root_of(notebook, code_tags[REPRO_NOTEBOOK])
+        tags.update(records.tags(root))
     return _finish({**tags, **code_tags})
+
+
+def _root_of(notebook: Path, rel: str) -> Path | None:
+    """The repository root, from the notebook's path and its path relative to the root."""
+    depth = len(PurePosixPath(rel).parts)
+    root = notebook.parents[depth - 1] if 0 < depth <= len(notebook.parents) else None
+    return root if root is not None and (root / rel) == notebook else None
 
 
 def _code_tags(notebook: Path, executed: ExecutedCells | None) -> dict[str, str]:
@@ -254,6 +293,11 @@ class _StateCache:
         self.last_key: tuple[Any, ...] | None = None
         self.last_tags: dict[str, str] = {}
         self._git_dirs: dict[Path, tuple[Path, Path] | None] = {}
+        self._roots: dict[Path, Path | None] = {}
+
+    def root(self, notebook: Path) -> Path | None:
+        """The repository root of ``notebook`` as the last run found it (no git call)."""
+        return self._roots.get(notebook)
 
     def key(self, notebook: Path, executed: ExecutedCells | None) -> tuple[Any, ...] | None:
         dirs = self._git_dirs.get(notebook)
@@ -286,6 +330,8 @@ class _StateCache:
         if notebook not in self._git_dirs:  # the first run: the key is known only now
             self._git_dirs[notebook] = _git_dirs(notebook) if REPRO_NOTEBOOK in tags else None
             key = self.key(notebook, executed)
+        rel = tags.get(REPRO_NOTEBOOK)
+        self._roots[notebook] = _root_of(notebook, rel) if rel and rel != str(notebook) else None
         self.last_key, self.last_tags = key, dict(tags)
 
 

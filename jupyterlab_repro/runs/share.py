@@ -9,7 +9,8 @@
   says per run whether its code is here now.
 - :func:`prune_snapshots` deletes snapshot refs whose runs are gone from the
   store (or older than a limit), never one whose commit a branch or a tag
-  holds, and with ``keep_released`` never one of a released run.
+  holds, and with ``keep_released`` never one of a released run; and the
+  record refs (environment locks, input manifests) that no run names any more.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from ..deadline import Deadline
 from ..errors import InvalidRequest, TrackingUnavailable
 from ..git.lock import repository_lock
+from ..git.refs import ENVS
 from ..git.repository import repository_id, require_repository
 from ..git.runner import Git
 from ..git.share import (
@@ -33,11 +35,19 @@ from ..git.share import (
     fetch_snapshots,
     has_commit,
     kept_by_branch_or_tag,
+    local_records,
     local_snapshots,
     push_snapshots,
 )
 from .store import TrackingService
-from .tag_names import GIT_COMMIT, REPRO_RELEASE, REPRO_REPO, REPRO_SNAPSHOT
+from .tag_names import (
+    GIT_COMMIT,
+    REPRO_ENV_LOCK,
+    REPRO_INPUTS,
+    REPRO_RELEASE,
+    REPRO_REPO,
+    REPRO_SNAPSHOT,
+)
 from .tracking_uri import redact_uri
 
 #: Seconds sharing or fetching may take when the caller gives no deadline.
@@ -173,6 +183,14 @@ def prune_snapshots(
             continue
         doomed.append(snap)
         result.deleted.append(snap.ref)
+    for ref, blob in sorted(local_records(git).items()):
+        key = REPRO_ENV_LOCK if ref.startswith(ENVS) else REPRO_INPUTS
+        ident = ref.rsplit("/", 1)[-1]
+        if service.runs_tagged(key, ident, max_results=1, deadline=deadline):
+            result.kept[ref] = "a run records it"
+            continue
+        doomed.append(SnapshotRef(ref, blob))
+        result.deleted.append(ref)
     if not dry_run:
         with repository_lock(git, kind="share"):
             delete_refs(git, doomed)

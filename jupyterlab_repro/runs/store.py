@@ -64,6 +64,9 @@ from .tag_names import (
     REPRO_NOTEBOOK,
     REPRO_PREFIX,
     REPRO_REPO,
+    REPRO_REPRODUCES,
+    REPRO_REPRODUCTION_RUN,
+    REPRO_REPRODUCTION_VERDICT,
     REPRO_SNAPSHOT,
     REPRO_UNSAVED,
 )
@@ -558,6 +561,8 @@ class TrackingService:
             "dirty": tags.get(REPRO_DIRTY) == "true",
             "unsaved": tags.get(REPRO_UNSAVED) == "true",
             "out_of_order": _out_of_order(tags.get(REPRO_EXECUTION_ORDER)),
+            "reproduction": _reproduction(tags),
+            "reproduces": tags.get(REPRO_REPRODUCES) or None,
             "url": self.run_url(info.experiment_id, info.run_id),
             "_commit": tags.get(GIT_COMMIT),
             "_snapshot": tags.get(REPRO_SNAPSHOT),
@@ -629,6 +634,15 @@ class TrackingService:
             while len(self._subjects) > SUBJECT_CACHE_SIZE:
                 self._subjects.popitem(last=False)
         return found
+
+
+def _reproduction(tags: Mapping[str, str]) -> dict[str, str] | None:
+    """The last reproduction of a run: ``{"verdict", "run_id"}`` (its badge), or ``None``."""
+    run_id = tags.get(REPRO_REPRODUCTION_RUN)
+    verdict = tags.get(REPRO_REPRODUCTION_VERDICT)
+    if not run_id or not verdict:
+        return None
+    return {"verdict": verdict, "run_id": run_id}
 
 
 def _out_of_order(order: str | None) -> bool:

@@ -32,6 +32,32 @@ REPRO_SEED = "repro.seed"
 REPRO_IMAGE = "repro.image"
 #: Prefix of the environment facts (python, packages, CUDA, GPU).
 REPRO_ENV_PREFIX = "repro.env."
+#: The run's full environment lock (every distribution, conda packages, Python, platform, GPU,
+#: image): the sha256 of its canonical JSON, kept as a blob by ``refs/repro/envs/<id>``.
+REPRO_ENV_LOCK = "repro.env.lock"
+#: The fingerprints of the declared data inputs (``[tool.jupyterlab-repro] inputs``): the
+#: sha256 of the manifest's canonical JSON, kept as a blob by ``refs/repro/inputs/<id>``.
+REPRO_INPUTS = "repro.inputs"
+#: On a reproduction: the run it reproduces.
+REPRO_REPRODUCES = "repro.reproduces"
+#: Prefix of the reproduction's tags (on the reproduction, and the last one on the original).
+REPRO_REPRODUCTION_PREFIX = "repro.reproduction."
+#: ``exact``, ``within-tolerance``, ``differs``, ``failed`` or ``cancelled``: on the
+#: reproduction its own verdict, on the original the verdict of its last reproduction.
+REPRO_REPRODUCTION_VERDICT = "repro.reproduction.verdict"
+#: On the original: the run of its last reproduction.
+REPRO_REPRODUCTION_RUN = "repro.reproduction.run_id"
+#: On the reproduction: the job that made it (finds the run among several reproductions).
+REPRO_REPRODUCTION_JOB = "repro.reproduction.job"
+#: On the reproduction: per metric ``key:=``, ``key:~<difference>``, ``key:!<difference>`` or
+#: ``key:?`` (exact, within tolerance, differs, missing), ``;``-separated; params ``params:=``
+#: or ``params:!``. ``reproduction/verdict.json`` (an artifact) has every detail.
+REPRO_REPRODUCTION_SUMMARY = "repro.reproduction.summary"
+#: On the reproduction: ``rtol=<x>,atol=<y>``, the tolerances the verdict used.
+REPRO_REPRODUCTION_TOLERANCE = "repro.reproduction.tolerance"
+#: On a failed reproduction: the notebook cell (1-based) that raised, and the error's first line.
+REPRO_REPRODUCTION_CELL = "repro.reproduction.cell"
+REPRO_REPRODUCTION_ERROR = "repro.reproduction.error"
 #: The git tag a run was released as (``jupyter repro tag``).
 REPRO_RELEASE = "repro.release"
 #: Prefix of every tag of ours.

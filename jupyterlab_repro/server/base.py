@@ -70,6 +70,10 @@ ERROR_STATUS: dict[type[errors.ReproError], tuple[int, str]] = {
     errors.RepositoryReadOnly: (409, "repository-read-only"),
     errors.GitError: (500, "git-error"),
     errors.GitNotInstalled: (500, "git-not-installed"),
+    errors.RunCodeMissing: (409, "code-unavailable"),
+    errors.EnvironmentDiffers: (409, "environment-differs"),
+    errors.ReproductionRunning: (409, "reproduction-running"),
+    errors.JobNotFound: (404, "not-found"),
 }
 
 #: Operating-system errors a request can meet → (HTTP status, reason); others are 500s.
@@ -98,7 +102,12 @@ _REASONS = {
 }
 
 #: Pool name → the ``Repro`` setting that sizes it.
-POOLS = {"polls": "worker_threads", "writes": "write_threads", "tracking": "tracking_threads"}
+POOLS = {
+    "polls": "worker_threads",
+    "writes": "write_threads",
+    "tracking": "tracking_threads",
+    "reproduce": "reproduce_threads",
+}
 
 
 def limiter_for(settings: dict[str, Any], name: str) -> anyio.CapacityLimiter:
@@ -316,6 +325,10 @@ def _details(exc: errors.ReproError) -> dict[str, Any]:
         return {"problems": list(getattr(exc, "problems", []) or [])[:20]}
     if isinstance(exc, errors.RestoreRefused):
         return {"files": list(exc.files), "kind": exc.kind}
+    if isinstance(exc, errors.EnvironmentDiffers):
+        return {"check": exc.check}
+    if isinstance(exc, errors.ReproductionRunning):
+        return {"job": exc.job}
     return {}
 
 

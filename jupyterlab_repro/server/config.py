@@ -101,3 +101,31 @@ class Repro(Configurable):
             "tracking store as unavailable."
         ),
     )
+    reproduce_concurrency = Int(
+        1,
+        min=1,
+        max=16,
+        config=True,
+        help=(
+            "Reproductions (POST runs/reproduce) that may run at once; one more answers 409 "
+            "naming the running job. Each runs a kernel of its own."
+        ),
+    )
+    reproduce_timeout = Float(
+        24 * 3600.0,
+        min=1.0,
+        config=True,
+        help=(
+            "Seconds a reproduction's cells may take together when the request names no "
+            "'timeout'; past it the cell running is stopped and the verdict is 'failed'."
+        ),
+    )
+    reproduce_threads = Int(
+        2,
+        min=1,
+        config=True,
+        help=(
+            "Threads for the blocking work of reproductions (the environment check, the "
+            "temporary work tree, recording the verdict), apart from every other pool."
+        ),
+    )

@@ -9,7 +9,7 @@ from jupyter_server.utils import url_path_join
 
 from ..commit.changes import ClassificationCache
 from ..files import realpath
-from . import commit, export, repository, runs
+from . import commit, export, repository, reproduce, runs
 from .base import SETTINGS_KEY, prepare_pools
 from .config import Repro
 from .kernel_env import give_kernels_tracking_uri
@@ -21,7 +21,7 @@ def routes() -> list[tuple[str, Any]]:
     The documentation's REST reference is generated from this list and the
     handlers' docstrings.
     """
-    return [*repository.ROUTES, *commit.ROUTES, *export.ROUTES, *runs.ROUTES]
+    return [*repository.ROUTES, *commit.ROUTES, *export.ROUTES, *runs.ROUTES, *reproduce.ROUTES]
 
 
 def setup_handlers(server_app: Any) -> None:

@@ -120,6 +120,39 @@ class Int(Field):
 
 
 @dataclass(frozen=True)
+class Number(Field):
+    """A finite JSON number (an integer counts) between ``minimum`` and ``maximum``."""
+
+    minimum: float = 0.0
+    maximum: float = 1e9
+    default_value: float | None = None
+
+    def parse(self, key: str, value: Any) -> Any:
+        if value is None:
+            return self.default
+        if isinstance(value, str):  # a query argument
+            try:
+                value = float(value) if len(value) <= 40 else None
+            except ValueError:
+                value = None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidRequest(f"'{key}' must be a number.")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float
+            raise InvalidRequest(
+                f"'{key}' must be between {self.minimum:g} and {self.maximum:g}."
+            ) from None
+        if not self.minimum <= number <= self.maximum:  # NaN fails too
+            raise InvalidRequest(f"'{key}' must be between {self.minimum:g} and {self.maximum:g}.")
+        return number
+
+    @property
+    def default(self) -> Any:
+        return self.default_value
+
+
+@dataclass(frozen=True)
 class Texts(Field):
     """A list of strings (a JSON array, or a repeated query argument)."""
 

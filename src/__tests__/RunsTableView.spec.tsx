@@ -204,19 +204,16 @@ describe('RunsTable', () => {
     expect(restore.disabled).toBe(true);
     expect(row.querySelector('button.jp-Repro-RunsTable-reproduce')).toBeNull();
     await act(async () => {
-      commands.addCommand(CommandIDs.reproduceRun, {
+      commands.addCommand(CommandIDs.reproduce, {
         execute: args => {
-          calls.push([CommandIDs.reproduceRun, args]);
+          calls.push([CommandIDs.reproduce, args]);
         }
       });
     });
     await click(
       runRows()[0].querySelector('button.jp-Repro-RunsTable-reproduce')
     );
-    expect(calls[1]).toEqual([
-      CommandIDs.reproduceRun,
-      { runId: 'r1', path: NB }
-    ]);
+    expect(calls[1]).toEqual([CommandIDs.reproduce, { runId: 'r1', path: NB }]);
   });
 
   it('picks columns', async () => {

@@ -35,6 +35,8 @@ import { HistoryModel } from '../history/model';
 import { addRunsCommands } from '../runs/commands';
 import { RunsModel } from '../runs/model';
 import { RunDetails } from '../runs/RunDetails';
+import { addReproduceCommands } from '../reproduce/commands';
+import { ReproduceModel } from '../reproduce/model';
 import { RunsView } from '../runs/RunsView';
 import { addRunsTableCommands, RunsTableWidget } from '../runs/tableWidget';
 import { addShareCommands } from '../runs/share';
@@ -287,6 +289,14 @@ class Lab {
       defaultPath: () => NB,
       autoStart: false
     });
+    this.reproductions = new ReproduceModel({ requester, autoStart: false });
+    addReproduceCommands(commands, {
+      model: this.reproductions,
+      trans,
+      contextRunId: () => null,
+      followedPath: () => NB,
+      show: () => undefined
+    });
     addHistoryCommands(commands, {
       model: this.history,
       version: (path, commit) => this.drive.version(path, commit),
@@ -354,6 +364,7 @@ class Lab {
     namespace: `test-failures-tables-${Math.random()}`
   });
   tableWidgets: RunsTableWidget[] = [];
+  reproductions: ReproduceModel;
   opened: unknown[] = [];
   terminals: unknown[] = [];
   releaseErrors: (string | null)[] = [];
@@ -723,6 +734,25 @@ const CASES: Record<string, Case> = {
         widget.node.querySelector('.jp-Repro-RunsTable-message')?.textContent
       ).toContain(refusal('runs'));
     }
+  },
+  // reproduce/
+  [CommandIDs.reproduce]: {
+    kind: 'notified',
+    endpoint: 'runs/reproduce',
+    run: lab =>
+      execute(lab, CommandIDs.reproduce, { runId: 'r1', path: NB, ask: false })
+  },
+  [CommandIDs.reproduceCancel]: {
+    kind: 'notified',
+    endpoint: 'runs/reproduce',
+    run: lab =>
+      execute(lab, CommandIDs.reproduceCancel, {
+        job: '0123456789abcdef0123456789abcdef'
+      })
+  },
+  [CommandIDs.reproduceShow]: {
+    kind: 'no-request',
+    run: lab => execute(lab, CommandIDs.reproduceShow)
   },
   [CommandIDs.bringBackOutputs]: {
     kind: 'notified',

@@ -24,7 +24,15 @@ const path: {
 } = require('path');
 
 const SRC = path.resolve(__dirname, '..');
-const FEATURES = ['status', 'commit', 'export', 'runs', 'history', 'compare'];
+const FEATURES = [
+  'status',
+  'commit',
+  'export',
+  'runs',
+  'history',
+  'compare',
+  'reproduce'
+];
 
 function sources(dir: string): string[] {
   const files: string[] = [];

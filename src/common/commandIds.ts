@@ -47,12 +47,6 @@ export namespace CommandIDs {
    * `{ source: 'filebrowser' }`.
    */
   export const runsTable = 'jupyterlab-repro:runs-table';
-  /**
-   * Re-execute a run's code in a clean kernel (args `{ runId, path }`).
-   * Registered by the reproduce feature when it lands; until then nothing
-   * registers it and the runs table shows no Reproduce button.
-   */
-  export const reproduceRun = 'jupyterlab-repro:reproduce-run';
 
   // compare/
   /**
@@ -83,4 +77,16 @@ export namespace CommandIDs {
   export const openWorkingCopy = 'jupyterlab-repro:open-working-copy';
   /** Bring back the outputs a restore kept aside; args `{ path, commit? }`. */
   export const bringBackOutputs = 'jupyterlab-repro:bring-back-outputs';
+
+  // reproduce/
+  /**
+   * Reproduce a run (asks for strict/tolerances first unless `ask: false`);
+   * args `{ runId?, path?, strict?, rtol?, atol?, timeout?, ask? }` (without
+   * `runId`: the run right-clicked).
+   */
+  export const reproduce = 'jupyterlab-repro:reproduce';
+  /** Cancel a reproduction; args `{ job }` (default: the running one). */
+  export const reproduceCancel = 'jupyterlab-repro:reproduce-cancel';
+  /** Show the reproductions (progress, verdicts) in the main area. */
+  export const reproduceShow = 'jupyterlab-repro:reproduce-show';
 }

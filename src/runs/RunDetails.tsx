@@ -141,6 +141,40 @@ export function RunDetails(props: IRunDetailsProps): JSX.Element {
             {trans.__('Restore…')}
           </button>
         )}
+        {model.path && commands.hasCommand(CommandIDs.reproduce) && (
+          <button
+            className="jp-Repro-Runs-reproduce"
+            disabled={props.disabled}
+            title={trans.__(
+              'Run this code again in a clean kernel, check the environment and the data, and compare the metrics'
+            )}
+            onClick={() =>
+              void commands.execute(CommandIDs.reproduce, {
+                runId: run.run_id,
+                path: model.path ?? ''
+              })
+            }
+          >
+            {trans.__('Reproduce…')}
+          </button>
+        )}
+        {model.path && run.reproduction && (
+          <button
+            className="jp-Repro-Runs-compareReproduction"
+            title={trans.__(
+              'Compare this run with its last reproduction (%1)',
+              run.reproduction.verdict
+            )}
+            onClick={() =>
+              void commands.execute(CommandIDs.compare, {
+                runIds: [run.run_id, run.reproduction?.run_id ?? ''],
+                path: model.path ?? ''
+              })
+            }
+          >
+            {trans.__('Compare with its reproduction')}
+          </button>
+        )}
         <button
           className="jp-Repro-Runs-copyId"
           onClick={() =>

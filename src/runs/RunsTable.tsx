@@ -36,7 +36,7 @@ import { IRun, IRunGroup } from './types';
  * An action of a run, one click in the table's actions column: a command
  * run with the run's arguments. It shows only while its command is
  * registered (Reproduce appears once its feature registers
- * `CommandIDs.reproduceRun`), disabled when the command says so.
+ * `CommandIDs.reproduce`), disabled when the command says so.
  */
 export interface IRunAction {
   /** The command it runs. */
@@ -84,8 +84,8 @@ export function defaultRunActions(trans: TranslationBundle): IRunAction[] {
       })
     },
     {
-      command: CommandIDs.reproduceRun,
-      label: trans.__('Reproduce'),
+      command: CommandIDs.reproduce,
+      label: trans.__('Reproduce…'),
       caption: trans.__(
         'Reproduce this run: run its code again in a clean kernel and compare'
       ),

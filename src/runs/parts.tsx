@@ -46,7 +46,49 @@ export function runBadges(
       )
     ]);
   }
+  if (run.reproduction) {
+    const verdict = run.reproduction.verdict;
+    badges.push([
+      `jp-mod-reproduced jp-mod-verdict-${verdict.replace(/[^a-z-]/g, '')}`,
+      trans.__('reproduced: %1', verdictWords(verdict, trans)),
+      trans.__(
+        'Its last reproduction (run %1): %2',
+        run.reproduction.run_id,
+        verdict
+      )
+    ]);
+  }
+  if (run.reproduces) {
+    badges.push([
+      'jp-mod-reproduction',
+      trans.__('reproduction'),
+      trans.__('This run reproduces run %1.', run.reproduces)
+    ]);
+  }
   return badges;
+}
+
+/**
+ * A reproduction's verdict in words (`within-tolerance` → "within tolerance").
+ */
+export function verdictWords(
+  verdict: string,
+  trans: TranslationBundle
+): string {
+  switch (verdict) {
+    case 'exact':
+      return trans.__('exact');
+    case 'within-tolerance':
+      return trans.__('within tolerance');
+    case 'differs':
+      return trans.__('differs');
+    case 'failed':
+      return trans.__('failed');
+    case 'cancelled':
+      return trans.__('cancelled');
+    default:
+      return verdict;
+  }
 }
 
 /**

@@ -31,6 +31,10 @@ export interface IRun {
   out_of_order?: boolean;
   /** The run in the MLflow UI, when the server knows its address. */
   url: string | null;
+  /** Its last reproduction (`repro.reproduction.*`): the verdict and the reproduction's run. */
+  reproduction?: { verdict: string; run_id: string } | null;
+  /** The run this run reproduces (`repro.reproduces`), when it is a reproduction. */
+  reproduces?: string | null;
 }
 
 /**

@@ -313,7 +313,10 @@ def build_tracking_store(path: Path, ws: Workspace) -> tuple[str, str]:
 
     uri = "sqlite:///" + path.as_posix()
     client = MlflowClient(uri)
-    experiment = client.create_experiment("security")
+    # Artifacts beside the store (a reproduction the fuzzer starts logs its notebook there),
+    # never in the working directory of the test process (the checkout).
+    artifacts = (path.parent / "artifacts").as_uri()
+    experiment = client.create_experiment("security", artifact_location=artifacts)
     tags = {"repro.notebook": "analysis.ipynb", "mlflow.source.git.commit": ws.head}
     run = client.create_run(experiment, start_time=1_700_000_000_000, tags=tags)
     client.log_batch(run.info.run_id, metrics=[Metric("loss", 1 / (s + 1), s, s) for s in range(3)])

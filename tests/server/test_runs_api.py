@@ -366,15 +366,16 @@ async def test_worker_pools_are_ready_before_the_first_request(jp_serverapp: Any
 
     settings = jp_serverapp.web_app.settings["jupyterlab_repro"]
     for _ in range(200):  # the callback runs once the event loop turns
-        if len(settings.get("limiters", {})) == 3:
+        if len(settings.get("limiters", {})) == 4:
             break
         await asyncio.sleep(0.01)
     limiters = settings["limiters"]
-    assert sorted(limiters) == ["polls", "tracking", "writes"]
+    assert sorted(limiters) == ["polls", "reproduce", "tracking", "writes"]
     config = settings["config"]
     assert limiters["polls"].total_tokens == config.worker_threads
     assert limiters["writes"].total_tokens == config.write_threads
     assert limiters["tracking"].total_tokens == config.tracking_threads
+    assert limiters["reproduce"].total_tokens == config.reproduce_threads
 
 
 async def test_other_stores_in_the_notebooks_folder_are_named(jp_fetch: Any, repo: Path) -> None:
