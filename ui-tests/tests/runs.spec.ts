@@ -103,7 +103,10 @@ test.describe('Runs', () => {
 
     // Run the cell: one MLflow run, tagged by the kernel-side plugin.
     await page.notebook.activate(`${name}.ipynb`);
-    await page.notebook.runCell(0);
+    // Run in place (Ctrl+Enter): Shift+Enter on the last cell adds an empty
+    // cell that autosave may write before the plugin reads the file, and this
+    // test is about a run of committed code.
+    await page.notebook.runCell(0, { inplace: true });
     await expect(
       page
         .locator('.jp-NotebookPanel .jp-OutputArea-output')
