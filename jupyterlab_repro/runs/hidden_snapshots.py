@@ -287,12 +287,44 @@ def prewarm(repo_root: str | os.PathLike[str], notebook_rel: str) -> None:
         _cleaned_digest(git, rel, entry[1], config)
 
 
+#: Seconds a read waits for a save in progress to finish (see :func:`_read`).
+SAVE_WAIT = 2.0
+#: A save's backup older than this (by its ctime) is a leftover, not a save in progress.
+_STALE_BACKUP = 30.0
+
+
 def _read(root: Path, rel: str) -> bytes:
+    """The file's bytes, once a Jupyter save in progress has finished.
+
+    jupyter_server saves a notebook in place (``atomic_writing`` keeps the old
+    bytes in ``.~<name>`` beside it while it writes), so a run started right
+    as the lab saves (save before run, autosave) could read half a notebook.
+    While that backup exists and is fresh, or the JSON visibly stops short,
+    the read waits (at most :data:`SAVE_WAIT`) and reads again.
+    """
+    path = root.joinpath(*PurePosixPath(rel).parts)
+    notebook = rel.lower().endswith(".ipynb")
+    until = time.monotonic() + SAVE_WAIT
+    while True:
+        try:
+            data = read_file(path, within=root)
+        except (OSError, UnsafeFile) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise SnapshotError(f"Cannot read the notebook {rel}: {reason}") from exc
+        if not notebook or not _being_saved(path, data) or time.monotonic() >= until:
+            return data
+        time.sleep(0.01)
+
+
+def _being_saved(path: Path, data: bytes) -> bool:
+    """Whether a Jupyter save of ``path`` is under way (or ``data`` is cut short)."""
+    if not data.rstrip().endswith(b"}"):
+        return True
     try:
-        return read_file(root.joinpath(*PurePosixPath(rel).parts), within=root)
-    except (OSError, UnsafeFile) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise SnapshotError(f"Cannot read the notebook {rel}: {reason}") from exc
+        backup = os.lstat(path.with_name(".~" + path.name))
+    except OSError:
+        return False
+    return time.time() - backup.st_ctime < _STALE_BACKUP
 
 
 class _ParsedNotebooks:

@@ -402,3 +402,38 @@ def test_language_info_the_lab_adds_once_a_kernel_starts_is_not_a_change(nb_repo
     assert snap.dirty
     recorded = json.loads(show(nb_repo, snap.commit, "train.ipynb"))
     assert recorded["metadata"]["language_info"] == {"name": "python"}
+
+
+def test_a_run_during_a_jupyter_save_waits_for_the_whole_notebook(nb_repo: Path) -> None:
+    """jupyter_server saves in place: a run started mid-save reads the saved notebook, not half.
+
+    The save is jupyter_server's own ``atomic_writing`` (the old bytes kept in
+    ``.~train.ipynb`` while it writes), held open half-written for a moment.
+    """
+    from jupyter_server.services.contents.fileio import atomic_writing
+
+    edited = notebook_text(["x = 5", "print(x * 10)"], outputs=True)
+    half = len(edited) // 2
+    written = threading.Event()
+    done = threading.Event()
+
+    def save() -> None:
+        with atomic_writing(str(nb_repo / "train.ipynb")) as f:
+            f.write(edited[:half])
+            f.flush()
+            written.set()
+            time.sleep(0.3)
+            f.write(edited[half:])
+        done.set()
+
+    saver = threading.Thread(target=save)
+    saver.start()
+    try:
+        assert written.wait(10)
+        assert (nb_repo / ".~train.ipynb").exists()
+        result = snapshot_worktree(nb_repo, "train.ipynb")
+    finally:
+        saver.join(10)
+    assert done.is_set()
+    assert result.dirty
+    assert show(nb_repo, result.commit, "train.ipynb") == cleaned(edited)
