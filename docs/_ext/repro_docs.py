@@ -30,11 +30,13 @@ from docutils import nodes
 from docutils.parsers.rst import Parser
 from docutils.utils import new_document
 from sphinx.application import Sphinx
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 DOCS = Path(__file__).resolve().parents[1]
 ROOT = DOCS.parent
 GENERATED = DOCS / "_generated"
+logger = logging.getLogger(__name__)
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head")
 
 _COMMAND = re.compile(
@@ -104,8 +106,14 @@ class _Generated(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         # Generated as reStructuredText whatever the page's own markup (MyST here).
-        document = new_document("<generated>", self.state.document.settings)
+        settings = self.state.document.settings
+        document = new_document("<generated>", settings)
+        document.reporter.stream = None  # problems go to Sphinx's log below, not stderr
         Parser().parse("\n".join(self.lines()), document)
+        for problem in list(document.findall(nodes.system_message)):
+            if problem["level"] >= 2:  # warnings and errors: the build fails with -W
+                logger.warning("%s: %s", self.name, problem.astext(), location=self.get_location())
+            problem.parent.remove(problem)
         return list(document.children)
 
 
@@ -152,6 +160,9 @@ class LabSettings(_Generated):
         for name, schema in schemas():
             plugin = f"jupyterlab-repro:{Path(name).stem}"
             out += [f"Settings of ``{plugin}`` ({_rst_escape(schema.get('title', ''))})", ""]
+            if not schema.get("properties"):
+                out += ["None: this plugin only declares menus.", ""]
+                continue
             out += [".. list-table::", "   :header-rows: 1", "   :widths: 22 12 16 50", ""]
             out += ["   * - Setting", "     - Type", "     - Default", "     - Meaning"]
             for key, prop in schema.get("properties", {}).items():

@@ -1,7 +1,8 @@
 /**
- * The README's settings table lists every setting of schema/*.json, with
- * its default and a meaning (issue 23: it listed 6 of 8), so it cannot
- * drift again. The table may move to docs/: any Markdown file there counts.
+ * The settings table of the documentation (docs/user-guide/configuration.md;
+ * the README or any Markdown file of docs/ counts) lists every setting of
+ * schema/*.json, with its default and a meaning (issue 23: it listed 6 of 8),
+ * so it cannot drift again.
  */
 export {};
 
@@ -62,7 +63,7 @@ function shown(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-describe("the README's settings table", () => {
+describe('the settings table of the documentation', () => {
   const schemas = files(path.join(ROOT, 'schema'), '.json');
   const documents = [
     path.join(ROOT, 'README.md'),
