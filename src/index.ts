@@ -65,6 +65,7 @@ import {
   HistoryDrive,
   HistoryModel,
   HistoryNotebookFactory,
+  keepUntouchedClean,
   KeptOutputsOffer
 } from './history';
 import { reproducePlugin } from './reproduce';
@@ -271,6 +272,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
     notebooks?.widgetAdded.connect((_, panel) => {
       panel.context.saveState.connect(refreshOnSave);
       panel.context.pathChanged.connect(follow);
+      // Opening a notebook is not an edit: the kernel's language_info alone
+      // (which a snapshot strips) does not mark it modified.
+      keepUntouchedClean(panel.context);
     });
     window.addEventListener('focus', onFocus);
     void app.restored.then(follow);
