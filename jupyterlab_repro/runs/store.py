@@ -311,6 +311,18 @@ class TrackingService:
             return runs
         return [r for r in runs if r.data.tags.get(REPRO_REPO, ours) == ours]
 
+    def _answer_deadline(self, deadline: Deadline | None, label: str) -> Deadline:
+        """The caller's deadline, else ``timeout`` for the store to answer, from when MLflow is loaded.
+
+        Loading MLflow (seconds on a busy machine: a CLI pays it on every
+        command) has its own budget, ``startup_timeout``; it must not eat the
+        store's, or a slow import reads as a store that did not answer.
+        """
+        if deadline is not None:
+            return deadline
+        self.mlflow.client()
+        return Deadline(self.timeout, label)
+
     def get_run(self, run_id: str, *, deadline: Deadline | None = None) -> dict[str, Any]:
         """One run as the panel shows it, plus all its tags (``all_tags``) and code commit.
 
@@ -331,9 +343,9 @@ class TrackingService:
         for run_id in ids:
             if not _ID_RE.match(run_id):
                 raise InvalidRequest(f"Not a run id: {run_id!r}")
-        deadline = deadline or Deadline(self.timeout, "reading the runs")
         if self._store_missing():
             raise InvalidRequest("No such runs: the tracking store is empty.")
+        deadline = self._answer_deadline(deadline, "reading the runs")
         names = self._experiment_names(deadline=deadline)
         quoted = ", ".join(f"'{run_id}'" for run_id in ids)
         found: dict[str, Any] = {}
@@ -373,9 +385,9 @@ class TrackingService:
         self, key: str, value: str, *, max_results: int = 1, deadline: Deadline | None = None
     ) -> list[dict[str, Any]]:
         """Active runs (any active experiment) whose tag ``key`` is ``value``: id and tags."""
-        deadline = deadline or Deadline(self.timeout, "the runs query")
         if self._store_missing():
             return []
+        deadline = self._answer_deadline(deadline, "the runs query")
         names = self._experiment_names(deadline=deadline)
         if not names:
             return []
