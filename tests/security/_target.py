@@ -122,6 +122,38 @@ class PropertyFailure(AssertionError):
         self.exception = exception
 
 
+#: Seconds a job an accepted request started may take to end once cancelled.
+JOB_SETTLE_SECONDS = 120.0
+
+
+def settle(server: ReproServer, response: Response) -> None:
+    """Cancel the background job an accepted request started, and wait until it has ended.
+
+    ``POST runs/reproduce`` answers ``202`` with a job that goes on checking
+    out, starting a kernel and recording after the answer: left running, it
+    changes the repository under the *next* request (which a busy server
+    refuses with ``409 reproduction-running``) and that request would be
+    blamed for it.
+    """
+    if response.status != 202:
+        return
+    try:
+        job = json.loads(response.body).get("job")
+    except (ValueError, AttributeError):
+        return
+    if not isinstance(job, str):
+        return
+    url = server.url("jupyterlab-repro", "runs", "reproduce") + f"?job={job}"
+    server.request("DELETE", url)
+    deadline = time.monotonic() + JOB_SETTLE_SECONDS
+    while time.monotonic() < deadline:
+        state = server.request("GET", url)
+        if state.status != 200 or json.loads(state.body).get("state") == "finished":
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"job {job} did not end within {JOB_SETTLE_SECONDS:g} s of its cancel")
+
+
 def exchange(
     target: Target,
     endpoint: Endpoint,
@@ -135,6 +167,7 @@ def exchange(
     before = capture(ws)
     offset = server.log_offset()
     response = server.request(endpoint.method, url, body, headers)
+    settle(server, response)
     after = capture(ws)
     if response.status == 503 and b"tracking-unavailable" in response.body:
         time.sleep(BREAKER_SECONDS)
