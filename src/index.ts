@@ -68,7 +68,7 @@ import {
   keepUntouchedClean,
   KeptOutputsOffer
 } from './history';
-import { reproducePlugin } from './reproduce';
+import { ReproductionsWidget, reproducePlugin } from './reproduce';
 import {
   addRunsCommands,
   addRunsTableCommands,
@@ -227,8 +227,9 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
 
     // Which path to show: the active notebook (for a notebook as it was,
     // the notebook it is a version of; for a comparison, the notebook its
-    // runs came from; for a console on a notebook's kernel, that notebook),
-    // else the browser's folder.
+    // runs came from; for the Reproductions view, the notebook of its newest
+    // job, or the same as before when it has none; for a console on a
+    // notebook's kernel, that notebook), else the browser's folder.
     let followNotebook = true;
     const follow = () => {
       if (model.isDisposed) {
@@ -248,10 +249,18 @@ const plugin: JupyterFrontEndPlugin<IReproModel> = {
             ? (current as RunsTableWidget).path
             : null;
       const consoleOf = notebookOfConsole(current);
+      const reproductions =
+        current instanceof ReproductionsWidget ? current : null;
+      // A new job (or the jobs read after a reload) moves its path.
+      reproductions?.pathChanged.connect(follow);
       if (followNotebook && historical) {
         model.setPath(historical.path);
       } else if (followNotebook && comparison) {
         model.setPath(comparison);
+      } else if (followNotebook && reproductions) {
+        if (reproductions.path !== null) {
+          model.setPath(reproductions.path);
+        }
       } else if (followNotebook && consoleOf) {
         model.setPath(contents.localPath(consoleOf));
       } else if (followNotebook && notebook && current === notebook) {

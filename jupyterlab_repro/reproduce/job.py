@@ -211,6 +211,9 @@ class Job:
     plan: Plan
     options: Options
     check: dict[str, Any]
+    #: The API path the reproduction was asked for (the notebook, or a folder of
+    #: its repository): the lab follows it and compares there.
+    path: str = ""
     created: float = field(default_factory=time.time)
     state: str = "running"  # running → cancelling → finished
     phase: str = "queued"  # checkout, kernel, cells, recording, cleanup, done
@@ -253,6 +256,7 @@ class Job:
             "job": self.id,
             "run_id": self.run_id,
             "run_name": self.plan.run_name,
+            "path": self.path,
             "state": self.state,
             "phase": self.phase,
             "created": int(self.created * 1000),

@@ -84,10 +84,15 @@ class Jobs:
                 job.as_dict(),
             )
 
-    def start(self, plan: Plan, check: dict[str, Any], options: Options) -> Job:
-        """Start reproducing ``plan`` (checked) in a task of the running event loop."""
+    def start(
+        self, plan: Plan, check: dict[str, Any], options: Options, *, path: str = ""
+    ) -> Job:
+        """Start reproducing ``plan`` (checked) in a task of the running event loop.
+
+        ``path``: the API path it was asked for (the job reports it).
+        """
         self.check_free()
-        job = Job(new_job_id(), plan, options, check)
+        job = Job(new_job_id(), plan, options, check, path=path)
         job.cancel_event = asyncio.Event()
         self._jobs[job.id] = job
         task = asyncio.get_running_loop().create_task(

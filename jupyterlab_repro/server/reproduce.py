@@ -7,8 +7,9 @@ environment-differs`` with the ``check`` when ``strict`` and anything
 differs (nothing was changed: a fetch is undone), ``409
 reproduction-running`` with the running ``job`` when the server runs as many
 as it may (``c.Repro.reproduce_concurrency``), else ``202`` with the job.
-``GET runs/reproduce?job=ID`` is the job (state, phase, progress: cell i of
-n, elapsed, the running cell's first line; its verdict once finished);
+``GET runs/reproduce?job=ID`` is the job (the ``path`` it was asked for,
+state, phase, progress: cell i of n, elapsed, the running cell's first
+line; its verdict once finished);
 without ``job``, every job the server remembers, newest first (a reloaded
 page finds its running job there). ``DELETE runs/reproduce?job=ID`` cancels
 (the kernel is killed, the work tree removed, the verdict ``cancelled``).
@@ -96,7 +97,7 @@ class ReproduceHandler(ReproHandler):
         try:
             check = await self.run(check_environment, plan, cache=jobs.digests, deadline=deadline)
             await self.run(refuse_if_strict, plan, check, options)
-            job = self._translate(jobs.start, plan, check, options)
+            job = self._translate(jobs.start, plan, check, options, path=body["path"] or "")
         except BaseException:
             await self.run(plan.undo_fetch)  # a refused request changes no ref
             raise

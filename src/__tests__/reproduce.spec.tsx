@@ -10,10 +10,13 @@ import {
   addReproduceCommands,
   differenceLines,
   finishedMessage,
+  formatNumber,
   formOf,
   IJob,
   parseForm,
+  pathOf,
   Reproductions,
+  ReproductionsWidget,
   ReproduceModel,
   ReproduceView,
   VerdictBadge
@@ -61,6 +64,7 @@ function job(id: string, overrides: Partial<IJob> = {}): IJob {
     job: id,
     run_id: 'r'.repeat(32),
     run_name: 'swift-owl',
+    path: 'proj/train.ipynb',
     state: 'running',
     phase: 'cells',
     created: 1_700_000_000_000,
@@ -342,11 +346,90 @@ describe('ReproduceView', () => {
     model.dispose();
   });
 
+  it('writes a zero difference as 0, small ones with an exponent', () => {
+    expect(formatNumber(0)).toBe('0');
+    expect(formatNumber(-0)).toBe('0');
+    expect(formatNumber(0.824444)).toBe('0.824444');
+    expect(formatNumber(1.2e-12)).toBe('1.200e-12');
+    expect(formatNumber(null)).toBe('–');
+  });
+
+  it('shows a metric reproduced exactly with the difference 0', async () => {
+    const server = new FakeServer();
+    const model = new ReproduceModel({
+      requester: server.requester,
+      interval: 10
+    });
+    await mount(
+      <ReproduceView
+        model={model}
+        trans={trans}
+        onCancel={jest.fn()}
+        onCompare={jest.fn()}
+      />
+    );
+    await act(async () => {
+      await server.answer(0, { jobs: [finished('a'.repeat(32))] });
+    });
+    const cells = Array.from(
+      container.querySelectorAll('.jp-Repro-Reproduce-metrics tbody td')
+    ).map(td => td.textContent);
+    expect(cells).toEqual(['acc', '0.91', '0.91', '0', '=']);
+    model.dispose();
+  });
+
   it('renders the badge of each verdict', async () => {
     await mount(<VerdictBadge verdict="within-tolerance" trans={trans} />);
     expect(byText('within tolerance').className).toContain(
       'jp-mod-within-tolerance'
     );
+  });
+});
+
+describe('ReproductionsWidget', () => {
+  it("has the newest job's path, and says when it changes", async () => {
+    const server = new FakeServer();
+    const model = new ReproduceModel({
+      requester: server.requester,
+      interval: 10
+    });
+    const widget = new ReproductionsWidget({
+      model,
+      trans,
+      onCancel: jest.fn(),
+      onCompare: jest.fn()
+    });
+    // Before the first read (a reload): no path, the sidebar stays where it is.
+    expect(widget.path).toBeNull();
+    const seen: (string | null)[] = [];
+    widget.pathChanged.connect((_, path) => seen.push(path));
+    await server.answer(0, {
+      jobs: [finished('a'.repeat(32), { path: 'old/train.ipynb' })]
+    });
+    expect(widget.path).toBe('old/train.ipynb');
+    const started = model.start('r'.repeat(32), 'proj/train.ipynb', {
+      strict: false,
+      rtol: 0,
+      atol: 0,
+      timeout: null
+    });
+    await server.answer(
+      1,
+      job('b'.repeat(32), { created: 1_800_000_000_000 })
+    );
+    await started;
+    expect(widget.path).toBe('proj/train.ipynb');
+    expect(seen).toEqual(['old/train.ipynb', 'proj/train.ipynb']);
+    widget.dispose();
+    model.dispose();
+  });
+
+  it('compares where the job was asked for, not where the sidebar is now', () => {
+    expect(pathOf(job('a'.repeat(32)), 'elsewhere')).toBe('proj/train.ipynb');
+    expect(pathOf(job('a'.repeat(32), { path: '' }), 'elsewhere')).toBe(
+      'elsewhere'
+    );
+    expect(pathOf(job('a'.repeat(32), { path: '' }), null)).toBe('');
   });
 });
 
@@ -425,5 +508,37 @@ describe('the reproduce commands', () => {
     await server.answer(2, { jobs: [finished('a'.repeat(32))] });
     expect(notes).toEqual([finishedMessage(finished('a'.repeat(32)), trans)]);
     expect(notes[0]).toBe('Reproduction of swift-owl: reproduced exactly');
+  });
+
+  it("the notification's Compare opens the two runs where the job was asked for", async () => {
+    const compared: unknown[] = [];
+    const actions: { label: string; callback: () => void }[] = [];
+    const other = new CommandRegistry();
+    other.addCommand(CommandIDs.compare, {
+      execute: args => {
+        compared.push(args);
+      }
+    });
+    addReproduceCommands(other, {
+      model,
+      trans,
+      contextRunId: () => null,
+      // The sidebar follows another folder by the time the job is done.
+      followedPath: () => 'elsewhere',
+      show: () => undefined,
+      notify: (_type, _message, given) => actions.push(...(given ?? []))
+    });
+    void model.refresh();
+    await server.answer(1, { jobs: [job('a'.repeat(32))] });
+    void model.refresh();
+    await server.answer(2, {
+      jobs: [finished('a'.repeat(32), { path: 'proj/train.ipynb' })]
+    });
+    expect(actions.map(a => a.label)).toEqual(['Compare']);
+    actions[0].callback();
+    await flush();
+    expect(compared).toEqual([
+      { runIds: ['r'.repeat(32), 'p'.repeat(32)], path: 'proj/train.ipynb' }
+    ]);
   });
 });

@@ -4,6 +4,7 @@
 // sends is rendered as text.
 import { MainAreaWidget, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { useSignal } from '../common/useSignal';
@@ -51,9 +52,13 @@ export function VerdictBadge(props: {
   );
 }
 
-function number(value: number | null): string {
+/** A metric's value or difference, short: 0.824444, 1.2e-12, 0. */
+export function formatNumber(value: number | null): string {
   if (value === null) {
     return '–';
+  }
+  if (value === 0) {
+    return '0';
   }
   return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6
     ? value.toPrecision(6).replace(/\.?0+$/, '')
@@ -95,9 +100,9 @@ function MetricsTable(props: {
             }
           >
             <td>{row.key}</td>
-            <td>{number(row.recorded)}</td>
-            <td>{number(row.reproduced)}</td>
-            <td>{number(row.difference)}</td>
+            <td>{formatNumber(row.recorded)}</td>
+            <td>{formatNumber(row.reproduced)}</td>
+            <td>{formatNumber(row.difference)}</td>
             <td>{row.exact ? '=' : row.within ? '≈' : '≠'}</td>
           </tr>
         ))}
@@ -286,25 +291,79 @@ export function ReproduceView(props: {
   );
 }
 
+/**
+ * The main-area widget of the reproductions (restored on reload). Its
+ * {@link ReproductionsWidget.path} is where the newest job's run is: the
+ * sidebar keeps following that notebook while the view is active, as it
+ * does for a comparison, so the run's row gets its verdict in sight.
+ */
+export class ReproductionsWidget extends MainAreaWidget {
+  constructor(options: {
+    model: ReproduceModel;
+    trans: TranslationBundle;
+    onCancel: (job: IJob) => void;
+    onCompare: (job: IJob) => void;
+  }) {
+    super({
+      content: ReactWidget.create(
+        <ReproduceView
+          model={options.model}
+          trans={options.trans}
+          onCancel={options.onCancel}
+          onCompare={options.onCompare}
+        />
+      )
+    });
+    this._model = options.model;
+    this._path = this._newestPath();
+    this._model.stateChanged.connect(this._onStateChanged, this);
+    this.id = 'jupyterlab-repro-reproductions';
+    this.title.label = options.trans.__('Reproductions');
+    this.title.closable = true;
+    this.addClass('jp-Repro-ReproduceWidget');
+  }
+
+  /** The path the newest job was asked for; null before any job (or without a path). */
+  get path(): string | null {
+    return this._path;
+  }
+
+  /** Emitted when {@link path} changes (a new job, the first read after a reload). */
+  get pathChanged(): ISignal<this, string | null> {
+    return this._pathChanged;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._model.stateChanged.disconnect(this._onStateChanged, this);
+    super.dispose();
+  }
+
+  private _newestPath(): string | null {
+    return this._model.jobs[0]?.path || null;
+  }
+
+  private _onStateChanged(): void {
+    const path = this._newestPath();
+    if (path !== this._path) {
+      this._path = path;
+      this._pathChanged.emit(path);
+    }
+  }
+
+  private _model: ReproduceModel;
+  private _path: string | null;
+  private _pathChanged = new Signal<this, string | null>(this);
+}
+
 /** The main-area widget of the reproductions (restored on reload). */
 export function createReproduceWidget(options: {
   model: ReproduceModel;
   trans: TranslationBundle;
   onCancel: (job: IJob) => void;
   onCompare: (job: IJob) => void;
-}): MainAreaWidget {
-  const content = ReactWidget.create(
-    <ReproduceView
-      model={options.model}
-      trans={options.trans}
-      onCancel={options.onCancel}
-      onCompare={options.onCompare}
-    />
-  );
-  const widget = new MainAreaWidget({ content });
-  widget.id = 'jupyterlab-repro-reproductions';
-  widget.title.label = options.trans.__('Reproductions');
-  widget.title.closable = true;
-  widget.addClass('jp-Repro-ReproduceWidget');
-  return widget;
+}): ReproductionsWidget {
+  return new ReproductionsWidget(options);
 }

@@ -17,7 +17,7 @@ import {
   refusedDialog,
   reproduceDialog
 } from './dialog';
-import { ReproduceModel } from './model';
+import { pathOf, ReproduceModel } from './model';
 import { verdictLabel } from './ReproduceView';
 import { ICheck, IJob, IReproduceOptions } from './types';
 
@@ -211,7 +211,7 @@ export function addReproduceCommands(
               callback: () =>
                 void commands.execute(CommandIDs.compare, {
                   runIds: [job.run_id, job.reproduction_run_id as string],
-                  path: options.followedPath() ?? ''
+                  path: pathOf(job, options.followedPath())
                 })
             }
           ]

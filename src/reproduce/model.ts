@@ -20,6 +20,15 @@ export interface IReproduceModelOptions {
   autoStart?: boolean;
 }
 
+/**
+ * Where a job's runs are (the path to compare them at, the notebook the
+ * sidebar follows): the path it was asked for, else `fallback` (a job
+ * started without a path, over REST), else the server root.
+ */
+export function pathOf(job: IJob, fallback: string | null): string {
+  return job.path || fallback || '';
+}
+
 /** A job as other features see it ({@link IReproductions}). */
 export function infoOf(job: IJob): IReproductionInfo {
   return {

@@ -16,7 +16,7 @@ import { makeRequester } from '../common/api';
 import { CommandIDs } from '../common/commandIds';
 import { IReproductions, IReproModel } from '../tokens';
 import { addReproduceCommands } from './commands';
-import { ReproduceModel, Reproductions } from './model';
+import { pathOf, ReproduceModel, Reproductions } from './model';
 import { createReproduceWidget } from './ReproduceView';
 
 export const REPRODUCE_PLUGIN_ID = 'jupyterlab-repro:reproduce';
@@ -60,7 +60,7 @@ export const reproducePlugin: JupyterFrontEndPlugin<IReproductions> = {
           onCompare: job =>
             void app.commands.execute(CommandIDs.compare, {
               runIds: [job.run_id, job.reproduction_run_id ?? ''],
-              path: followedPath() ?? ''
+              path: pathOf(job, followedPath())
             })
         });
         void tracker.add(widget);

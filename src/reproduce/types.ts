@@ -109,6 +109,11 @@ export interface IJob {
   job: string;
   run_id: string;
   run_name: string | null;
+  /**
+   * The API path the reproduction was asked for: the run's notebook, or a
+   * folder of its repository ("" when none was given).
+   */
+  path: string;
   state: JobState;
   phase: string;
   /** Milliseconds since the epoch. */

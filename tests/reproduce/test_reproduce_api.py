@@ -118,6 +118,8 @@ async def test_a_seeded_training_reproduces_exact_and_the_checkout_stays_as_it_w
 
     verdict = data["verdict"]
     assert verdict["verdict"] == "exact", data
+    # the path it was asked for: the lab compares there and its sidebar follows it
+    assert data["path"] == "proj"
     assert {m["key"]: m["exact"] for m in verdict["metrics"]} == {"loss": True, "w_sum": True}
     assert verdict["params_equal"] is True
     assert data["check"]["differs"] is False, data["check"]
