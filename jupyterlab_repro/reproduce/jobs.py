@@ -84,9 +84,7 @@ class Jobs:
                 job.as_dict(),
             )
 
-    def start(
-        self, plan: Plan, check: dict[str, Any], options: Options, *, path: str = ""
-    ) -> Job:
+    def start(self, plan: Plan, check: dict[str, Any], options: Options, *, path: str = "") -> Job:
         """Start reproducing ``plan`` (checked) in a task of the running event loop.
 
         ``path``: the API path it was asked for (the job reports it).

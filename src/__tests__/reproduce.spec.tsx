@@ -413,10 +413,7 @@ describe('ReproductionsWidget', () => {
       atol: 0,
       timeout: null
     });
-    await server.answer(
-      1,
-      job('b'.repeat(32), { created: 1_800_000_000_000 })
-    );
+    await server.answer(1, job('b'.repeat(32), { created: 1_800_000_000_000 }));
     await started;
     expect(widget.path).toBe('proj/train.ipynb');
     expect(seen).toEqual(['old/train.ipynb', 'proj/train.ipynb']);

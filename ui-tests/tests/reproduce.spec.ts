@@ -39,11 +39,7 @@ test.describe('Reproduce a run', () => {
     tmpPath
   }) => {
     test.setTimeout(300000);
-    const { notebook, name } = await demoRepository(
-      page,
-      tmpPath,
-      'reproduce'
-    );
+    const { notebook, name } = await demoRepository(page, tmpPath, 'reproduce');
     expect(await page.notebook.openByPath(notebook)).toBe(true);
     await page.notebook.activate(name);
     await showRuns(page);
@@ -135,9 +131,7 @@ test.describe('Reproduce a run', () => {
     await expect(toast).toContainText(
       verdict === 'exact' ? 'reproduced exactly' : 'within tolerance'
     );
-    await expect(toast.getByRole('button', { name: 'Compare' })).toHaveCount(
-      1
-    );
+    await expect(toast.getByRole('button', { name: 'Compare' })).toHaveCount(1);
 
     // The server agrees, and names the reproduction's run.
     const reply = await repro(page, 'GET', 'runs/reproduce');
@@ -156,7 +150,9 @@ test.describe('Reproduce a run', () => {
     // The Runs section: the run's badge, and the reproduction as a run.
     const reproduced = row.locator('.jp-Repro-Runs-badge.jp-mod-reproduced');
     await expect(reproduced).toHaveText(
-      verdict === 'exact' ? 'reproduced: exact' : 'reproduced: within tolerance',
+      verdict === 'exact'
+        ? 'reproduced: exact'
+        : 'reproduced: within tolerance',
       { timeout: 30000 }
     );
     await expect(reproduced).toHaveClass(
