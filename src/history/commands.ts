@@ -15,7 +15,6 @@ import {
   IRunCode,
   keptOutputs
 } from './model';
-import { IUntouchedContext, keepUntouchedClean } from './untouched';
 
 /**
  * How the history commands tell the user what happened (their failures
@@ -300,14 +299,9 @@ export function addHistoryCommands(
           { cause: error }
         );
       }
-      const widget = await commands.execute('docmanager:open', { path: copy });
-      // An untouched working copy closes without "Save your work?".
-      const context = (
-        widget as { context?: Partial<IUntouchedContext> } | undefined
-      )?.context;
-      if (context?.model && context.ready && context.disposed) {
-        keepUntouchedClean(context as IUntouchedContext);
-      }
+      // An untouched working copy closes without "Save your work?": every
+      // notebook is watched so (see keepUntouchedClean, wired in index.ts).
+      await commands.execute('docmanager:open', { path: copy });
     }
   });
 }

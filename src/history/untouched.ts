@@ -5,7 +5,6 @@ import { ISignal } from '@lumino/signaling';
  * (a `DocumentRegistry.IContext<INotebookModel>` fits).
  */
 export interface IUntouchedContext {
-  readonly ready: Promise<void>;
   readonly isDisposed: boolean;
   readonly disposed: ISignal<any, void>;
   readonly model: {
@@ -26,50 +25,52 @@ export interface IUntouchedContext {
 const KERNEL_FACTS = ['language_info', 'kernelspec'];
 
 /**
- * Keep a freshly opened notebook clean while nobody touches it.
+ * Keep a notebook clean while only its kernel has written into it.
  *
- * When its kernel starts, JupyterLab writes the kernel's `language_info`
- * (and `kernelspec`) into the notebook's metadata, which marks the model
- * dirty: closing a working copy nobody edited then asks "Save your work?".
- * Until the first real change, a dirty flag raised by those kernel facts
- * alone is lowered again. A real change (a cell edited, run, added …)
- * stops the watch for good.
+ * When a kernel starts (or changes), JupyterLab writes the kernel's
+ * `language_info` and `kernelspec` into the notebook's metadata, which
+ * marks the model dirty: closing a notebook nobody edited then asks "Save
+ * your work?". Every time the flag is lowered (the notebook loaded, saved,
+ * reverted) the content is remembered without those kernel facts; when the
+ * flag is raised and the content, without them, is still what was
+ * remembered, it is lowered again. Any other change (a cell edited, run,
+ * added, other metadata) keeps it raised as usual.
+ *
+ * Connect it as soon as the document is created: the kernel's facts often
+ * arrive before `context.ready` resolves.
  */
 export function keepUntouchedClean(context: IUntouchedContext): void {
-  void context.ready.then(() => {
-    if (context.isDisposed) {
+  const model = context.model;
+  let clean: string | null = model.dirty
+    ? null
+    : withoutKernelFacts(model.toJSON());
+  const onState = (
+    _: unknown,
+    change: { name: string; newValue?: unknown }
+  ) => {
+    if (change.name !== 'dirty') {
       return;
     }
-    const model = context.model;
-    const opened = withoutKernelFacts(model.toJSON());
-    let done = false;
-    const stop = () => {
-      done = true;
-      model.stateChanged.disconnect(onState);
-      context.disposed.disconnect(stop);
-    };
-    const onState = (
-      _: unknown,
-      change: { name: string; newValue?: unknown }
-    ) => {
-      if (change.name !== 'dirty' || change.newValue !== true) {
+    if (change.newValue !== true) {
+      clean = withoutKernelFacts(model.toJSON());
+      return;
+    }
+    // After the change that raised the flag has finished.
+    void Promise.resolve().then(() => {
+      if (context.isDisposed || !model.dirty || clean === null) {
         return;
       }
-      // After the change that raised the flag has finished.
-      void Promise.resolve().then(() => {
-        if (done || context.isDisposed || !model.dirty) {
-          return;
-        }
-        if (withoutKernelFacts(model.toJSON()) === opened) {
-          model.dirty = false;
-        } else {
-          stop();
-        }
-      });
-    };
-    model.stateChanged.connect(onState);
-    context.disposed.connect(stop);
-  });
+      if (withoutKernelFacts(model.toJSON()) === clean) {
+        model.dirty = false;
+      }
+    });
+  };
+  const stop = () => {
+    model.stateChanged.disconnect(onState);
+    context.disposed.disconnect(stop);
+  };
+  model.stateChanged.connect(onState);
+  context.disposed.connect(stop);
 }
 
 /** The notebook's JSON text without the metadata the kernel writes. */
