@@ -272,6 +272,7 @@ def _make_hostile(root: Path, tracking_db: Path) -> None:
     subprocess.run(
         [sys.executable, "-c", _SEED_RUNS, json.dumps(spec)],
         check=True,
+        cwd=tracking_db.parent,  # MLflow puts artifacts in ./mlruns: beside the store
         env=env,
         timeout=120,
         stdout=subprocess.DEVNULL,
@@ -297,6 +298,10 @@ def _make_demo_experiment(tracking_db: Path) -> None:
     subprocess.run(
         [sys.executable, "-c", _CREATE_EXPERIMENT, f"sqlite:///{tracking_db}", DEMO_EXPERIMENT],
         check=True,
+        # The experiment's artifacts (a reproduction's verdict …) go to
+        # ./mlruns of the process that creates it: the demo workspace, whose
+        # .gitignore lists it, never the checkout.
+        cwd=tracking_db.parent,
         env=env,
         timeout=120,
         stdout=subprocess.DEVNULL,
