@@ -445,34 +445,3 @@ def _exists(name: str, dfd: int) -> bool:
     except FileNotFoundError:
         return False
     return True
-
-
-def set_mode(
-    path: str | os.PathLike[str], mode: int, *, within: str | os.PathLike[str] | None = None
-) -> None:
-    """``chmod`` the regular file ``path`` (never what a symlink points to)."""
-    target, base = _target(path, within)
-    check_outside_git_dir(target, within=base)
-    with _folder(target.parent, base) as dfd:
-        fd = _open_regular(target.name, dfd, _shown(target, base), os.O_RDONLY)
-    try:
-        os.fchmod(fd, mode)
-    finally:
-        os.close(fd)
-
-
-def make_folders(path: str | os.PathLike[str], *, within: str | os.PathLike[str]) -> None:
-    """``mkdir -p`` of ``path`` below ``within``, never through a symlink nor in a git directory."""
-    target, base = Path(os.path.abspath(path)), Path(os.path.abspath(within))
-    try:
-        rel = target.relative_to(base)
-    except ValueError:
-        raise PathOutsideRoot(f"{target.name} is outside the folder it must stay in.") from None
-    if rel.parts:
-        check_outside_git_dir(target, within=base)
-    walked = base
-    for part in rel.parts:
-        walked = walked / part
-        with _folder(walked.parent, base) as dfd:
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(part, dir_fd=dfd)

@@ -25,10 +25,8 @@ from jupyterlab_repro.files import (
     create_file,
     is_git_dir,
     is_git_name,
-    make_folders,
     relative_to_root,
     resolve_in_root,
-    set_mode,
 )
 
 
@@ -240,8 +238,6 @@ def _entries(top: Path) -> dict[str, bytes | None]:
 WRITERS: dict[str, Callable[[Path, Path], None]] = {
     "atomic_write": lambda path, within: atomic_write(path, b"x", within=within),
     "create_file": lambda path, within: create_file(path, b"x", within=within),
-    "set_mode": lambda path, within: set_mode(path, 0o777, within=within),
-    "make_folders": lambda path, within: make_folders(path / "new", within=within),
 }
 
 
@@ -330,7 +326,7 @@ def test_work_trees_and_plain_folders_are_not_git_directories(
     (odd / "HEAD").write_text("x\n", encoding="utf-8")
     assert not is_git_dir(odd)
     atomic_write(odd / "notes.py", b"x = 1\n", within=odd)
-    make_folders(repo / ".github" / "workflows", within=repo)
+    (repo / ".github" / "workflows").mkdir(parents=True)
     atomic_write(repo / ".github" / "workflows" / "ci.yml", b"on: push\n", within=repo)
     assert (repo / ".github" / "workflows" / "ci.yml").read_bytes() == b"on: push\n"
 

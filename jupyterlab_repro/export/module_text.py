@@ -41,16 +41,6 @@ class ModuleText:
     warnings: tuple[str, ...]
 
 
-def build_module(notebook: Notebook, selection: Selection, provenance: Provenance) -> ModuleText:
-    """The module text for ``selection`` of ``notebook``; raises, never returns broken code.
-
-    Raises :class:`CellSyntaxError` naming the cell (number and id) and the
-    line, and :class:`ExportError` / :class:`InvalidRequest` for selections.
-    """
-    body = build_body(notebook, selection)
-    return with_header(body, provenance, selection)
-
-
 def with_header(body: ModuleText, provenance: Provenance, selection: Selection) -> ModuleText:
     # The header is comment lines only, with control characters escaped: the
     # compiled body stays valid.

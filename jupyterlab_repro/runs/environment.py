@@ -196,8 +196,3 @@ _DEFAULT_PROBE = EnvironmentProbe()
 def environment_tags() -> dict[str, str]:
     """Environment tags for an MLflow run (cached per process, see :class:`EnvironmentProbe`)."""
     return _DEFAULT_PROBE.tags()
-
-
-def clear_cache() -> None:
-    """Forget the per-process cache behind :func:`environment_tags`."""
-    _DEFAULT_PROBE.clear()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidRequest
-from ..files import MAX_PATH_BYTES, check_api_path
+from ..files import check_api_path
 from ..inputs import MAX_LINE, check_text
 
 
@@ -182,7 +182,6 @@ class Texts(Field):
 PATH = PathText()
 #: A path's longest form, for fields that hold several.
 PATHS = Texts(item=PathText(), max_items=1000)
-MAX_PATH = MAX_PATH_BYTES
 
 
 def parse_fields(spec: Mapping[str, Field], values: Mapping[str, Any]) -> dict[str, Any]:
