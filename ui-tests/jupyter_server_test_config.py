@@ -133,7 +133,12 @@ def _prepare_root(root: Path) -> None:
             os.environ[f"GIT_{role}_EMAIL"] = email
 
     demo = make_workspace.make_workspace(root / "demo")
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{demo / 'mlflow.db'}"
+    # The store is the server's setting, not the environment's: kernels get
+    # it only as a user who set nothing gets it, from the server
+    # (c.Repro.kernels_use_tracking_uri), so a notebook in a subfolder logs
+    # where the Runs section reads (tests/subfolder.spec.ts).
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    c.Repro.tracking_uri = f"sqlite:///{demo / 'mlflow.db'}"
 
     scratch = root / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)  # fresh on every start

@@ -6,7 +6,7 @@
  * "Bring back" puts them back, byte for byte.
  *
  * The demo notebook in a repository of its own in Galata's per-test folder;
- * MLFLOW_TRACKING_URI points at demo/mlflow.db (jupyter_server_test_config.py).
+ * The server's store is demo/mlflow.db (jupyter_server_test_config.py).
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';

@@ -16,7 +16,7 @@
  * Each test uses the demo notebook (demo/train.ipynb, which trains with
  * MLflow via scikit-learn) in a repository of its own in Galata's per-test
  * folder, under a name of its own: `demo/` stays as the other specs expect
- * it, and no other test's runs are listed. MLFLOW_TRACKING_URI points at
+ * it, and no other test's runs are listed. The server's store is
  * demo/mlflow.db (jupyter_server_test_config.py).
  */
 import { execFileSync } from 'child_process';

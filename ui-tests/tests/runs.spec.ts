@@ -3,8 +3,8 @@
  * under the commit of the code that ran, and the notebook as it was for that
  * run opens read-only (nothing written beside the notebook).
  *
- * The server (jupyter_server_test_config.py) points MLFLOW_TRACKING_URI at
- * `demo/mlflow.db` (git-ignored there); kernels inherit it, and the
+ * The server's store (c.Repro.tracking_uri in jupyter_server_test_config.py)
+ * is `demo/mlflow.db` (git-ignored there); kernels get it from the server, and the
  * run-context plugin tags every run. Specs that commit work in a repository
  * of their own, created through the UI in Galata's per-test folder.
  */
