@@ -125,12 +125,13 @@ test:
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-steps
 
 # The UI tests take longest: they start first, as soon as their labs are
-# installed; pytest, the matrix and the compose smoke run wait for those
-# installs (order-only, in `make test` only), then run one at a time beside them.
+# installed; pytest, the matrix, the compose smoke run, lint and jest wait for
+# those installs (order-only, in `make test` only: a free slot never goes to
+# them while the UI tests' venvs wait), then run one at a time beside them.
 test-steps: ui-test pytest mlflow-matrix compose-smoke lint jest docs
 UI_FIRST := | $(STAMPS)/wheel-venv $(STAMPS)/git-venv $(STAMPS)/ui-deps
 
-lint: install
+lint: install $(if $(filter test-steps,$(MAKECMDGOALS)),$(UI_FIRST))
 	$(call begin,lint)
 	ruff check .
 	ruff format --check .
@@ -149,7 +150,7 @@ pytest: install system-deps mlflow-server-venv $(if $(filter test-steps,$(MAKECM
 	pytest -m alone $(PYTEST_ARGS)
 	$(call end,pytest)
 
-jest: install
+jest: install $(if $(filter test-steps,$(MAKECMDGOALS)),$(UI_FIRST))
 	$(call begin,jest)
 	jlpm test
 	$(call end,jest)

@@ -137,7 +137,7 @@ test.describe('Failures and labels that speak', () => {
     await shoot(page, 'feedback-preview-saved.png');
   });
 
-  test('a 2,255-character subject: counted, warned about, its rest in the details; the toast is whole behind "Show all"', async ({
+  test('a 2,255-character subject: counted, warned about, refused with a toast whole behind "Show all", its rest in the details', async ({
     page,
     tmpPath
   }) => {
@@ -186,26 +186,30 @@ test.describe('Failures and labels that speak', () => {
     expect(bodyBox.height).toBeLessThan(260); // up to a limit
     await shoot(page, 'feedback-subject-moved.png');
 
-    // Committed with the long subject after all: the toast says it whole.
+    // Committed with the long subject after all: the server refuses a
+    // subject line over 200 characters, the toast says why, whole behind
+    // "Show all", and nothing is committed.
     await body.fill('');
     await message.fill(LONG);
     await section.locator('button.jp-Repro-Snapshot-commit').click();
-    const toast = page.locator('.jp-Notification-Toast-success', {
-      hasText: 'Committed'
+    const refused = page.locator('.jp-Notification-Toast-error', {
+      hasText: 'The commit subject is 2,260 characters long'
     });
-    await expect(toast).toBeVisible({ timeout: 15000 });
-    const shown = (await toast.locator('.jp-toast-message').textContent())!;
+    await expect(refused).toBeVisible({ timeout: 15000 });
+    const shown = (await refused.locator('.jp-toast-message').textContent())!;
     expect(shown.length).toBeLessThanOrEqual(140);
     expect(shown.endsWith('…')).toBe(true);
-    // The committed subject in the section: two lines at most.
-    const result = section.locator('.jp-Repro-Snapshot-resultSubject');
-    await expect(result).toHaveAttribute('title', `exp: ${LONG}`);
-    expect((await result.boundingBox())!.height).toBeLessThan(50);
+    await expect(
+      section.locator(`.jp-Repro-Snapshot-file[data-path="${name}"]`)
+    ).toHaveAttribute('data-classification', 'source');
+    await expect(message).toHaveValue(LONG); // the user's text is kept
     await shoot(page, 'feedback-toast-long.png');
 
-    await toast.getByRole('button', { name: 'Show all' }).click();
+    await refused.getByRole('button', { name: 'Show all' }).click();
     const full = page.locator('.jp-Dialog .jp-Repro-Notice-full');
-    await expect(full).toContainText(`exp: ${LONG}`);
+    await expect(full).toContainText(
+      'Keep the subject short and put the rest in the body.'
+    );
     const dialogBox = (await page.locator('.jp-Dialog-content').boundingBox())!;
     expect(dialogBox.height).toBeLessThanOrEqual(800);
     await shoot(page, 'feedback-toast-show-all.png');
@@ -213,5 +217,19 @@ test.describe('Failures and labels that speak', () => {
       .locator('.jp-Dialog')
       .getByRole('button', { name: 'Close' })
       .click();
+
+    // The rest moved to the details, it commits; the committed subject in
+    // the section takes two lines at most.
+    await info
+      .getByRole('button', { name: 'Move the rest to the details' })
+      .click();
+    const short = await message.inputValue();
+    await section.locator('button.jp-Repro-Snapshot-commit').click();
+    await expect(
+      page.locator('.jp-Notification-Toast-success', { hasText: 'Committed' })
+    ).toBeVisible({ timeout: 15000 });
+    const result = section.locator('.jp-Repro-Snapshot-resultSubject');
+    await expect(result).toHaveAttribute('title', `exp: ${short}`);
+    expect((await result.boundingBox())!.height).toBeLessThan(50);
   });
 });
