@@ -29,6 +29,9 @@ LAB_ARGS ?=
 BENCH_ARGS ?=
 
 export PATH := $(BIN):$(PATH)
+# The recipes name their venvs; one activated in the caller's shell (another
+# checkout's) must not leak into them (IPython warns about it as an error).
+unexport VIRTUAL_ENV
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # yarn asks the same registry npm is configured with on this machine.
