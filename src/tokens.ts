@@ -1,9 +1,12 @@
 // The interfaces the features share and other plugins may require: the
 // sidebar model (IReproModel, a plugin token) with its status reply types,
-// and IExportTargets. Imports libraries only.
+// the sidebar (IReproSidebar), the runs of the followed notebook
+// (IReproRuns), the export targets (IExportTargets) and the reproductions
+// (IReproductions). Imports libraries only.
 import { Token } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
+import type { Widget } from '@lumino/widgets';
 
 /**
  * Where the sidebar stands, derived from the last status reply.
@@ -94,6 +97,163 @@ export const IReproModel = new Token<IReproModel>(
 );
 
 /**
+ * A changed file as the changes reply classes it (the parts the header
+ * reads). Structurally the snapshot section's changed files.
+ */
+export interface IClassifiedFile {
+  /** Relative to the server root; null when outside it. */
+  server_path: string | null;
+  /** Notebooks: source / outputs-only / clean / invalid; else null. */
+  classification: string | null;
+}
+
+/**
+ * Where the header reads the classified changed files from: the snapshot
+ * section's model (the `GET changes` reply) fits this shape.
+ */
+export interface IChangeClassifier {
+  /** The changed files of the followed path's repository, or [] unknown. */
+  readonly files: readonly IClassifiedFile[];
+  /** The changes reply was read (null until then). */
+  readonly changes: unknown | null;
+  readonly stateChanged: ISignal<unknown, void>;
+}
+
+/**
+ * How a sidebar section is sized and placed (see the sidebar's
+ * `addSection`): it never grows past its content; when room is short it
+ * keeps its floor, the sections with the lowest priority getting theirs
+ * first.
+ */
+export interface IReproSectionOptions {
+  /**
+   * The height the section keeps when room is short, from its content
+   * element (default: all of it up to the sidebar's default floor).
+   */
+  floor?: (content: HTMLElement) => number;
+  /**
+   * Who gets its floor first when the floors do not all fit: lowest first
+   * (the Repository facts are 0; default: after the sections added before).
+   */
+  priority?: number;
+  /** The height it keeps before any floor is granted (default 48 px). */
+  least?: number;
+  /**
+   * Where it goes: sections are shown by increasing order, whatever order
+   * the plugins add them in (default: after every section added before).
+   */
+  order?: number;
+}
+
+/**
+ * What a main-area widget says the sidebar should follow: a server path;
+ * `null` when the widget is its kind but names no path yet (the followed
+ * path stays); `undefined` when the widget is not its kind.
+ */
+export type ReproPathSource = (widget: unknown) => string | null | undefined;
+
+/**
+ * The ranks of the features' path sources: the order they are asked in
+ * (a notebook as it was, a comparison, the runs table, the Reproductions
+ * view, a console on a notebook's kernel, the active notebook).
+ */
+export namespace ReproPathRank {
+  export const history = 10;
+  export const comparison = 20;
+  export const runsTable = 30;
+  export const reproductions = 40;
+  export const console = 50;
+  export const notebook = 60;
+}
+
+/**
+ * The Repro sidebar (the left-area panel) as the feature plugins see it:
+ * they add their sections and banners, tell it which path a widget of
+ * theirs follows, and hand it what lives as long as it does.
+ */
+export interface IReproSidebar {
+  /** Add a section; `relativeSize` shares the room the contents leave. */
+  addSection(
+    widget: Widget,
+    relativeSize?: number,
+    options?: IReproSectionOptions
+  ): void;
+  /** Add a widget above the sections (what the active document is). */
+  addBanner(widget: Widget): void;
+  /** Expand the section holding `selector` and focus that element. */
+  focusInSection(selector: string): void;
+  /** Dispose these with the sidebar, in this order. */
+  own(...items: IDisposable[]): void;
+  /** The classified changed files the header's changes summary reads. */
+  setChanges(changes: IChangeClassifier | null): void;
+  /**
+   * Ask `source` which path to follow when the main area changes (while
+   * `followActiveNotebook` is on); lower ranks are asked first, and the
+   * first that knows the widget decides (the file browser's folder when
+   * none does).
+   */
+  addPathSource(source: ReproPathSource, rank: number): IDisposable;
+  /** Call `watcher` with the current widget every time the path is chosen. */
+  addPathWatcher(watcher: (widget: unknown) => void): IDisposable;
+  /** Choose the followed path again now (a view's path changed). */
+  follow(): void;
+}
+
+export const IReproSidebar = new Token<IReproSidebar>(
+  'jupyterlab-repro:IReproSidebar',
+  'The Repro sidebar: feature sections, banners and which path a main-area widget follows.'
+);
+
+/** A run as a comparison offers it: its name and what its code is. */
+export interface IReproRunCandidate {
+  runId: string;
+  label: string;
+  /** The snapshot or commit (short sha) and the commit's subject. */
+  detail: string;
+}
+
+/** The code of a loaded run, as "Restore…" takes it. */
+export interface IReproRunCode {
+  /** The followed notebook (server path). */
+  path: string;
+  /** The run's hidden snapshot, else its group's commit. */
+  commit: string;
+  runId: string;
+  runName: string | null;
+  unsaved: boolean;
+  uncommitted: boolean;
+}
+
+/**
+ * The runs of the followed notebook as the Runs section lists them, and
+ * the runs ticked there, for the features that act on runs (compare,
+ * release, restore). The runs plugin provides it.
+ */
+export interface IReproRuns {
+  /** The notebook the Runs section follows (server path). */
+  readonly path: string | null;
+  /** The runs ticked for a comparison, in the order ticked. */
+  readonly selected: readonly string[];
+  /** Tick a loaded run; false when it is not loaded or cannot be ticked. */
+  select(runId: string): boolean;
+  /** A loaded run as a comparison offers it, null when not loaded. */
+  describe(runId: string): IReproRunCandidate | null;
+  /** Every other loaded run, in the list's order. */
+  others(runId: string): IReproRunCandidate[];
+  /** The metrics to chart for these runs (null: none known). */
+  metricsOf(runIds: readonly string[]): string[] | null;
+  /** The code of a loaded run, null when unknown. */
+  codeOf(runId: string | null | undefined): IReproRunCode | null;
+  /** Read the runs again. */
+  refresh(): Promise<void>;
+}
+
+export const IReproRuns = new Token<IReproRuns>(
+  'jupyterlab-repro:IReproRuns',
+  'The runs of the followed notebook (the Runs section) and the runs ticked for a comparison.'
+);
+
+/**
  * The module each open notebook remembers for "Re-export" (server paths);
  * the export feature keeps it, the snapshot section shows it.
  */
@@ -102,6 +262,11 @@ export interface IExportTargets extends IDisposable {
   get(path: string | null): string | null;
   readonly changed: ISignal<IExportTargets, void>;
 }
+
+export const IExportTargets = new Token<IExportTargets>(
+  'jupyterlab-repro:IExportTargets',
+  'The module each open notebook remembers for "Re-export".'
+);
 
 /**
  * A reproduction as other features see it (the runs table's badge and its

@@ -1,6 +1,7 @@
 import { Signal } from '@lumino/signaling';
 
 import {
+  consoleSource,
   executionFinished,
   ISaveableContext,
   notebookOfConsole,
@@ -341,5 +342,25 @@ describe('notebookOfConsole', () => {
     ).toBeNull();
     expect(notebookOfConsole({ console: {}, sessionContext: {} })).toBeNull();
     expect(notebookOfConsole(null)).toBeNull();
+  });
+});
+
+describe('consoleSource', () => {
+  const source = consoleSource(path => path.replace(/^RTC:/, ''));
+
+  it("follows the notebook of a console on a notebook's kernel", () => {
+    expect(
+      source({ console: {}, sessionContext: { path: 'RTC:demo/train.ipynb' } })
+    ).toBe('demo/train.ipynb');
+  });
+
+  it('does not know other widgets', () => {
+    expect(
+      source({ console: {}, sessionContext: { path: 'Console 1' } })
+    ).toBeUndefined();
+    expect(
+      source({ sessionContext: { path: 'demo/train.ipynb' } })
+    ).toBeUndefined();
+    expect(source(null)).toBeUndefined();
   });
 });

@@ -5,10 +5,12 @@
  * (UnsavedDocuments, for the preview); commands snapshot and guardrail-fix.
  *
  * May import: common/ and tokens.ts. Not export/: the re-export button
- * reads the IExportTargets interface (tokens.ts) passed in by index.ts and
+ * reads IExportTargets (tokens.ts), which the export plugin provides, and
  * runs the reexport command by id.
  */
 export * from './commands';
 export * from './model';
 export * from './SnapshotView';
 export * from './unsaved';
+export * from './plugin';
+export * from './settings';

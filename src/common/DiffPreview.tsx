@@ -224,3 +224,23 @@ export function DiffPreview(props: IDiffPreviewProps): JSX.Element {
 
   return <div className="jp-Repro-Snapshot-diff" ref={host} />;
 }
+
+const SHARED_LANGUAGES = new WeakMap<IEditorLanguageRegistry, DiffLanguages>();
+
+/**
+ * One set of parsers per language registry, for every diff of the lab (the
+ * snapshot preview and the runs' diffs); null without a registry.
+ */
+export function sharedDiffLanguages(
+  registry: IEditorLanguageRegistry | null
+): DiffLanguages | null {
+  if (!registry) {
+    return null;
+  }
+  let languages = SHARED_LANGUAGES.get(registry);
+  if (!languages) {
+    languages = new DiffLanguages(registry);
+    SHARED_LANGUAGES.set(registry, languages);
+  }
+  return languages;
+}

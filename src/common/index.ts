@@ -15,3 +15,7 @@ export * from './notify';
 export * from './task';
 export * from './useSignal';
 export * from './version';
+export * from './documents';
+export * from './floor';
+export * from './settings';
+export * from './shell';

@@ -16,6 +16,27 @@ import { ICellDiff, ICodeDiff, IFileDiff } from './types';
 /** The syntax of a cell type (`code`, `markdown`), or null for none. */
 export type LanguageFor = (cellType: string) => Promise<Extension | null>;
 
+/** The part of the editor language registry {@link cellLanguages} uses. */
+export interface ILanguageSource {
+  getLanguage(name: string): Promise<{ support?: Extension | null } | null>;
+}
+
+/**
+ * The syntax of code cells (Python) and Markdown cells from the lab's
+ * language registry; null for other cell types or without a registry.
+ */
+export function cellLanguages(registry: ILanguageSource | null): LanguageFor {
+  return async cellType => {
+    if (!registry || (cellType !== 'code' && cellType !== 'markdown')) {
+      return null;
+    }
+    const language = await registry.getLanguage(
+      cellType === 'markdown' ? 'markdown' : 'python'
+    );
+    return language?.support ?? null;
+  };
+}
+
 let mergeModule: Promise<typeof import('./merge')> | null = null;
 
 function loadMerge(): Promise<typeof import('./merge')> {

@@ -7,8 +7,10 @@
  * release-run and compare-from-url. The chart library (./echarts) and the
  * merge view (./merge) are loaded lazily, in chunks of their own.
  *
+ * The compare and release plugins.
+ *
  * May import: common/ and tokens.ts. Not the other features (the runs
- * panel's selection and runs come in as functions from index.ts).
+ * panel's selection and runs come through IReproRuns).
  */
 export * from './chartOptions';
 export * from './Charts';
@@ -21,3 +23,5 @@ export * from './release';
 export * from './releases';
 export * from './ReleasesView';
 export * from './widget';
+export * from './plugin';
+export * from './openInLab';

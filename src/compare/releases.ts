@@ -1,9 +1,11 @@
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
-import { IDisposable } from '@lumino/disposable';
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { Requester } from '../common/api';
+import { CommandIDs } from '../common/commandIds';
 import { formatNumber } from '../common/format';
+import { INotice } from '../common/notify';
 import { Task } from '../common/task';
 import { IReproModel } from '../tokens';
 import { ITag, ITagsReply } from './types';
@@ -216,4 +218,74 @@ export class ReleasesModel implements IDisposable {
   private _message: string | null = null;
   private _isDisposed = false;
   private _stateChanged = new Signal<ReleasesModel, void>(this);
+}
+
+/**
+ * What clicking a release in the Releases section does: tick its run in the
+ * Runs section and bring that run into view; when the run is not among the
+ * loaded runs, say so.
+ */
+export function releaseSelector(options: {
+  /** Tick a loaded run; false when it is not loaded (or cannot be ticked). */
+  select: (runId: string) => boolean;
+  /** Bring the run's row of the Runs section into view. */
+  focus: (runId: string) => void;
+  notify: (notice: INotice) => void;
+  trans: TranslationBundle;
+}): (release: IRelease) => void {
+  const { trans } = options;
+  return release => {
+    if (options.select(release.runId)) {
+      options.focus(release.runId);
+    } else {
+      options.notify({
+        type: 'info',
+        message: trans.__(
+          'The run of release %1 (%2) is not among the loaded runs of this notebook.',
+          release.tag,
+          release.runName ?? release.runId
+        ),
+        autoClose: 6000
+      });
+    }
+  };
+}
+
+/** The part of the command registry {@link refreshOnRelease} uses. */
+export interface ICommandsExecuted {
+  readonly commandExecuted: ISignal<
+    unknown,
+    { readonly id: string; readonly result: Promise<any> }
+  >;
+}
+
+/**
+ * Read the releases again after a run was released (the release-run
+ * command resolved with the release; null when it was cancelled).
+ * Disposing the result stops it.
+ */
+export function refreshOnRelease(
+  commands: ICommandsExecuted,
+  releases: { refresh(): Promise<void> }
+): IDisposable {
+  const onExecuted = (
+    _: unknown,
+    executed: { readonly id: string; readonly result: Promise<any> }
+  ) => {
+    if (executed.id !== CommandIDs.releaseRun) {
+      return;
+    }
+    executed.result.then(
+      reply => {
+        if (reply) {
+          void releases.refresh();
+        }
+      },
+      () => undefined
+    );
+  };
+  commands.commandExecuted.connect(onExecuted);
+  return new DisposableDelegate(() => {
+    commands.commandExecuted.disconnect(onExecuted);
+  });
 }

@@ -8,3 +8,4 @@
 export * from './commands';
 export * from './ExportDialog';
 export * from './model';
+export * from './plugin';

@@ -255,6 +255,14 @@ function basename(path: string): string {
 }
 
 /**
+ * The notebook "Re-export" acts on by default: the sidebar's followed path
+ * when it is a notebook, else null.
+ */
+export function followedNotebook(path: string): string | null {
+  return path.endsWith('.ipynb') ? path : null;
+}
+
+/**
  * The default module beside the notebook: `a/Train v2.ipynb` → `a/train_v2.py`.
  */
 export function defaultModulePath(notebook: string): string {

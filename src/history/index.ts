@@ -17,3 +17,4 @@ export * from './HistoryView';
 export * from './model';
 export * from './kept';
 export * from './untouched';
+export * from './plugin';

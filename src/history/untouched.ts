@@ -1,3 +1,4 @@
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
 
 /**
@@ -88,4 +89,46 @@ export function withoutKernelFacts(content: unknown): string {
     notebook['metadata'] = rest;
   }
   return JSON.stringify(notebook);
+}
+
+/**
+ * Keep every notebook the tracker adds clean while only its kernel wrote
+ * into it ({@link keepUntouchedClean}), from its creation: connect it when
+ * the feature starts, before any notebook opens. Disposing the result stops
+ * watching new notebooks.
+ */
+export function keepNotebooksClean(
+  added: ISignal<any, { readonly context: IUntouchedContext }>
+): IDisposable {
+  const onAdded = (
+    _: unknown,
+    panel: { readonly context: IUntouchedContext }
+  ) => keepUntouchedClean(panel.context);
+  added.connect(onAdded);
+  return new DisposableDelegate(() => {
+    added.disconnect(onAdded);
+  });
+}
+
+/**
+ * The server paths of the open notebooks on the server's own drive that
+ * have unsaved changes (a switch of their code is refused).
+ */
+export function unsavedNotebooks(
+  contexts: Iterable<{
+    readonly path: string;
+    readonly model: { readonly dirty: boolean } | null;
+  }>,
+  contents: {
+    driveName(path: string): string;
+    localPath(path: string): string;
+  }
+): string[] {
+  const paths: string[] = [];
+  for (const context of contexts) {
+    if (contents.driveName(context.path) === '' && context.model?.dirty) {
+      paths.push(contents.localPath(context.path));
+    }
+  }
+  return paths;
 }

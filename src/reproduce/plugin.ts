@@ -14,10 +14,15 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { makeRequester } from '../common/api';
 import { CommandIDs } from '../common/commandIds';
-import { IReproductions, IReproModel } from '../tokens';
+import {
+  IReproductions,
+  IReproModel,
+  IReproSidebar,
+  ReproPathRank
+} from '../tokens';
 import { addReproduceCommands } from './commands';
 import { pathOf, ReproduceModel, Reproductions } from './model';
-import { createReproduceWidget } from './ReproduceView';
+import { createReproduceWidget, ReproductionsWidget } from './ReproduceView';
 
 export const REPRODUCE_PLUGIN_ID = 'jupyterlab-repro:reproduce';
 
@@ -31,10 +36,12 @@ export const reproducePlugin: JupyterFrontEndPlugin<IReproductions> = {
     'Reproduce a run: re-execute its code in a clean kernel, in its order, with its seed, and say whether the metrics came back.',
   autoStart: true,
   provides: IReproductions,
-  optional: [IReproModel, ILayoutRestorer, ICommandPalette, ITranslator],
+  requires: [IReproModel],
+  optional: [IReproSidebar, ILayoutRestorer, ICommandPalette, ITranslator],
   activate: (
     app: JupyterFrontEnd,
-    repro: IReproModel | null,
+    repro: IReproModel,
+    sidebar: IReproSidebar | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     translator: ITranslator | null
@@ -46,7 +53,7 @@ export const reproducePlugin: JupyterFrontEndPlugin<IReproductions> = {
     const tracker = new WidgetTracker<MainAreaWidget>({
       namespace: 'jupyterlab-repro-reproductions'
     });
-    const followedPath = () => repro?.path ?? null;
+    const followedPath = () => repro.path;
     const show = () => {
       let widget = tracker.currentWidget;
       if (widget === null || widget.isDisposed) {
@@ -82,6 +89,19 @@ export const reproducePlugin: JupyterFrontEndPlugin<IReproductions> = {
       name: () => 'reproductions'
     });
     palette?.addItem({ command: CommandIDs.reproduceShow, category: 'Repro' });
+    // The Reproductions view follows the notebook of its newest job (the
+    // same as before when it has none); a new job moves it.
+    const follow = () => sidebar?.follow();
+    sidebar?.addPathWatcher(widget => {
+      if (widget instanceof ReproductionsWidget) {
+        widget.pathChanged.connect(follow);
+      }
+    });
+    sidebar?.addPathSource(
+      widget =>
+        widget instanceof ReproductionsWidget ? widget.path : undefined,
+      ReproPathRank.reproductions
+    );
     const reproductions = new Reproductions(model);
     // The runs list and table read again: their rows carry the new verdict.
     reproductions.finished.connect(() => {

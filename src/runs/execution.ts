@@ -154,6 +154,19 @@ export function notebookOfConsole(widget: unknown): string | null {
 }
 
 /**
+ * What a console on a notebook's kernel makes the sidebar follow: that
+ * notebook (as a server path); any other widget is not its kind.
+ */
+export function consoleSource(
+  localPath: (path: string) => string
+): (widget: unknown) => string | undefined {
+  return widget => {
+    const notebook = notebookOfConsole(widget);
+    return notebook ? localPath(notebook) : undefined;
+  };
+}
+
+/**
  * Options of {@link LiveRuns}.
  */
 export interface ILiveRunsOptions<N> {

@@ -26,3 +26,7 @@ export * from './share';
 export * from './table';
 export * from './tableModel';
 export * from './tableWidget';
+export * from './plugin';
+export * from './settings';
+export * from './lookup';
+export * from './openInLab';

@@ -9,66 +9,31 @@ import { AccordionPanel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { reproIcon } from '../common/icons';
-import { IReproModel } from '../tokens';
+import {
+  IChangeClassifier,
+  IReproModel,
+  IReproSectionOptions,
+  IReproSidebar,
+  ReproPathSource
+} from '../tokens';
+import { PathFollower } from './follow';
 import { clampSizes, ISectionNeed, LEAST_HEIGHT, sectionLimits } from './sizes';
-import { StatusView } from './StatusView';
-import { baseName, IChangeClassifier } from './summary';
+import { IStatusViewProps, StatusView } from './StatusView';
+import { baseName } from './summary';
 
 export const SIDEBAR_ID = 'jp-repro-sidebar';
 
 /**
- * How a section is sized (see {@link sectionLimits}): it never grows past
- * its content; when room is short it keeps its floor, the sections added
- * first getting theirs first.
+ * How a section is sized and placed (see {@link sectionLimits}): it never
+ * grows past its content; when room is short it keeps its floor, the
+ * sections added first getting theirs first.
  */
-export interface ISectionOptions {
-  /**
-   * The height the section keeps when room is short, from its content
-   * element (default: all of it up to {@link DEFAULT_FLOOR} px).
-   */
-  floor?: (content: HTMLElement) => number;
-  /**
-   * Who gets its floor first when the floors do not all fit: lowest first
-   * (the Repository facts are 0; default: after the sections added before).
-   */
-  priority?: number;
-  /**
-   * The height it keeps before any floor is granted (default
-   * {@link LEAST_HEIGHT} px): e.g. the runs list's toolbar and first run.
-   */
-  least?: number;
-}
+export type ISectionOptions = IReproSectionOptions;
 
 /** The floor of a section without one of its own. */
 export const DEFAULT_FLOOR = 120;
 
-/**
- * A floor that keeps the content down to `lines` lines of the first
- * element matching `selector` in view (all of the content when there is
- * none): e.g. the snapshot form and ~8 lines of its diff preview.
- */
-export function floorThrough(
-  selector: string,
-  lines: number
-): (content: HTMLElement) => number {
-  return content => {
-    const target = content.querySelector<HTMLElement>(selector);
-    if (!target || target.offsetHeight === 0) {
-      return content.offsetHeight;
-    }
-    const top =
-      target.getBoundingClientRect().top - content.getBoundingClientRect().top;
-    const line =
-      content.querySelector<HTMLElement>(`${selector} .cm-line`)
-        ?.offsetHeight ||
-      parseFloat(window.getComputedStyle(target).lineHeight) ||
-      17;
-    // The element's borders and the editor's top padding, then the lines.
-    const chrome = target.offsetHeight - target.clientHeight + 4;
-    const wanted = Math.min(target.offsetHeight, lines * line + chrome);
-    return Math.ceil(top + wanted);
-  };
-}
+export { floorThrough } from '../common/floor';
 
 /**
  * The left-area "Repro" panel. Sections are React views of the model;
@@ -76,30 +41,38 @@ export function floorThrough(
  * The models behind the sections live as long as the panel: {@link own}
  * them and they are disposed with it.
  */
-export class ReproSidebar extends SidePanel {
+export class ReproSidebar extends SidePanel implements IReproSidebar {
   constructor(options: {
     model: IReproModel;
     trans: TranslationBundle;
     commands: CommandRegistry;
     /** The classified changed files, for the header's changes summary. */
     changes?: IChangeClassifier | null;
+    /** Which path the sidebar follows (its sources are added to it). */
+    follower?: PathFollower | null;
+    /**
+     * Dispose the model (and the follower) last, after what the sidebar owns
+     * (default false: the caller owns the model).
+     */
+    disposeModel?: boolean;
   }) {
     super({ translator: undefined });
     this._model = options.model;
+    this._disposeModel = options.disposeModel ?? false;
+    this._follower = options.follower ?? null;
     this.id = SIDEBAR_ID;
     this.addClass('jp-Repro-Sidebar');
     this.title.icon = reproIcon;
     this.title.caption = options.trans.__('Repro');
     this.title.label = '';
-    const status = ReactWidget.create(
-      <StatusView
-        model={options.model}
-        trans={options.trans}
-        commands={options.commands}
-        changes={options.changes ?? null}
-        rootName={baseName(PageConfig.getOption('serverRoot'))}
-      />
-    );
+    const status = new StatusSection({
+      model: options.model,
+      trans: options.trans,
+      commands: options.commands,
+      changes: options.changes ?? null,
+      rootName: baseName(PageConfig.getOption('serverRoot'))
+    });
+    this._status = status;
     status.addClass('jp-Repro-StatusSection');
     status.title.label = options.trans.__('Repository');
     this.addWidget(status);
@@ -128,8 +101,22 @@ export class ReproSidebar extends SidePanel {
     relativeSize = 1,
     options: ISectionOptions = {}
   ): void {
-    this.addWidget(widget);
-    this._sizes.push(relativeSize);
+    // Before the first section of a higher order (the status is first).
+    const order = options.order ?? Infinity;
+    let index = this.widgets.length;
+    for (let i = 1; i < this.widgets.length; i++) {
+      if ((this._orders.get(this.widgets[i]) ?? Infinity) > order) {
+        index = i;
+        break;
+      }
+    }
+    this._orders.set(widget, order);
+    if (index === this.widgets.length) {
+      this.addWidget(widget);
+    } else {
+      this.insertWidget(index, widget);
+    }
+    this._sizes.splice(index, 0, relativeSize);
     if (options.floor) {
       this._floors.set(widget, options.floor);
     }
@@ -142,6 +129,29 @@ export class ReproSidebar extends SidePanel {
       content.setRelativeSizes(this._sizes);
     }
     this._scheduleFit();
+  }
+
+  /** The classified changed files the header's changes summary reads. */
+  setChanges(changes: IChangeClassifier | null): void {
+    this._status.setChanges(changes);
+  }
+
+  /**
+   * Ask `source` which path to follow (see {@link PathFollower.addSource});
+   * a sidebar without a follower ignores it.
+   */
+  addPathSource(source: ReproPathSource, rank: number): IDisposable {
+    return this._follower?.addSource(source, rank) ?? new DisposableSet();
+  }
+
+  /** Call `watcher` every time the path is chosen. */
+  addPathWatcher(watcher: (widget: unknown) => void): IDisposable {
+    return this._follower?.addWatcher(watcher) ?? new DisposableSet();
+  }
+
+  /** Choose the followed path again now. */
+  follow(): void {
+    this._follower?.follow();
   }
 
   /**
@@ -199,6 +209,10 @@ export class ReproSidebar extends SidePanel {
     }
     super.dispose();
     this._owned.dispose();
+    if (this._disposeModel) {
+      this._follower?.dispose();
+      this._model.dispose();
+    }
   }
 
   protected onAfterShow(msg: Message): void {
@@ -325,6 +339,10 @@ export class ReproSidebar extends SidePanel {
   };
 
   private _model: IReproModel;
+  private _follower: PathFollower | null;
+  private _disposeModel: boolean;
+  private _status: StatusSection;
+  private _orders = new Map<Widget, number>();
   private _observer: ResizeObserver | null = null;
   private _observed = new WeakSet<Element>();
   private _floors = new Map<Widget, (content: HTMLElement) => number>();
@@ -343,4 +361,23 @@ function outerHeight(element: HTMLElement): number {
   const margins =
     (parseFloat(style.marginTop) || 0) + (parseFloat(style.marginBottom) || 0);
   return element.offsetHeight + margins;
+}
+
+/** The Repository section: the status view, with the changes it classifies. */
+class StatusSection extends ReactWidget {
+  constructor(props: IStatusViewProps) {
+    super();
+    this._props = props;
+  }
+
+  setChanges(changes: IChangeClassifier | null): void {
+    this._props = { ...this._props, changes };
+    this.update();
+  }
+
+  protected render(): JSX.Element {
+    return <StatusView {...this._props} />;
+  }
+
+  private _props: IStatusViewProps;
 }

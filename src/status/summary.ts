@@ -1,29 +1,6 @@
-import { ISignal } from '@lumino/signaling';
+import { IClassifiedFile, IRepository, IStatusReply } from '../tokens';
 
-import { IRepository, IStatusReply } from '../tokens';
-
-/**
- * A changed file as the changes reply classes it (the parts the header
- * reads). Structurally the snapshot section's changed files.
- */
-export interface IClassifiedFile {
-  /** Relative to the server root; null when outside it. */
-  server_path: string | null;
-  /** Notebooks: source / outputs-only / clean / invalid; else null. */
-  classification: string | null;
-}
-
-/**
- * Where the header reads the classified changed files from: the snapshot
- * section's model (the `GET changes` reply) fits this shape.
- */
-export interface IChangeClassifier {
-  /** The changed files of the followed path's repository, or [] unknown. */
-  readonly files: readonly IClassifiedFile[];
-  /** The changes reply was read (null until then). */
-  readonly changes: unknown | null;
-  readonly stateChanged: ISignal<unknown, void>;
-}
+export type { IChangeClassifier, IClassifiedFile } from '../tokens';
 
 /**
  * What the header's "Changes" and "This file" rows say.
