@@ -2,8 +2,8 @@
 
 One module per feature, each a ``FEATURE`` (its ``--only`` name, what it
 measures, its part of the report): ``snapshot``, ``status``, ``export``,
-``runcontext``, ``runs`` (+ ``runs_startup``), ``compare``, ``lock``,
-``inputs``, ``reproduce``. Under
+``runcontext``, ``runs`` (+ ``runs_startup``), ``compare``, ``plugin_import``
+(the kernel plugin's import time), ``lock``, ``inputs``, ``reproduce``. Under
 them: ``timing`` (timed processes, interleaved rounds, medians, profiles),
 ``server`` (a real ``jupyter server``, Chromium), ``harness`` (the isolated
 environment, the seeded inputs of ``generate``), ``results`` (budgets and the

@@ -26,6 +26,7 @@ from . import (
     generate,
     inputs,
     lock,
+    plugin_import,
     reproduce,
     runcontext,
     runs,
@@ -46,6 +47,7 @@ FEATURES: dict[str, Feature] = {
         runcontext,
         runs,
         compare,
+        plugin_import,
         lock,
         inputs,
         reproduce,
@@ -74,6 +76,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, help="repetitions per measurement (default: per case)")
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile runs")
+    parser.add_argument(
+        "--plugin-module",
+        help="plugin_import: the module to time (default: the one MLflow's entry point names)",
+    )
     parser.add_argument(
         "--work", type=Path, default=generate.WORK, help="inputs cache (default bench/work)"
     )
