@@ -86,7 +86,7 @@ class Bench:
         self.sections: dict[str, Any] = {}
         self.notes: list[str] = []
         self._servers: list[Server] = []
-        drop = ("JPY_SESSION_NAME", "REPRO_RUN_CONTEXT", "MLFLOW_TRACKING_URI")
+        drop: tuple[str, ...] = ("JPY_SESSION_NAME", "REPRO_RUN_CONTEXT", "MLFLOW_TRACKING_URI")
         if report == "latest":
             self.work: Path = args.work
             self.work.mkdir(parents=True, exist_ok=True)

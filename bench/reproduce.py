@@ -11,6 +11,7 @@ import json
 import re
 import statistics
 import time
+from typing import Any
 
 from .harness import Bench, Feature
 from .results import Budget
@@ -34,7 +35,7 @@ TRAINING = [
 
 
 def notebook(sources: list[str]) -> str:
-    cells = [
+    cells: list[dict[str, Any]] = [
         {"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {},
          "outputs": [], "source": src}
         for i, src in enumerate(sources)

@@ -308,10 +308,13 @@ def inline_tracking_calls() -> Iterator[None]:
     would only show the wait.
     """
     import concurrent.futures
+    from unittest import mock
 
     from jupyterlab_repro.runs import bounded
 
-    def inline(fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
+    def inline(fn: Callable[..., Any], *args: Any, **_: Any) -> concurrent.futures.Future[Any]:
+        """``bounded.submit`` in the calling thread (``http_settings``, which bound MLflow's
+        HTTP calls in the worker thread, do not apply: the bench's stores are SQLite)."""
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         try:
             future.set_result(fn(*args))
@@ -319,12 +322,8 @@ def inline_tracking_calls() -> Iterator[None]:
             future.set_exception(exc)
         return future
 
-    saved = bounded.submit
-    bounded.submit = inline
-    try:
+    with mock.patch.object(bounded, "submit", inline):
         yield
-    finally:
-        bounded.submit = saved
 
 
 def markdown(runs: dict[str, Any]) -> list[str]:

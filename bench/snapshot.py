@@ -146,6 +146,31 @@ def _case(bench: Bench, repo_kind: str, size: int) -> dict[str, Any]:
     rss["server_peak"] = peak["VmHWM"]
     rss["server_increase"] = peak["VmHWM"] - idle["VmRSS"]
     stats, med = summaries(samples)
+    _budgets(bench, repo_kind, size, med, rss, file_size)
+    return {
+        "name": label,
+        "repo": repo.name,
+        "file_bytes": file_size,
+        "file_sha256_16": generate.fingerprint(path),
+        "seconds": stats,
+        "ratios_vs_nbstripout": {t: med[t] / med["nbstripout"] for t in med},
+        "ratios_vs_nbconvert": {t: med[t] / med["nbconvert"] for t in med},
+        "committed_blob_bytes": committed,
+        "git_status_seconds_before_snapshot": summary(status_before),
+        "git_status_seconds_after_snapshot": summary(status_after),
+        "rest_status_seconds_after_snapshot": summary(rest_status_after),
+        "peak_rss_bytes": rss,
+    }
+
+
+def _budgets(
+    bench: Bench,
+    repo_kind: str,
+    size: int,
+    med: dict[str, float],
+    rss: dict[str, int],
+    file_size: int,
+) -> None:
     where = "" if repo_kind == "small" else f", {bench.large_label()}"
     limit = 0.3 if size <= 50 else 0.5
     bench.budgets.append(
@@ -178,20 +203,6 @@ def _case(bench: Bench, repo_kind: str, size: int) -> dict[str, Any]:
             note=f"CLI process peak RSS {rss['cli'] / file_size:.2f}x file size",
         )
     )
-    return {
-        "name": label,
-        "repo": repo.name,
-        "file_bytes": file_size,
-        "file_sha256_16": generate.fingerprint(path),
-        "seconds": stats,
-        "ratios_vs_nbstripout": {t: med[t] / med["nbstripout"] for t in med},
-        "ratios_vs_nbconvert": {t: med[t] / med["nbconvert"] for t in med},
-        "committed_blob_bytes": committed,
-        "git_status_seconds_before_snapshot": summary(status_before),
-        "git_status_seconds_after_snapshot": summary(status_after),
-        "rest_status_seconds_after_snapshot": summary(rest_status_after),
-        "peak_rss_bytes": rss,
-    }
 
 
 def _profile(bench: Bench, size: int) -> dict[str, Any]:
