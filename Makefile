@@ -357,14 +357,14 @@ docs-serve: install
 
 # --- make bench (not part of make test) -----------------------------------
 
-# bench/reproduce.py (reproduce, the environment lock, the input fingerprints) runs after
-# bench/run.py; REPRODUCE_BENCH_ARGS passes it options (--quick, --only lock,inputs …).
-REPRODUCE_BENCH_ARGS ?=
+# `python -m bench` (bench/: one module per feature, bench/README.md). ONLY=status,export
+# runs those features (or BENCH_ARGS="--only status,export"); BENCH_ARGS passes any other
+# option (--quick, --reps N …). `python -m bench --help` lists the features.
+ONLY ?=
 
 bench: install
 	$(call uv_install,$(VENV)) nbstripout nbconvert
-	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)
-	$(VENV)/bin/python bench/reproduce.py $(REPRODUCE_BENCH_ARGS)
+	$(VENV)/bin/python -m bench $(if $(ONLY),--only $(ONLY)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(STAMPS) dist lib jupyterlab_repro/labextension tsconfig.tsbuildinfo \

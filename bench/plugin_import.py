@@ -1,18 +1,29 @@
-"""How long loading the kernel plugin adds to ``import mlflow`` (median of fresh processes).
+"""``plugin_import``: what loading the kernel plugin adds to ``import mlflow``.
 
-    python bench/plugin_import.py [MODULE] [RUNS]
+The issue-25 rule "the kernel plugin's import time in ``make bench`` must not
+grow" reads this number: ``python -m bench --only plugin_import`` before and
+after a change (``--plugin-module M`` times another module the same way).
 
-Each run is a fresh interpreter that imports MLflow with the plugin's entry
-point filtered out, then times ``import MODULE`` (default: the plugin,
-``jupyterlab_repro.runs.context``). Prints one JSON line.
+Each sample is a fresh interpreter that imports MLflow with the plugins of the
+``mlflow.run_context_provider`` entry point filtered out, then times the import
+of the module our entry point names (what MLflow loads in every kernel), so a
+move of the plugin needs no edit here (reinstall the package after moving the
+entry point, so its metadata names the new module). Median of 15 processes
+(``--reps``).
 """
 
 from __future__ import annotations
 
-import json
+import importlib.metadata
 import statistics
-import subprocess
 import sys
+from typing import Any
+
+from .harness import Bench, Feature
+from .server import PROJECT
+from .timing import log, summary, timed
+
+ENTRY_POINT_GROUP = "mlflow.run_context_provider"
 
 PROBE = """
 import importlib, importlib.metadata as md, sys, time
@@ -30,26 +41,45 @@ print(time.perf_counter() - started)
 """
 
 
-def main() -> None:
-    module = sys.argv[1] if len(sys.argv) > 1 else "jupyterlab_repro.runs.context"
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 15
-    times = []
-    for _ in range(runs):
-        proc = subprocess.run(
-            [sys.executable, "-c", PROBE, module], capture_output=True, text=True, check=True
-        )
-        times.append(float(proc.stdout.strip().splitlines()[-1]))
-    print(
-        json.dumps(
-            {
-                "module": module,
-                "runs": runs,
-                "median_ms": round(statistics.median(times) * 1000, 2),
-                "min_ms": round(min(times) * 1000, 2),
-            }
-        )
-    )
+def plugin_module() -> str | None:
+    """The module our ``mlflow.run_context_provider`` entry point names, as installed."""
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name == "jupyterlab_repro":
+            return ep.module
+    return None
 
 
-if __name__ == "__main__":
-    main()
+def run(bench: Bench) -> None:
+    module = bench.args.plugin_module or plugin_module()
+    if module is None:
+        bench.skip("plugin_import", f"no jupyterlab_repro entry point in {ENTRY_POINT_GROUP}")
+        return
+    samples = []
+    for _ in range(bench.reps(15)):
+        proc = timed([sys.executable, "-c", PROBE, module], PROJECT, bench.env)
+        samples.append(float(proc.stdout.strip().splitlines()[-1]))
+    median = statistics.median(samples)
+    log(f"plugin_import: import {module} after mlflow: {median * 1000:.2f} ms (median)")
+    bench.sections["plugin_import"] = {
+        "module": module,
+        "runs": len(samples),
+        "median_ms": round(median * 1000, 2),
+        "min_ms": round(min(samples) * 1000, 2),
+        "seconds": summary(samples),
+    }
+
+
+def markdown(found: dict[str, Any]) -> list[str]:
+    if "median_ms" not in found:
+        return []
+    return [
+        "",
+        "## Kernel plugin import",
+        "",
+        f"`import {found['module']}` in a process that has imported MLflow (the plugin "
+        f"filtered out of its entry points): {found['median_ms']:.2f} ms median, "
+        f"{found['min_ms']:.2f} ms min, {found['runs']} fresh processes.",
+    ]
+
+
+FEATURE = Feature("plugin_import", run, markdown=markdown)
