@@ -19,7 +19,7 @@ commit and an MLflow SQLite store of its runs (:func:`build_runs_store`):
 MLflow creates the schema, the rows go in with one bulk transaction, and the
 result is checked through ``MlflowClient``.
 
-Usage (normally called by ``bench/run.py``)::
+Usage (normally called by ``python -m bench``)::
 
     python bench/generate.py notebook --size-mb 50 --out /tmp/nb.ipynb
     python bench/generate.py repo --commits 10000 --files 20000 --out /tmp/big
