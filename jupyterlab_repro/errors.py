@@ -153,6 +153,10 @@ class ForeignFile(ReproError):
     """The export target exists and was not written by an export; it is left alone."""
 
 
+class RefMoved(GitError):
+    """A ref no longer points where the caller saw it (compare-and-swap lost); nothing changed."""
+
+
 class UnsafeRepository(GitError):
     """git refuses a repository owned by another user (``safe.directory``)."""
 

@@ -25,7 +25,7 @@ from ..git.lfs import lfs_tracked
 from ..git.repository import require_repository
 from ..git.revisions import read_blob, tree_blobs
 from ..git.runner import Git
-from ..git.status import parse_porcelain_v2
+from ..git.status import parse_porcelain_v2, porcelain_status
 from ..notebook.diff import classify
 from . import guardrails
 from .rules import RepoConfig, load_repo_config
@@ -117,8 +117,7 @@ def list_changes(
     root = require_repository(path, deadline=deadline)
     git = Git(root, deadline)
     config = load_repo_config(root)
-    proc = git.run("status", "--porcelain=v2", "-z", "--untracked-files=all", read_only=True)
-    _, entries = parse_porcelain_v2(proc.stdout)
+    _, entries = parse_porcelain_v2(porcelain_status(git))
     above_root = False
     if within is not None and not is_within(root, within):
         above_root = True
@@ -233,17 +232,7 @@ def classify_notebook(
     root = require_repository(target.parent, deadline=deadline)
     git = Git(root, deadline)
     rel = Path(realpath(target)).relative_to(root).as_posix()
-    proc = git.run(
-        "status",
-        "--porcelain=v2",
-        "-z",
-        "--untracked-files=no",
-        "--",
-        rel,
-        env={"GIT_LITERAL_PATHSPECS": "1"},
-        read_only=True,
-    )
-    _, entries = parse_porcelain_v2(proc.stdout)
+    _, entries = parse_porcelain_v2(porcelain_status(git, [rel], untracked="no"))
     entry = next((e for e in entries if e.path == rel and e.kind == "changed"), None)
     if entry is None or entry.head_blob is None:
         return None

@@ -11,8 +11,9 @@ from ..deadline import Deadline
 from ..errors import IdentityMissing, InvalidRequest, RepositoryExists
 from ..files import atomic_write, check_outside_git_dir, realpath
 from ..git.repository import (
-    config_value,
+    create_repository,
     find_repository,
+    first_commit,
     get_identity,
     set_identity,
     valid_identity,
@@ -69,17 +70,11 @@ def init_repository(
     git = Git(target, deadline)
     previous = read_gitignore(target)
     try:
-        init_args = ["init", "--quiet"]
-        if not config_value(git, "init.defaultBranch"):
-            init_args.append("--initial-branch=main")
-        git.run(*init_args)
+        create_repository(git, default_branch="main")
         if name is not None and email is not None:
             set_identity(target, name, email, scope="repository", deadline=deadline)
         write_ml_gitignore(target, previous)
-        git.run("add", "--", ".gitignore")
-        git.run("commit", "--quiet", "--no-verify", "-m", INITIAL_COMMIT_MESSAGE)
-        commit = git.read("rev-parse", "HEAD")
-        branch = git.read("symbolic-ref", "--short", "HEAD")
+        commit, branch = first_commit(git, [".gitignore"], INITIAL_COMMIT_MESSAGE)
     except BaseException:
         shutil.rmtree(target / ".git", ignore_errors=True)
         gitignore = target / ".gitignore"

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -35,17 +34,28 @@ from ..errors import (
     HookRejected,
     IdentityMissing,
     InvalidRequest,
+    RefMoved,
     UnsafeFile,
 )
 from ..files import atomic_write, check_outside_git_dir, file_digest, read_file, realpath
 from ..git.hooks import run_hook
-from ..git.index import temporary_index
+from ..git.index import point_paths_at, tracked_paths
 from ..git.lfs import lfs_tracked
 from ..git.lock import repository_lock
-from ..git.refs import BRANCHES, TAGS, check_new_ref
+from ..git.objects import (
+    EMPTY_TREE,
+    commit_tree,
+    delete_ref,
+    move_ref,
+    set_ref,
+    staging,
+    write_blob,
+)
+from ..git.refs import BRANCHES, TAGS, check_new_ref, point_head
 from ..git.repository import get_identity, git_dir, require_repository
-from ..git.revisions import records, resolve_commit, symbolic_head, tree_entry
-from ..git.runner import LITERAL_PATHSPECS, Git
+from ..git.revisions import resolve_commit, symbolic_head, tree_entry, tree_of
+from ..git.runner import Git
+from ..git.tags import write_annotated_tag
 from ..inputs import MAX_MESSAGE, check_optional_text
 from ..notebook.clean import REMEMBERED_EXPORT_KEY, clean_text
 from . import guardrails
@@ -61,7 +71,6 @@ log = logging.getLogger(__name__)
 REFLOG_SUBJECT = 200
 #: Seconds a whole snapshot (hooks included) may take when the caller gives no deadline.
 SNAPSHOT_TIMEOUT = 300.0
-_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 @dataclass
@@ -237,23 +246,20 @@ def _snapshot_locked(
         ]
         results.append(NotebookResult(rel, False, report.outputs_removed, warnings))
 
-    with temporary_index(gdir) as index_file:
-        staged = git.with_env(GIT_INDEX_FILE=str(index_file))
-        staged.run("read-tree", *(["HEAD"] if head is not None else ["--empty"]))
+    with staging(git, gdir) as staged:
+        staged.read_tree(head)
+        entries = []
         for rel, data in cleaned.items():
-            blob = git.write("hash-object", "-w", "--no-filters", "--stdin", input=data)
+            blob = write_blob(git, data)
             entry = tree_entry(git, head, rel) if head is not None else None
-            mode = entry[0] if entry is not None else "100644"
-            staged.run("update-index", "--add", "--cacheinfo", f"{mode},{blob},{rel}")
-        if file_rels:
-            # Through git so clean/LFS filters and executable bits apply.
-            staged.run("add", "--all", "--", *file_rels, env=LITERAL_PATHSPECS)
-        tree = staged.write("write-tree")
-        head_tree = git.read("rev-parse", "--verify", f"{head}^{{tree}}") if head else _EMPTY_TREE
+            entries.append((entry[0] if entry is not None else "100644", blob, rel))
+        staged.set_entries(entries)
+        # Through git so clean/LFS filters and executable bits apply.
+        staged.add(file_rels)
+        tree = staged.write_tree()
+        head_tree = tree_of(git, head) if head else EMPTY_TREE
         for result in results:
-            result.changed_in_commit = head is None or not staged.succeeds(
-                "diff-index", "--cached", "--quiet", head, "--", result.path, env=LITERAL_PATHSPECS
-            )
+            result.changed_in_commit = head is None or staged.differs(head, result.path)
         if tree == head_tree:
             return SnapshotResult(
                 committed=False,
@@ -270,8 +276,8 @@ def _snapshot_locked(
             )
 
         # 2. The repository's hooks, against the index being committed.
-        hook_output = run_hook(staged, "pre-commit")
-        tree = staged.write("write-tree")  # hooks may re-stage
+        hook_output = run_hook(staged.git, "pre-commit")
+        tree = staged.write_tree()  # hooks may re-stage
         # A file of our own (O_EXCL, random name), not COMMIT_EDITMSG: a name
         # anyone could have planted a symlink under. Hooks get its path ($1).
         fd, name = tempfile.mkstemp(prefix="repro-COMMIT_EDITMSG-", dir=gdir)
@@ -279,49 +285,46 @@ def _snapshot_locked(
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(text.encode("utf-8"))
-            hook_output += run_hook(staged, "commit-msg", [str(msg_file)])
+            hook_output += run_hook(staged.git, "commit-msg", [str(msg_file)])
             final_message = read_file(msg_file, within=gdir).decode("utf-8", "replace")
         finally:
             msg_file.unlink(missing_ok=True)
         if not final_message.strip():  # git commit aborts on an empty message too
             raise HookRejected("The commit-msg hook left an empty commit message.", hook_output)
 
-        # 3. The commit, and HEAD moved only if nobody moved it meanwhile.
-        parents = ["-p", head] if head else []
-        commit = git.write(
-            "commit-tree", tree, *parents, "-F", "-", input=final_message.encode("utf-8")
+        # 3. The commit (as the user: there is an identity, checked above).
+        commit = commit_tree(
+            git, tree, [head] if head else [], final_message, fallback_identity=False
         )
 
     subject = final_message.strip().splitlines()[0] if final_message.strip() else ""
     reflog = subject[:REFLOG_SUBJECT]  # a reflog message is a process argument
+    # HEAD (or the new branch) moved only if nobody moved it meanwhile.
     if branch is not None:
         target_ref = BRANCHES + branch
-        git.run("update-ref", "-m", f"branch (repro): {reflog}", target_ref, commit, "")
+        move_ref(git, target_ref, commit, None, reason=f"branch (repro): {reflog}")
         try:
-            git.run("symbolic-ref", "-m", f"repro: switch to {branch}", "HEAD", target_ref)
+            point_head(git, target_ref, reason=f"repro: switch to {branch}")
         except BaseException:
             _undo(root, head, head_ref, branch, commit, tag=None)
             raise
     else:
         try:
-            git.run("update-ref", "-m", f"commit (repro): {reflog}", "HEAD", commit, head or "")
-        except GitError as exc:
-            if resolve_commit(git, "HEAD") != head:
-                # Somebody committed meanwhile (outside this lock): nothing was moved.
-                raise GitBusy(
-                    "HEAD moved while the snapshot was being made (another git operation "
-                    "committed); nothing was changed, try again."
-                ) from exc
-            raise
+            move_ref(git, "HEAD", commit, head, reason=f"commit (repro): {reflog}")
+        except RefMoved as exc:
+            # Somebody committed meanwhile (outside this lock): nothing was moved.
+            raise GitBusy(
+                "HEAD moved while the snapshot was being made (another git operation "
+                "committed); nothing was changed, try again."
+            ) from exc
 
     tagged = None
     try:
         if tag is not None:
-            annotation = tag_message or subject
-            git.run("tag", "-a", "-F", "-", "--", tag, commit, input=annotation.encode("utf-8"))
+            write_annotated_tag(git, tag, commit, tag_message or subject)
             tagged = tag
         # Committed paths now match HEAD in the real index as well.
-        _sync_real_index(git, gdir, commit, cleaned, file_rels)
+        point_paths_at(git, gdir, commit, cleaned, file_rels)
     except BaseException:
         _undo(root, head, head_ref, branch, commit, tag=tagged)
         raise
@@ -383,51 +386,12 @@ def _read_notebook(root: Path, rel: str) -> tuple[bytes, str]:
     return data, hashlib.sha256(data).hexdigest()
 
 
-def _sync_real_index(
-    git: Git, gdir: Path, commit: str, cleaned: dict[str, bytes], file_rels: list[str]
-) -> None:
-    """Point the committed paths of the real index at the new commit.
-
-    ``git reset -- <nb>`` would leave the notebook's entry with zeroed stat
-    data, and every later ``git status`` (our polls included) would re-hash
-    the whole notebook with its outputs (measured: 0.1 s at 50 MB, 0.6 s at
-    200 MB, per call). Staging the cleaned text from a scratch work tree
-    records its real size instead, so git sees at once that the working copy
-    (with outputs) differs. An entry that does not come out as the committed
-    blob (e.g. a clean filter configured for notebooks) falls back to reset.
-    """
-    literal = git.with_env(**LITERAL_PATHSPECS)
-    if file_rels:
-        literal.run("reset", "-q", commit, "--", *file_rels)
-    if not cleaned:
-        return
-    tree = literal.run("ls-tree", "-z", commit, "--", *cleaned, read_only=True)
-    committed = {name: meta.split() for meta, name in records(tree.stdout)}  # mode, type, sha
-    scratch = Path(tempfile.mkdtemp(prefix="repro-worktree-", dir=gdir))
-    try:
-        for rel, data in cleaned.items():
-            target = scratch / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            if committed.get(rel, ["100644"])[0] == "100755":
-                os.chmod(target, 0o755)
-        literal.run(f"--work-tree={scratch}", "update-index", "--add", "--", *cleaned)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    staged = literal.run("ls-files", "-s", "-z", "--", *cleaned, read_only=True)
-    in_index = {name: meta.split()[1] for meta, name in records(staged.stdout)}
-    wrong = [rel for rel in cleaned if in_index.get(rel) != committed.get(rel, [None] * 3)[2]]
-    if wrong:
-        literal.run("reset", "-q", commit, "--", *wrong)
-
-
 def _check_files_exist(git: Git, rels: list[str]) -> None:
     """Each file is on disk or known to git (a deletion to commit); else 400, before any write."""
     gone = [rel for rel in rels if not os.path.lexists(git.cwd / rel)]
     if not gone:
         return
-    known = git.run("ls-files", "-z", "--", *gone, env=LITERAL_PATHSPECS, read_only=True).stdout
-    tracked = set(os.fsdecode(known).split("\0"))
+    tracked = tracked_paths(git, gone)
     missing = [rel for rel in gone if rel not in tracked]
     if missing:
         raise InvalidRequest(
@@ -461,16 +425,16 @@ def _undo(
     git = Git(root, Deadline(UNDO_TIMEOUT, "undoing the snapshot"))
     try:
         if tag is not None:
-            git.run("update-ref", "-d", TAGS + tag)
+            delete_ref(git, TAGS + tag)
         if branch is not None:
             if head_ref:
-                git.run("symbolic-ref", "HEAD", head_ref)
+                point_head(git, head_ref)
             else:
-                git.run("update-ref", "--no-deref", "HEAD", head or "")
-            git.run("update-ref", "-d", BRANCHES + branch, commit)
+                set_ref(git, "HEAD", head or "", no_deref=True)
+            delete_ref(git, BRANCHES + branch, commit)
         elif head is not None:
-            git.run("update-ref", "HEAD", head, commit)
+            set_ref(git, "HEAD", head, commit)
         else:
-            git.run("update-ref", "-d", "HEAD", commit)
+            delete_ref(git, "HEAD", commit)
     except GitError:
         log.exception("could not undo the snapshot commit %s", commit)

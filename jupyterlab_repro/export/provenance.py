@@ -20,7 +20,8 @@ from ..errors import GitError, GitNotInstalled, GitTimeout, ReproError
 from ..files import read_file, realpath
 from ..git.repository import find_repository
 from ..git.revisions import read_blob
-from ..git.runner import LITERAL_PATHSPECS, Git
+from ..git.runner import Git
+from ..git.status import porcelain_status
 from ..notebook.diff import classify
 from .writer import COMMIT_PREFIX
 
@@ -80,17 +81,8 @@ def notebook_provenance(
         return Provenance(shown, None, False, "no-repository")
     rel = nb.relative_to(top).as_posix()
     try:
-        proc = Git(top, deadline, LITERAL_PATHSPECS).run(  # "exp[1].ipynb" is a name
-            "status",
-            "--porcelain=v2",
-            "--branch",
-            "-z",
-            "--untracked-files=all",
-            "--ignored=matching",
-            "--",
-            rel,
-            read_only=True,
-        )
+        # "exp[1].ipynb" is a name, not a pattern.
+        status = porcelain_status(Git(top, deadline), [rel], branch=True, ignored="matching")
     except GitTimeout:
         raise
     except GitError as exc:
@@ -98,7 +90,7 @@ def notebook_provenance(
     oid = None
     dirty = False
     head_blob: str | None = None
-    for record in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+    for record in status.decode("utf-8", "surrogateescape").split("\0"):
         if record.startswith("# branch.oid "):
             oid = record[len("# branch.oid ") :].strip()
         elif record[:2] in ("1 ", "2 ", "u ", "? ", "! "):

@@ -15,6 +15,7 @@ import hashlib
 import re
 
 from ..errors import GitError, GitTimeout
+from .objects import write_blob
 from .refs import RECORDS
 from .runner import Git
 
@@ -50,7 +51,7 @@ def store_record(git: Git, namespace: str, data: bytes) -> str:
     """
     ident = record_id(data)
     ref = record_ref(namespace, ident)
-    blob = git.write("hash-object", "-w", "--stdin", input=data)
+    blob = write_blob(git, data)
     try:
         git.run("update-ref", "-m", "repro: record", ref, blob)
     except GitTimeout:

@@ -8,6 +8,7 @@ turn a comparison into code execution.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -46,6 +47,32 @@ _STATUS = {
     "C": "copied",
     "T": "type-changed",
 }
+
+
+def changed_paths(
+    git: Git, old: str, new: str, paths: Sequence[str] = (), *, renames: bool = True
+) -> list[str]:
+    """Paths that differ from ``old`` to ``new`` (revisions), among ``paths`` (names) when given."""
+    out = git.run(
+        "diff",
+        "--name-only",
+        "-z",
+        *([] if renames else ["--no-renames"]),
+        old,
+        new,
+        "--",
+        *paths,
+        env=LITERAL_PATHSPECS,
+        read_only=True,
+    ).stdout
+    return [p for p in os.fsdecode(out).split("\0") if p]
+
+
+def same_paths(git: Git, old: str, new: str, paths: Sequence[str]) -> bool:
+    """Whether ``paths`` (names) are the same in revisions ``old`` and ``new``."""
+    return git.succeeds(
+        "diff", "--quiet", "--no-ext-diff", old, new, "--", *paths, env=LITERAL_PATHSPECS
+    )
 
 
 def changed_files(

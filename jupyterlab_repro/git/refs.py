@@ -82,6 +82,11 @@ def check_new_ref(git: Git, prefix: str, name: object, *, must_start: str | None
     return full
 
 
+def point_head(git: Git, ref: str, *, reason: str | None = None) -> None:
+    """Make HEAD the symbolic ref ``ref`` (a branch), without touching index or files."""
+    git.run("symbolic-ref", *(["-m", reason] if reason else []), "HEAD", ref)
+
+
 def snapshot_ref(head: str | None, tree: str) -> str:
     """The hidden ref of a snapshot of ``tree`` on ``head`` (``unborn`` before a first commit)."""
     return f"{SNAPSHOTS}{head or 'unborn'}/{tree}"

@@ -27,7 +27,7 @@ from ..errors import (
 )
 from ..files import is_within, realpath
 from ..inputs import check_text
-from .runner import Git, fs_path, run_git, text
+from .runner import LITERAL_PATHSPECS, Git, fs_path, run_git, text
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,19 @@ def require_repository(
     return root
 
 
+def common_git_dir(git: Git) -> Path:
+    """The repository's common git directory (shared by its worktrees), absolute."""
+    out = git.read("rev-parse", "--git-common-dir")
+    return (git.cwd / out).resolve()
+
+
+def git_dirs(git: Git) -> tuple[Path, Path]:
+    """(git directory, common git directory) of ``git.cwd``'s repository, in one call."""
+    out = git.read("rev-parse", "--absolute-git-dir", "--git-common-dir")
+    gdir, _, common = out.partition("\n")
+    return Path(gdir), Path(realpath(git.cwd / common.strip()))
+
+
 def git_dir(git: Git) -> Path:
     """The repository's git directory (absolute; ``.git`` or a worktree's)."""
     return Path(fs_path(git.run("rev-parse", "--absolute-git-dir", read_only=True).stdout))
@@ -98,6 +111,27 @@ def writable_git_dir(git: Git, within: str | os.PathLike[str]) -> Path:
             "gitdir: file pointing away): nothing is written to it from here."
         )
     return gdir
+
+
+def create_repository(git: Git, *, default_branch: str) -> None:
+    """``git init`` in ``git.cwd``; the first branch is ``default_branch`` unless git's
+    configuration names one (``init.defaultBranch``)."""
+    args = ["init", "--quiet"]
+    if not config_value(git, "init.defaultBranch"):
+        args.append(f"--initial-branch={default_branch}")
+    git.run(*args)
+
+
+def first_commit(git: Git, paths: list[str], message: str) -> tuple[str, str]:
+    """Commit ``paths`` as the first commit of a new repository; (commit, branch).
+
+    ``git commit`` itself (hooks skipped), not :mod:`.objects`: this is the
+    user's first commit on their branch, signed when their configuration
+    asks for it (and failing when it cannot be signed).
+    """
+    git.run("add", "--", *paths, env=LITERAL_PATHSPECS)
+    git.run("commit", "--quiet", "--no-verify", "-m", message)
+    return git.read("rev-parse", "HEAD"), git.read("symbolic-ref", "--short", "HEAD")
 
 
 def config_value(git: Git, key: str) -> str | None:

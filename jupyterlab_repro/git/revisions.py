@@ -62,6 +62,11 @@ def require_commit(git: Git, rev: str, *, what: str = "revision", hint: str = ""
     return sha
 
 
+def tree_of(git: Git, rev: str) -> str:
+    """The tree of the commit ``rev`` (:class:`GitError` when it names none)."""
+    return git.read("rev-parse", "--verify", "--end-of-options", f"{rev}^{{tree}}")
+
+
 def symbolic_head(git: Git) -> str | None:
     """The ref HEAD points at (``refs/heads/main``), ``None`` when detached."""
     try:
@@ -70,6 +75,17 @@ def symbolic_head(git: Git) -> str | None:
         raise
     except GitError:
         return None
+
+
+def current_branch(git: Git) -> str | None:
+    """The short name of the branch HEAD points at, ``None`` when detached."""
+    ref = symbolic_head(git)
+    return ref.removeprefix("refs/heads/") if ref else None
+
+
+def trees_and_parents(git: Git, *revs: str) -> list[str]:
+    """``"<tree> <parents…>"`` of each commit ``revs`` names, in one call."""
+    return git.read("show", "--no-patch", "--format=%T %P", *revs, "--").splitlines()
 
 
 @dataclass(frozen=True)

@@ -228,15 +228,16 @@ def _free_name(ref: str, commit: str, taken: dict[str, str]) -> str | None:
 def _unpublished_parents(git: Git, remote: str) -> list[str]:
     """Parents of local snapshots that no branch of ``remote`` contains."""
     parents = sorted({s.parent for s in local_snapshots(git) if s.parent})
-    out = []
-    for sha in parents:
-        held = git.read(
-            "for-each-ref", "--count=1", "--format=%(refname)", "--contains", sha,
-            "--", f"refs/remotes/{remote}",
-        )  # fmt: skip
-        if not held:
-            out.append(sha)
-    return out
+    return [sha for sha in parents if not held_by_remote(git, remote, sha)]
+
+
+def held_by_remote(git: Git, remote: str, commit: str) -> bool:
+    """Whether a remote-tracking branch of ``remote`` contains ``commit`` (as last fetched)."""
+    held = git.read(
+        "for-each-ref", "--count=1", "--format=%(refname)", "--contains", commit,
+        "--", f"refs/remotes/{remote}",
+    )  # fmt: skip
+    return bool(held)
 
 
 def _remote_env() -> dict[str, str]:

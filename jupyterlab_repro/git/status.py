@@ -10,6 +10,7 @@ show.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from ..deadline import Deadline
 from ..errors import NotARepository
 from ..files import realpath, relative_to_root
 from .repository import find_repository, get_identity
-from .runner import Git
+from .runner import LITERAL_PATHSPECS, Git
 
 #: Seconds a status may take when the caller gives no deadline.
 STATUS_TIMEOUT = 10.0
@@ -158,6 +159,28 @@ def parse_porcelain_v2(data: bytes) -> tuple[dict[str, Any], list[StatusEntry]]:
 def _blobs(head: str, index: str) -> tuple[str | None, str | None]:
     """HEAD's and the index's blob ids of an entry; all zeros (absent there) is ``None``."""
     return (None if not head.strip("0") else head), (None if not index.strip("0") else index)
+
+
+def porcelain_status(
+    git: Git,
+    paths: Sequence[str] = (),
+    *,
+    untracked: str = "all",
+    branch: bool = False,
+    ignored: str | None = None,
+) -> bytes:
+    """``git status --porcelain=v2 -z`` (for :func:`parse_porcelain_v2`), of ``paths`` (names).
+
+    ``untracked`` and ``ignored`` are git's modes (``all``/``normal``/``no``,
+    ``matching``…); ``branch`` adds the ``# branch.*`` headers.
+    """
+    args = ["status", "--porcelain=v2", *(["--branch"] if branch else []), "-z"]
+    args.append(f"--untracked-files={untracked}")
+    if ignored is not None:
+        args.append(f"--ignored={ignored}")
+    if paths:
+        args += ["--", *paths]
+    return git.run(*args, env=LITERAL_PATHSPECS, read_only=True).stdout
 
 
 def repository_status(

@@ -102,5 +102,13 @@ def create_tag(
     with repository_lock(git):
         full = check_new_ref(git, TAGS, name)
         commit = require_commit(git, rev)
-        git.run("tag", "-a", "-F", "-", "--", name, commit, input=message.encode("utf-8"))
+        write_annotated_tag(git, name, commit, message)
     return _tags(git, full)[0]
+
+
+def write_annotated_tag(git: Git, name: str, commit: str, message: str) -> None:
+    """The annotated tag ``name`` on ``commit``, its message on standard input.
+
+    The caller checked the name (:func:`~jupyterlab_repro.git.refs.check_new_ref`).
+    """
+    git.run("tag", "-a", "-F", "-", "--", name, commit, input=message.encode("utf-8"))

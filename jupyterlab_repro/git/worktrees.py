@@ -59,3 +59,14 @@ def list_worktrees(git: Git) -> list[Path]:
         if record.startswith("worktree "):
             found.append(Path(record[len("worktree ") :]))
     return found
+
+
+def switch(git: Git, branch: str, *, discard_changes: bool = False, detach: bool = False) -> None:
+    """Switch the work tree to ``branch`` (a commit with ``detach``), like ``git switch``.
+
+    git refuses (:class:`GitError`) when local changes are in the way, unless
+    ``discard_changes``.
+    """
+    flags = ["--discard-changes"] if discard_changes else []
+    flags += ["--detach"] if detach else []
+    git.run("switch", "--quiet", *flags, branch)

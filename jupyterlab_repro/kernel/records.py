@@ -32,6 +32,7 @@ from typing import Any
 from ..deadline import Deadline
 from ..git.blobs import store_record
 from ..git.refs import ENVS, INPUTS
+from ..git.repository import common_git_dir
 from ..git.runner import Git
 from ..runs.tag_names import (
     REPRO_ENV_LOCK,
@@ -183,8 +184,7 @@ class RunRecords:
             return known
         common: Path | None = None
         try:
-            out = Git(root, Deadline(STORE_TIMEOUT)).read("rev-parse", "--git-common-dir")
-            common = (root / out).resolve() if out else None
+            common = common_git_dir(Git(root, Deadline(STORE_TIMEOUT)))
         except Exception as exc:
             log.debug("no git directory for %s: %s", root, exc)
         with self._mutex:

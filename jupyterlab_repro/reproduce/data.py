@@ -25,6 +25,7 @@ from typing import Any
 from ..deadline import Deadline
 from ..errors import GitError
 from ..files import is_within, realpath
+from ..git.repository import common_git_dir
 from ..git.runner import Git
 from ..kernel import inputs as inputs_module
 from ..kernel.inputs import DigestCache
@@ -36,10 +37,10 @@ COPY_LIMIT = 256 * 1024 * 1024
 def kernel_cache(root: Path, deadline: Deadline) -> DigestCache:
     """The digests the repository's kernels saved (empty when there are none)."""
     try:
-        common = Git(root, deadline).read("rev-parse", "--git-common-dir")
+        common = common_git_dir(Git(root, deadline))
     except GitError:
         return DigestCache()
-    return DigestCache.load((root / common).resolve() / inputs_module.CACHE_FILE)
+    return DigestCache.load(common / inputs_module.CACHE_FILE)
 
 
 def check_inputs(

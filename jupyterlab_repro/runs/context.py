@@ -59,7 +59,7 @@ from ..deadline import Deadline
 from ..errors import GitError, ReproError
 from ..files import realpath
 from ..git.remotes import origin_url
-from ..git.repository import find_repository, repository_id
+from ..git.repository import find_repository, git_dirs, repository_id
 from ..git.runner import Git
 from ..kernel.records import RunRecords
 from .environment import environment_tags, truncate
@@ -346,13 +346,9 @@ def _stat_key(path: Path) -> tuple[int, int, int] | None:
 def _git_dirs(notebook: Path) -> tuple[Path, Path] | None:
     """(git dir, common git dir) of the notebook's repository, or ``None``."""
     try:
-        out = Git(notebook.parent, Deadline(5.0)).read(
-            "rev-parse", "--absolute-git-dir", "--git-common-dir"
-        )
+        return git_dirs(Git(notebook.parent, Deadline(5.0)))
     except Exception:
         return None
-    git_dir, _, common = out.partition("\n")
-    return Path(git_dir), Path(realpath(notebook.parent / common.strip()))
 
 
 def _finish(tags: dict[str, str]) -> dict[str, str]:

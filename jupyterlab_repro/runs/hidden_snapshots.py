@@ -45,13 +45,13 @@ from ..deadline import Deadline
 from ..errors import (
     ConfigInvalid,
     GitError,
-    GitTimeout,
     NotebookInvalid,
+    RefMoved,
     SnapshotError,
     UnsafeFile,
 )
 from ..files import read_file
-from ..git.index import temporary_index
+from ..git.objects import make_commit, staging, write_blob
 from ..git.refs import commit_on_ref, snapshot_ref
 from ..git.revisions import head_state, read_blob, tree_entry
 from ..git.runner import Git
@@ -68,14 +68,6 @@ SNAPSHOT_TIMEOUT = 20.0
 #: and a kernel with everything imported can reach ``start_run`` first.
 SAVE_GRACE = 0.5
 _SAVE_POLL = 0.02
-
-#: Used only when git has no identity at all (a fresh container).
-FALLBACK_IDENTITY = {
-    "GIT_AUTHOR_NAME": "jupyterlab-repro",
-    "GIT_AUTHOR_EMAIL": "jupyterlab-repro@localhost",
-    "GIT_COMMITTER_NAME": "jupyterlab-repro",
-    "GIT_COMMITTER_EMAIL": "jupyterlab-repro@localhost",
-}
 
 
 @dataclass(frozen=True)
@@ -156,7 +148,7 @@ def _snapshot(git: Git, rel: str, cleaned: bytes, config: CleanConfig) -> Hidden
     info = head_state(git)
     head = info.commit
 
-    blob = git.write("hash-object", "-w", "--stdin", input=cleaned)
+    blob = write_blob(git, cleaned)
     # HEAD's mode is kept (the executable bit on disk is unreliable on mounted volumes).
     mode = "100644"
     if head is not None:
@@ -169,13 +161,12 @@ def _snapshot(git: Git, rel: str, cleaned: bytes, config: CleanConfig) -> Hidden
             ):
                 blob = head_blob  # only outputs/noise differ from HEAD: not a change
 
-    with temporary_index(info.index.parent, copy_of=info.index) as index_file:
-        staged = git.with_env(GIT_INDEX_FILE=str(index_file))
-        if not index_file.is_file() and head is not None:
-            staged.run("read-tree", head)
-        staged.run("add", "--update", "--", ":/", f":(top,exclude,literal){rel}")
-        staged.run("update-index", "-z", "--index-info", input=f"{mode} {blob}\t{rel}\0".encode())
-        tree = staged.write("write-tree")
+    with staging(git, info.index.parent, copy_of=info.index) as staged:
+        if not staged.path.is_file() and head is not None:
+            staged.read_tree(head)
+        staged.update_tracked(except_path=rel)
+        staged.set_entries([(mode, blob, rel)])
+        tree = staged.write_tree()
 
     if head is not None and tree == info.tree:
         return HiddenSnapshot(
@@ -189,10 +180,17 @@ def _snapshot(git: Git, rel: str, cleaned: bytes, config: CleanConfig) -> Hidden
             existing, ref, reused=True, dirty=True, head=head, tree=tree, branch=info.branch
         )
 
-    commit = _commit_tree(git, tree, head, f"repro snapshot of {rel}")
     try:
-        git.run("update-ref", "-m", f"repro: snapshot of {rel}", ref, commit, "")
-    except GitError:
+        commit = make_commit(
+            git,
+            tree,
+            [head] if head is not None else [],
+            f"repro snapshot of {rel}",
+            ref=ref,
+            old=None,
+            reason=f"repro: snapshot of {rel}",
+        )
+    except RefMoved:
         # Another process made the same snapshot a moment ago: use its commit.
         existing = commit_on_ref(git, ref, tree)
         if existing is None:
@@ -485,29 +483,3 @@ def _same_but_kernel_facts(
         if isinstance(metadata, dict):
             metadata.pop("language_info", None)
     return bool(ours == theirs)
-
-
-def _commit_tree(git: Git, tree: str, head: str | None, message: str) -> str:
-    args = ["commit-tree", "--no-gpg-sign", "-m", message]
-    if head is not None:
-        args += ["-p", head]
-    args.append(tree)
-    return write_as_someone(git, *args)
-
-
-def write_as_someone(git: Git, *args: str) -> str:
-    """``git.write(*args)`` for a call that makes a commit; without a git identity, as ours.
-
-    A fresh container often has no ``user.name``/``user.email``: the commit
-    is then made by :data:`FALLBACK_IDENTITY` rather than refused.
-    """
-    try:
-        return git.write(*args)
-    except GitTimeout:
-        raise
-    except GitError as exc:
-        text = exc.stderr.lower()
-        if "ident" not in text and "email" not in text and "who you are" not in text:
-            raise
-    log.info("git has no identity here; git %s runs as jupyterlab-repro", args[0])
-    return git.with_env(**FALLBACK_IDENTITY).write(*args)

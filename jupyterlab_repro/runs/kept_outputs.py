@@ -40,14 +40,15 @@ from ..commit.rules import load_repo_config
 from ..deadline import Deadline
 from ..errors import GitError, GitTimeout, InvalidRequest, ReproError, RestoreRefused
 from ..files import read_file
+from ..git import stash
+from ..git.diffs import changed_paths, same_paths
 from ..git.lock import repository_lock
 from ..git.repository import require_repository
-from ..git.revisions import read_blob, resolve_commit, tree_blobs
-from ..git.runner import LITERAL_PATHSPECS, Git
-from ..git.status import parse_porcelain_v2
+from ..git.revisions import current_branch, read_blob, tree_blobs
+from ..git.runner import Git
+from ..git.status import parse_porcelain_v2, porcelain_status
 from ..notebook.clean import CleanConfig
 from ..notebook.diff import classify
-from .hidden_snapshots import write_as_someone
 
 log = logging.getLogger(__name__)
 
@@ -137,10 +138,7 @@ def switch_blockers(git: Git, target: str, config: CleanConfig | None = None) ->
     """
     if config is None:
         config = load_repo_config(git.cwd).clean
-    diff = git.run(
-        "diff", "--name-only", "-z", "--no-renames", "HEAD", target, "--", read_only=True
-    ).stdout
-    changed = {p for p in os.fsdecode(diff).split("\0") if p}
+    changed = set(changed_paths(git, "HEAD", target, renames=False))
     folders = {parent for p in changed for parent in _parents(p)}
 
     def in_the_way(path: str) -> bool:
@@ -151,10 +149,7 @@ def switch_blockers(git: Git, target: str, config: CleanConfig | None = None) ->
             or any(parent in changed for parent in _parents(path))
         )
 
-    status = git.run(
-        "status", "--porcelain=v2", "-z", "--untracked-files=all", read_only=True
-    ).stdout
-    _, entries = parse_porcelain_v2(status)
+    _, entries = parse_porcelain_v2(porcelain_status(git))
     notebooks = [e.path for e in entries if e.kind == "changed" and _notebook(e.path)]
     at_target = tree_blobs(git, target, notebooks)
     blockers = Blockers()
@@ -210,9 +205,7 @@ def keep_outputs(git: Git, files: list[str], what: str) -> KeptOutputs:
     """
     shown = ", ".join(files[:_NAMED_IN_MESSAGE]) + (" …" if len(files) > _NAMED_IN_MESSAGE else "")
     message = f"{STASH_PREFIX}{shown} before restoring {what}"
-    args = ["stash", "push", "--quiet", "-m", message, "--", *files]
-    write_as_someone(git.with_env(**LITERAL_PATHSPECS), *args)
-    commit = resolve_commit(git, "refs/stash")
+    commit = stash.push(git, files, message)
     if commit is None:  # git stashed nothing: it found no change
         raise GitError(f"git stash kept nothing of {shown}.")
     branch = _current_branch(git)
@@ -226,9 +219,7 @@ def carry_over(git: Git, files: list[str], branch: str) -> str:
     restore to stop between the two, ``git stash list`` still shows it.
     """
     message = f"jupyterlab-repro: {', '.join(files)} carried over to {branch}"
-    args = ["stash", "push", "--quiet", "-m", message, "--", *files]
-    write_as_someone(git.with_env(**LITERAL_PATHSPECS), *args)
-    commit = resolve_commit(git, "refs/stash")
+    commit = stash.push(git, files, message)
     if commit is None:
         raise GitError(f"git stash kept nothing of {', '.join(files)}.")
     return commit
@@ -236,18 +227,17 @@ def carry_over(git: Git, files: list[str], branch: str) -> str:
 
 def carry_back(git: Git, commit: str, files: list[str]) -> None:
     """Write ``files`` from the stash entry ``commit`` over the working copy (not the index), drop it."""
-    literal = git.with_env(**LITERAL_PATHSPECS)
-    literal.run("restore", f"--source={commit}", "--worktree", "--", *files)
+    stash.write_files_from(git, commit, files)
     ref = _ref_of(git, commit)
     if ref is not None:
-        literal.run("stash", "drop", "--quiet", ref)
+        stash.drop(git, ref)
 
 
 def put_back(git: Git, kept: KeptOutputs | str) -> None:
     """Undo :func:`keep_outputs` (or :func:`carry_over`, by commit) at once: a switch failed."""
     ref = _ref_of(git, kept if isinstance(kept, str) else kept.commit)
     if ref is not None:
-        git.with_env(**LITERAL_PATHSPECS).run("stash", "pop", "--quiet", ref)
+        stash.pop(git, ref)
 
 
 def kept_outputs(
@@ -313,34 +303,22 @@ def bring_back(
             raise RestoreRefused(
                 "Those kept outputs are gone from git stash list.", entry.files, kind="none"
             )
-        git.with_env(**LITERAL_PATHSPECS).run("stash", "pop", "--quiet", ref)
+        stash.pop(git, ref)
     entry.ref, entry.ready, entry.reason = ref, True, None
     return entry
 
 
 def _listed(git: Git) -> list[KeptOutputs]:
     """Our entries of ``git stash list``, newest first, with their files."""
-    if resolve_commit(git, "refs/stash") is None:
-        return []
-    out = git.read(
-        "stash", "list", f"--max-count={MAX_LISTED}", "--format=%H%x00%gd%x00%gs"
-    ).splitlines()
     entries = []
-    for line in out:
-        parts = line.split("\0")
-        if len(parts) != 3:
-            continue
-        sha, ref, subject = parts
+    for sha, ref, subject in stash.entries(git, max_count=MAX_LISTED):
         where, _, message = subject.partition(": ")
         if not message.startswith(STASH_PREFIX):
             continue
         branch = where[3:] if where.startswith("On ") else None
         if branch == "(no branch)":
             branch = None
-        names = git.run(
-            "diff", "--name-only", "-z", "--no-renames", f"{sha}^1", sha, "--", read_only=True
-        ).stdout
-        files = [p for p in os.fsdecode(names).split("\0") if p]
+        files = changed_paths(git, f"{sha}^1", sha, renames=False)
         entries.append(KeptOutputs(sha, ref, branch, files, message))
     return entries
 
@@ -355,8 +333,7 @@ def _not_ready(git: Git, entry: KeptOutputs) -> tuple[str, str] | None:
     if not entry.files:
         return "none", "These kept outputs hold no file."
     base = f"{entry.commit}^1"
-    literal = git.with_env(**LITERAL_PATHSPECS)
-    if not literal.succeeds("diff", "--quiet", "--no-ext-diff", base, "HEAD", "--", *entry.files):
+    if not same_paths(git, base, "HEAD", entry.files):
         where = f"on {entry.branch}" if entry.branch else "on a detached HEAD"
         now = _current_branch(git)
         switch = f"switch back to {entry.branch}" if entry.branch else "check out its commit"
@@ -365,16 +342,7 @@ def _not_ready(git: Git, entry: KeptOutputs) -> tuple[str, str] | None:
             f"{f'{now} holds' if now else 'the commit checked out holds'} another version of "
             f"{_it(entry.files)}: {switch} to bring them back."
         )
-    status = literal.run(
-        "status",
-        "--porcelain=v2",
-        "-z",
-        "--untracked-files=no",
-        "--",
-        *entry.files,
-        read_only=True,
-    ).stdout
-    _, changes = parse_porcelain_v2(status)
+    _, changes = parse_porcelain_v2(porcelain_status(git, entry.files, untracked="no"))
     if changes:
         return "changed-since", (
             f"{_names([c.path for c in changes])} changed since {_its(entry.files)} outputs "
@@ -386,22 +354,14 @@ def _not_ready(git: Git, entry: KeptOutputs) -> tuple[str, str] | None:
 
 def _ref_of(git: Git, commit: str) -> str | None:
     """``stash@{N}`` of the stash entry ``commit`` now, or ``None`` when it is gone."""
-    if resolve_commit(git, "refs/stash") is None:
-        return None
-    for line in git.read("stash", "list", "--format=%H%x00%gd").splitlines():
-        sha, _, ref = line.partition("\0")
+    for sha, ref, _subject in stash.entries(git):
         if sha == commit:
             return ref
     return None
 
 
 def _current_branch(git: Git) -> str | None:
-    try:
-        return git.read("symbolic-ref", "-q", "--short", "HEAD") or None
-    except GitTimeout:
-        raise
-    except GitError:
-        return None
+    return current_branch(git)
 
 
 def _parents(path: str) -> list[str]:

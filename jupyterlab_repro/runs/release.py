@@ -21,12 +21,13 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest
-from ..git.index import temporary_index
 from ..git.lock import repository_lock
+from ..git.objects import commit_tree, delete_ref, staging, write_blob
 from ..git.refs import TAGS, check_new_ref
 from ..git.repository import git_dir, require_repository
 from ..git.revisions import require_commit
 from ..git.runner import Git
+from ..git.tags import write_annotated_tag
 from ..inputs import MAX_MESSAGE, check_optional_text
 from .store import TrackingService
 from .tag_names import (
@@ -169,11 +170,11 @@ def release_run(
         target = code
         if with_model_card:
             target = _commit_model_card(git, code, model_card(run, name, code), name)
-        git.run("tag", "-a", "-F", "-", "--", name, target, input=annotation.encode("utf-8"))
+        write_annotated_tag(git, name, target, annotation)
     try:
         service.set_tag(run_id, REPRO_RELEASE, name, deadline=deadline)
     except BaseException:
-        Git(root, Deadline(10.0, "undoing the release")).run("update-ref", "-d", full)
+        delete_ref(Git(root, Deadline(10.0, "undoing the release")), full)
         raise
     return ReleaseResult(
         tag=name,
@@ -187,15 +188,13 @@ def release_run(
 
 def _commit_model_card(git: Git, parent: str, card: str, name: str) -> str:
     """A commit of ``parent``'s tree plus ``MODEL_CARD.md`` (the working copy is not touched)."""
-    with temporary_index(git_dir(git)) as index:
-        staged = git.with_env(GIT_INDEX_FILE=str(index))
-        staged.run("read-tree", parent)
-        blob = git.write("hash-object", "-w", "--stdin", input=card.encode("utf-8"))
-        staged.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{MODEL_CARD}")
-        tree = staged.write("write-tree")
-    return git.write(
-        "commit-tree", tree, "-p", parent, "-m", f"docs: model card for release {name}"
-    )
+    with staging(git, git_dir(git)) as staged:
+        staged.read_tree(parent)
+        staged.set_entries([("100644", write_blob(git, card.encode("utf-8")), MODEL_CARD)])
+        tree = staged.write_tree()
+    # As the user, who tags it next (a tag needs a tagger): no default identity here.
+    message = f"docs: model card for release {name}"
+    return commit_tree(git, tree, [parent], message, fallback_identity=False)
 
 
 def _one_line(value: Any) -> str:

@@ -27,13 +27,21 @@ from typing import Any
 from ..deadline import Deadline
 from ..errors import GitError, GitTimeout, InvalidRequest, RefTaken, RestoreRefused
 from ..files import create_file, realpath, relative_to_root
+from ..git.diffs import changed_paths
 from ..git.lock import repository_lock
+from ..git.objects import commit_tree, delete_ref, move_ref
 from ..git.refs import BRANCHES, check_new_ref, is_snapshot_commit
 from ..git.repository import require_repository
-from ..git.revisions import file_at, require_commit, resolve_commit
-from ..git.runner import LITERAL_PATHSPECS, Git
+from ..git.revisions import (
+    file_at,
+    require_commit,
+    resolve_commit,
+    symbolic_head,
+    trees_and_parents,
+)
+from ..git.runner import Git
+from ..git.worktrees import switch
 from ..inputs import check_text
-from .hidden_snapshots import write_as_someone
 from .kept_outputs import (
     KeptOutputs,
     carry_back,
@@ -203,10 +211,7 @@ def _restore_branch_locked(
         # A commit of the snapshot's tree on top of the commit the run started from.
         parent = resolve_commit(git, f"{sha}^")
         subject = f"exp: the code of {what} (restored by jupyterlab-repro)"
-        args = ["commit-tree", f"{sha}^{{tree}}", "-m", subject]
-        if parent:
-            args[2:2] = ["-p", parent]
-        target = write_as_someone(git, *args)
+        target = commit_tree(git, f"{sha}^{{tree}}", [parent] if parent else [], subject)
     else:
         target = sha
     if checkout:
@@ -216,7 +221,7 @@ def _restore_branch_locked(
     created = existing is None
     if created:
         full = BRANCHES + name
-        git.run("update-ref", "-m", f"repro: restore {what}", full, target, "")
+        move_ref(git, full, target, None, reason=f"repro: restore {what}")
     result = RestoreResult(branch=name, commit=target, checked_out=False, reused=not created)
     if not checkout:
         return result
@@ -224,12 +229,12 @@ def _restore_branch_locked(
     try:
         changed = _tree_changes(git, target)
         try:
-            git.run("switch", "--quiet", name)
+            switch(git, name)
         except GitTimeout:
             raise
         except GitError as refused:
             _put_aside(git, target, name, what, refused, aside)
-            git.run("switch", "--quiet", name)
+            switch(git, name)
         if aside.carried is not None:
             carry_back(git, aside.carried, aside.carried_files)
     except BaseException:
@@ -292,10 +297,7 @@ def _open_refusal(name: str, files: list[str], root: Path) -> RestoreRefused:
 
 def _tree_changes(git: Git, target: str) -> list[str]:
     """Files that differ between HEAD and ``target`` (what a switch rewrites)."""
-    out = git.run(
-        "diff", "--name-only", "-z", "--no-renames", "HEAD", target, "--", read_only=True
-    ).stdout
-    return [p for p in os.fsdecode(out).split("\0") if p][:MAX_CHANGED_FILES]
+    return changed_paths(git, "HEAD", target, renames=False)[:MAX_CHANGED_FILES]
 
 
 def _undo(root: Path, branch: str, created: bool, target: str, aside: _Aside) -> None:
@@ -304,26 +306,21 @@ def _undo(root: Path, branch: str, created: bool, target: str, aside: _Aside) ->
     try:
         if aside.origin and _where(git) != aside.origin:  # it failed after the switch
             back = aside.origin.removeprefix(BRANCHES)
-            detach = [] if aside.origin.startswith(BRANCHES) else ["--detach"]
-            git.run("switch", "--quiet", "--discard-changes", *detach, back)
+            detach = not aside.origin.startswith(BRANCHES)
+            switch(git, back, discard_changes=True, detach=detach)
         if aside.kept is not None:
             put_back(git, aside.kept)
         if aside.carried is not None:
             put_back(git, aside.carried)
         if created:
-            git.run("update-ref", "-d", BRANCHES + branch, target)
+            delete_ref(git, BRANCHES + branch, target)
     except GitError:
         log.exception("could not undo the restore of %s fully", branch)
 
 
 def _where(git: Git) -> str:
     """``refs/heads/<branch>`` HEAD points at, or HEAD's commit when detached."""
-    try:
-        return git.read("symbolic-ref", "-q", "HEAD")
-    except GitTimeout:
-        raise
-    except GitError:
-        return resolve_commit(git, "HEAD") or ""
+    return symbolic_head(git) or resolve_commit(git, "HEAD") or ""
 
 
 #: Most ``-N`` suffixes tried for a free branch name.
@@ -359,25 +356,14 @@ def _same_code(git: Git, tip: str, sha: str, snapshot: bool) -> bool:
     if not snapshot:
         return False
     # Tree and parents of both, in one call: a restore copies the snapshot's tree and parent.
-    tree_and_parents = git.read("show", "--no-patch", "--format=%T %P", tip, sha).splitlines()
+    tree_and_parents = trees_and_parents(git, tip, sha)
     return len(tree_and_parents) == 2 and tree_and_parents[0] == tree_and_parents[1]
 
 
 def _changed_paths(git: Git, target: str, paths: list[str]) -> list[str]:
     if not paths:
         return []
-    out = git.run(
-        "diff",
-        "--name-only",
-        "-z",
-        "HEAD",
-        target,
-        "--",
-        *paths,
-        env=LITERAL_PATHSPECS,
-        read_only=True,
-    ).stdout
-    return [p for p in os.fsdecode(out).split("\0") if p]
+    return changed_paths(git, "HEAD", target, paths)
 
 
 def restore_copy(

@@ -34,6 +34,7 @@ from ..git.share import (
     fetch_commits,
     fetch_snapshots,
     has_commit,
+    held_by_remote,
     kept_by_branch_or_tag,
     local_records,
     local_snapshots,
@@ -216,10 +217,6 @@ def _unpublished_run_commits(
     for sha in commits:
         if not has_commit(git, sha):
             continue  # ran in another clone: not ours to publish
-        held = git.read(
-            "for-each-ref", "--count=1", "--format=%(refname)", "--contains", sha,
-            "--", f"refs/remotes/{remote}",
-        )  # fmt: skip
-        if not held:
+        if not held_by_remote(git, remote, sha):
             out.append(sha)
     return out

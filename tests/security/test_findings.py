@@ -437,7 +437,7 @@ async def test_any_failure_after_the_commit_moves_head_back(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk vanished")
 
-    monkeypatch.setattr(snapshot_module, "_sync_real_index", broken)
+    monkeypatch.setattr(snapshot_module, "point_paths_at", broken)
     (repo / "nb.ipynb").write_text(notebook("z = 9"), encoding="utf-8")
     before = state(run_git_cmd, repo)
     code, data = await call(
