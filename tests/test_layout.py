@@ -19,11 +19,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "jupyterlab_repro"
 ROOT = "jupyterlab_repro"
 
 #: Room → the rooms (or single modules) its modules may import, besides itself.
-#: Shared plain modules: errors, deadline, inputs, files.
+#: Shared plain modules: errors, deadline, inputs, files, tags, mlflow_compat.
 ALLOWED: dict[str, set[str]] = {
     "_version": set(),  # generated at build time
     "errors": set(),
     "deadline": set(),
+    # Import-free: the kernel plugin imports both on every `import mlflow`.
+    "tags": set(),
+    "mlflow_compat": set(),
     "inputs": {"errors"},
     "files": {"errors"},
     "git": {"errors", "deadline", "files", "inputs"},
@@ -31,12 +34,14 @@ ALLOWED: dict[str, set[str]] = {
     "commit": {"errors", "deadline", "files", "inputs", "git", "notebook"},
     "export": {"errors", "deadline", "files", "inputs", "git", "notebook", "commit.rules"},
     # The kernel side: imported by the run-context plugin on every `import mlflow`.
-    "kernel": {"errors", "deadline", "files", "inputs", "git", "commit.rules", "runs.tag_names"},
+    "kernel": {"errors", "deadline", "files", "inputs", "git", "commit.rules", "tags"},
     "runs": {
         "errors",
         "deadline",
         "files",
         "inputs",
+        "tags",
+        "mlflow_compat",
         "git",
         "notebook",
         "commit.rules",
@@ -47,6 +52,8 @@ ALLOWED: dict[str, set[str]] = {
         "deadline",
         "files",
         "inputs",
+        "tags",
+        "mlflow_compat",
         "git",
         "notebook",
         "commit.rules",
@@ -58,6 +65,8 @@ ALLOWED: dict[str, set[str]] = {
         "deadline",
         "files",
         "inputs",
+        "tags",
+        "mlflow_compat",
         "git",
         "notebook",
         "commit",
@@ -72,6 +81,8 @@ ALLOWED: dict[str, set[str]] = {
         "deadline",
         "files",
         "inputs",
+        "tags",
+        "mlflow_compat",
         "git",
         "notebook",
         "commit",
@@ -88,6 +99,8 @@ CORE = [
     "deadline",
     "inputs",
     "files",
+    "tags",
+    "mlflow_compat",
     "git",
     "notebook",
     "commit",

@@ -172,7 +172,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """
     from ..git.repository import require_repository
     from ..runs.restore import branch_name, restore_branch, restore_copy
-    from ..runs.tag_names import REPRO_NOTEBOOK
+    from ..tags import REPRO_NOTEBOOK
 
     run = _service(args).get_run(args.run_id)
     code, rel = run.get("code"), run["all_tags"].get(REPRO_NOTEBOOK)

@@ -14,6 +14,6 @@ imports fast and nothing heavy at module level. ``lock`` imports only the
 standard library (the server runs it as a script in a kernel's interpreter).
 
 May import: ``errors``, ``deadline``, ``files``, ``inputs``, ``git``,
-``commit.rules``, ``runs.tag_names``. Never: ``server``, ``cli``, the other
+``commit.rules``, ``tags``. Never: ``server``, ``cli``, the other
 ``runs`` modules, tornado, jupyter_server, MLflow at module level.
 """

@@ -33,7 +33,7 @@ from ..deadline import Deadline
 from ..git.blobs import store_record
 from ..git.refs import ENVS, INPUTS
 from ..git.runner import Git
-from ..runs.tag_names import (
+from ..tags import (
     REPRO_ENV_LOCK,
     REPRO_INPUTS,
     REPRO_REPRODUCES,

@@ -28,7 +28,7 @@ from ..git.runner import Git
 from ..git.share import check_remote, fetch_snapshots, remote_names
 from ..kernel import lock as lock_module
 from ..runs.store import TrackingService
-from ..runs.tag_names import REPRO_ENV_LOCK
+from ..tags import REPRO_ENV_LOCK
 from .plan import lock_from_tags
 
 #: Runs the lock script in another interpreter without putting its folder on ``sys.path``.

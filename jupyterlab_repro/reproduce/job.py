@@ -50,7 +50,7 @@ from ..kernel.inputs import DigestCache, OutOfTime
 from ..kernel.records import REPRODUCES_ENV_VAR, REPRODUCTION_JOB_ENV_VAR
 from ..runs.bounded import BoundedMlflow
 from ..runs.store import TrackingService
-from ..runs.tag_names import (
+from ..tags import (
     REPRO_INPUTS,
     REPRO_REPRODUCTION_CELL,
     REPRO_REPRODUCTION_ERROR,

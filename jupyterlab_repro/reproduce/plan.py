@@ -44,9 +44,8 @@ from ..git.share import (
 )
 from ..kernel import inputs as inputs_module
 from ..kernel import lock as lock_module
-from ..runs.executed_cells import parse_order
 from ..runs.store import TrackingService
-from ..runs.tag_names import (
+from ..tags import (
     REPRO_ENV_LOCK,
     REPRO_ENV_PREFIX,
     REPRO_EXECUTION_ORDER,
@@ -55,6 +54,7 @@ from ..runs.tag_names import (
     REPRO_NOTEBOOK,
     REPRO_REPO,
     REPRO_SEED,
+    parse_order,
 )
 
 #: The kernel a notebook without ``metadata.kernelspec`` runs in.

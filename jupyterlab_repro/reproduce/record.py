@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..runs.store import TrackingService
-from ..runs.tag_names import (
+from ..tags import (
     GIT_COMMIT,
     MLFLOW_RUN_NAME,
     REPRO_NOTEBOOK,

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest, TrackingUnavailable
-from .mlflow_compat import install as install_mlflow_shims
+from ..mlflow_compat import install as install_mlflow_shims
 from .tracking_uri import bounded_http_env, redact_uri
 
 log = logging.getLogger(__name__)

@@ -62,10 +62,8 @@ from ..git.remotes import origin_url
 from ..git.repository import find_repository, repository_id
 from ..git.runner import Git
 from ..kernel.records import RunRecords
-from .environment import environment_tags, truncate
-from .executed_cells import ExecutedCells, compact_order
-from .mlflow_compat import install as install_mlflow_shims
-from .tag_names import (
+from ..mlflow_compat import install as install_mlflow_shims
+from ..tags import (
     GIT_BRANCH,
     GIT_COMMIT,
     GIT_REPO_URL,
@@ -78,7 +76,10 @@ from .tag_names import (
     REPRO_UNSAVED,
     SOURCE_NAME,
     SOURCE_TYPE,
+    compact_order,
 )
+from .environment import environment_tags, truncate
+from .executed_cells import ExecutedCells
 
 log = logging.getLogger(__name__)
 

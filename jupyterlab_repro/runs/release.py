@@ -28,8 +28,7 @@ from ..git.repository import git_dir, require_repository
 from ..git.revisions import require_commit
 from ..git.runner import Git
 from ..inputs import MAX_MESSAGE, check_optional_text
-from .store import TrackingService
-from .tag_names import (
+from ..tags import (
     GIT_COMMIT,
     REPRO_ENV_PREFIX,
     REPRO_IMAGE,
@@ -37,6 +36,7 @@ from .tag_names import (
     REPRO_RELEASE,
     REPRO_SNAPSHOT,
 )
+from .store import TrackingService
 
 #: Seconds a release may take when the caller gives no deadline.
 RELEASE_TIMEOUT = 60.0

@@ -39,8 +39,7 @@ from ..git.share import (
     local_snapshots,
     push_snapshots,
 )
-from .store import TrackingService
-from .tag_names import (
+from ..tags import (
     GIT_COMMIT,
     REPRO_ENV_LOCK,
     REPRO_INPUTS,
@@ -48,6 +47,7 @@ from .tag_names import (
     REPRO_REPO,
     REPRO_SNAPSHOT,
 )
+from .store import TrackingService
 from .tracking_uri import redact_uri
 
 #: Seconds sharing or fetching may take when the caller gives no deadline.

@@ -41,20 +41,7 @@ from ..git.refs import is_snapshot_commit
 from ..git.repository import repository_id
 from ..git.revisions import check_revision, commit_summaries, is_full_sha, resolve_commit
 from ..git.runner import Git
-from .bounded import BoundedMlflow
-from .direct_store import DirectReader, SqliteReader, page_offset
-from .executed_cells import parse_order, ran_out_of_order
-from .queries import (
-    client_metric_rows,
-    finite,
-    list_experiments,
-    run_or_none,
-    search_runs,
-    set_tag,
-    sql_metric_rows,
-    tag_equals,
-)
-from .tag_names import (
+from ..tags import (
     GIT_BRANCH,
     GIT_COMMIT,
     MLFLOW_RUN_NAME,
@@ -69,6 +56,20 @@ from .tag_names import (
     REPRO_REPRODUCTION_VERDICT,
     REPRO_SNAPSHOT,
     REPRO_UNSAVED,
+    parse_order,
+    ran_out_of_order,
+)
+from .bounded import BoundedMlflow
+from .direct_store import DirectReader, SqliteReader, page_offset
+from .queries import (
+    client_metric_rows,
+    finite,
+    list_experiments,
+    run_or_none,
+    search_runs,
+    set_tag,
+    sql_metric_rows,
+    tag_equals,
 )
 from .tracking_uri import redact_uri, sqlite_path, uri_kind
 
