@@ -4,7 +4,7 @@
 
 Each run is a fresh interpreter that imports MLflow with the plugin's entry
 point filtered out, then times ``import MODULE`` (default: the plugin,
-``jupyterlab_repro.runs.context``). Prints one JSON line.
+``jupyterlab_repro.kernel.context``). Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ print(time.perf_counter() - started)
 
 
 def main() -> None:
-    module = sys.argv[1] if len(sys.argv) > 1 else "jupyterlab_repro.runs.context"
+    module = sys.argv[1] if len(sys.argv) > 1 else "jupyterlab_repro.kernel.context"
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 15
     times = []
     for _ in range(runs):

@@ -996,7 +996,7 @@ class Bench:
         probe = self.work / "runcontext_probe.py"
         probe.write_text(RUNCONTEXT_PROBE)
         check = timed(
-            [sys.executable, "-c", "import mlflow, jupyterlab_repro.runs.context"],
+            [sys.executable, "-c", "import mlflow, jupyterlab_repro.kernel.context"],
             PROJECT,
             self.env,
             check=False,
@@ -1736,7 +1736,7 @@ RUNCONTEXT_PROBE = textwrap.dedent(
 
     start = time.perf_counter()
     import mlflow
-    from jupyterlab_repro.runs.context import ReproRunContext
+    from jupyterlab_repro.kernel.context import ReproRunContext
 
     import_seconds = time.perf_counter() - start
     mlflow.set_experiment("bench")

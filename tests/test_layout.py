@@ -34,7 +34,17 @@ ALLOWED: dict[str, set[str]] = {
     "commit": {"errors", "deadline", "files", "inputs", "git", "notebook"},
     "export": {"errors", "deadline", "files", "inputs", "git", "notebook", "commit.rules"},
     # The kernel side: imported by the run-context plugin on every `import mlflow`.
-    "kernel": {"errors", "deadline", "files", "inputs", "git", "commit.rules", "tags"},
+    "kernel": {
+        "errors",
+        "deadline",
+        "files",
+        "inputs",
+        "tags",
+        "mlflow_compat",
+        "git",
+        "notebook",
+        "commit.rules",
+    },
     "runs": {
         "errors",
         "deadline",
@@ -254,7 +264,7 @@ def test_the_kernel_plugin_imports_nothing_heavy() -> None:
         "    if m == 'jupyterlab_repro' or m.startswith('jupyterlab_repro.'):\n"
         "        del sys.modules[m]\n"
         "before = set(sys.modules)\n"
-        "import jupyterlab_repro.runs.context\n"
+        "import jupyterlab_repro.kernel.context\n"
         "added = sorted(set(sys.modules) - before)\n"
         "print(json.dumps({'added': added, 'stdlib': sorted(sys.stdlib_module_names)}))\n"
     )
@@ -264,6 +274,9 @@ def test_the_kernel_plugin_imports_nothing_heavy() -> None:
     foreign = [m for m in added if m.split(".")[0] not in stdlib and m.split(".")[0] != ROOT]
     assert foreign == []
     ours = {m for m in added if m.split(".")[0] == ROOT}
-    heavy = {f"{ROOT}.{room}" for room in ("server", "cli", "export", "commit.snapshot")}
+    heavy = {
+        f"{ROOT}.{room}"
+        for room in ("server", "cli", "export", "commit.snapshot", "tracking", "runs", "reproduce")
+    }
     assert not {m for m in ours for h in heavy if m == h or m.startswith(h + ".")}
     assert not any(m.split(".")[0] in GLUE for m in added)

@@ -309,7 +309,7 @@ def seed_preamble(seed: int | None) -> str | None:
         return None
     return (
         "try:\n"
-        "    from jupyterlab_repro.runs.seed import set_seed as _repro_set_seed\n"
+        "    from jupyterlab_repro import set_seed as _repro_set_seed\n"
         f"    _repro_set_seed({int(seed)})\n"
         "    del _repro_set_seed\n"
         "except Exception:\n"

@@ -45,9 +45,9 @@ from ..git.repository import require_repository
 from ..git.revisions import read_blob, resolve_commit, tree_blobs
 from ..git.runner import LITERAL_PATHSPECS, Git
 from ..git.status import parse_porcelain_v2
+from ..kernel.hidden_snapshots import write_as_someone
 from ..notebook.clean import CleanConfig
 from ..notebook.diff import classify
-from .hidden_snapshots import write_as_someone
 
 log = logging.getLogger(__name__)
 

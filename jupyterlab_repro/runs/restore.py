@@ -33,7 +33,7 @@ from ..git.repository import require_repository
 from ..git.revisions import file_at, require_commit, resolve_commit
 from ..git.runner import LITERAL_PATHSPECS, Git
 from ..inputs import check_text
-from .hidden_snapshots import write_as_someone
+from ..kernel.hidden_snapshots import write_as_someone
 from .kept_outputs import (
     KeptOutputs,
     carry_back,
