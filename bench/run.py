@@ -1141,7 +1141,7 @@ class Bench:
                 }
             },
             "loggers": {
-                "jupyterlab_repro.runs": {
+                "jupyterlab_repro.tracking": {
                     "level": "DEBUG",
                     "handlers": ["bench_tracking"],
                     "propagate": False,
@@ -1442,7 +1442,7 @@ class Bench:
         try:
             from mlflow.tracking import MlflowClient
 
-            from jupyterlab_repro.runs.store import TrackingService
+            from jupyterlab_repro.tracking.store import TrackingService
         except Exception as exc:
             self._skip("runs", f"mlflow or jupyterlab_repro.runs.store not importable: {exc!r}")
             return
@@ -1860,7 +1860,7 @@ def inline_tracking_calls() -> Iterator[None]:
     """
     import concurrent.futures
 
-    from jupyterlab_repro.runs import bounded
+    from jupyterlab_repro.tracking import bounded
 
     def inline(fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()

@@ -45,6 +45,8 @@ ALLOWED: dict[str, set[str]] = {
         "notebook",
         "commit.rules",
     },
+    # The server's MLflow access: never the kernel side, never the server.
+    "tracking": {"errors", "deadline", "files", "inputs", "tags", "mlflow_compat", "git"},
     "runs": {
         "errors",
         "deadline",
@@ -56,6 +58,7 @@ ALLOWED: dict[str, set[str]] = {
         "notebook",
         "commit.rules",
         "kernel",
+        "tracking",
     },
     "reproduce": {
         "errors",
@@ -68,6 +71,7 @@ ALLOWED: dict[str, set[str]] = {
         "notebook",
         "commit.rules",
         "kernel",
+        "tracking",
         "runs",
     },
     "cli": {
@@ -83,6 +87,7 @@ ALLOWED: dict[str, set[str]] = {
         "export",
         "runs",
         "kernel",
+        "tracking",
         "reproduce",
         ROOT,
     },
@@ -99,6 +104,7 @@ ALLOWED: dict[str, set[str]] = {
         "export",
         "runs",
         "kernel",
+        "tracking",
         "reproduce",
         ROOT,
     },
@@ -116,6 +122,7 @@ CORE = [
     "commit",
     "export",
     "kernel",
+    "tracking",
     "runs",
     "reproduce",
     "cli",

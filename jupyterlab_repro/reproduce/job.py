@@ -48,8 +48,6 @@ from ..git.runner import Git
 from ..kernel import inputs as inputs_module
 from ..kernel.inputs import DigestCache, OutOfTime
 from ..kernel.records import REPRODUCES_ENV_VAR, REPRODUCTION_JOB_ENV_VAR
-from ..runs.bounded import BoundedMlflow
-from ..runs.store import TrackingService
 from ..tags import (
     REPRO_INPUTS,
     REPRO_REPRODUCTION_CELL,
@@ -59,6 +57,8 @@ from ..tags import (
     REPRO_REPRODUCTION_TOLERANCE,
     REPRO_REPRODUCTION_VERDICT,
 )
+from ..tracking.bounded import BoundedMlflow
+from ..tracking.store import TrackingService
 from . import record as rec
 from .data import check_inputs, link_inputs
 from .environment import KernelUnavailable, current_lock

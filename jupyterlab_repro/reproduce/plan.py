@@ -44,7 +44,6 @@ from ..git.share import (
 )
 from ..kernel import inputs as inputs_module
 from ..kernel import lock as lock_module
-from ..runs.store import TrackingService
 from ..tags import (
     REPRO_ENV_LOCK,
     REPRO_ENV_PREFIX,
@@ -56,6 +55,7 @@ from ..tags import (
     REPRO_SEED,
     parse_order,
 )
+from ..tracking.store import TrackingService
 
 #: The kernel a notebook without ``metadata.kernelspec`` runs in.
 DEFAULT_KERNEL = "python3"

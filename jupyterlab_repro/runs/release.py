@@ -36,7 +36,7 @@ from ..tags import (
     REPRO_RELEASE,
     REPRO_SNAPSHOT,
 )
-from .store import TrackingService
+from ..tracking.store import TrackingService
 
 #: Seconds a release may take when the caller gives no deadline.
 RELEASE_TIMEOUT = 60.0

@@ -47,8 +47,8 @@ from ..tags import (
     REPRO_REPO,
     REPRO_SNAPSHOT,
 )
-from .store import TrackingService
-from .tracking_uri import redact_uri
+from ..tracking.store import TrackingService
+from ..tracking.uri import redact_uri
 
 #: Seconds sharing or fetching may take when the caller gives no deadline.
 SHARE_TIMEOUT = 120.0

@@ -31,7 +31,7 @@ from jupyterlab_repro.notebook.clean import clean_text
 from jupyterlab_repro.runs.compare import compare_runs
 from jupyterlab_repro.runs.restore import notebook_at, restore_branch
 from jupyterlab_repro.runs.share import fetch_run_code, prune_snapshots, share_run_code
-from jupyterlab_repro.runs.store import TrackingService
+from jupyterlab_repro.tracking.store import TrackingService
 
 pytestmark = pytest.mark.mlflow
 

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest, TrackingUnavailable
-from .tracking_uri import redact_uri, sqlite_path, uri_kind
+from .uri import redact_uri, sqlite_path, uri_kind
 
 #: Environment variables that mean "authentication only MLflow's client knows".
 _OTHER_AUTH = (

@@ -7,7 +7,7 @@ thread when the extension loads, and nothing here imports MLflow at module
 import time.
 
 Bounded
-    Every MLflow call goes through :class:`~jupyterlab_repro.runs.bounded.BoundedMlflow`
+    Every MLflow call goes through :class:`~jupyterlab_repro.tracking.bounded.BoundedMlflow`
     (a deadline per request, a breaker, daemon threads); every git call
     through the ``git`` room with the same deadline.
 
@@ -71,7 +71,7 @@ from .queries import (
     sql_metric_rows,
     tag_equals,
 )
-from .tracking_uri import redact_uri, sqlite_path, uri_kind
+from .uri import redact_uri, sqlite_path, uri_kind
 
 log = logging.getLogger(__name__)
 
