@@ -35,7 +35,7 @@ RUNCONTEXT_PROBE = textwrap.dedent(
 
     start = time.perf_counter()
     import mlflow
-    from jupyterlab_repro.runs.context import ReproRunContext
+    from jupyterlab_repro.kernel.context import ReproRunContext
 
     import_seconds = time.perf_counter() - start
     mlflow.set_experiment("bench")
@@ -137,7 +137,7 @@ def run(bench: Bench) -> None:
     probe = bench.work / "runcontext_probe.py"
     probe.write_text(RUNCONTEXT_PROBE)
     check = timed(
-        [sys.executable, "-c", "import mlflow, jupyterlab_repro.runs.context"],
+        [sys.executable, "-c", "import mlflow, jupyterlab_repro.kernel.context"],
         PROJECT,
         bench.env,
         check=False,

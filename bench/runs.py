@@ -86,9 +86,9 @@ def run(bench: Bench) -> None:
     try:
         from mlflow.tracking import MlflowClient  # noqa: F401
 
-        from jupyterlab_repro.runs.store import TrackingService  # noqa: F401
+        from jupyterlab_repro.tracking.store import TrackingService  # noqa: F401
     except Exception as exc:
-        bench.skip("runs", f"mlflow or jupyterlab_repro.runs.store not importable: {exc!r}")
+        bench.skip("runs", f"mlflow or jupyterlab_repro.tracking.store not importable: {exc!r}")
         return
     facts = runs_store(bench)
     store = Store(
@@ -149,7 +149,7 @@ def _warm(bench: Bench, store: Store) -> tuple[dict[str, list[float]], float, di
     """
     from mlflow.tracking import MlflowClient
 
-    from jupyterlab_repro.runs.store import TrackingService
+    from jupyterlab_repro.tracking.store import TrackingService
 
     repo, nb, uri, page = store.repo, store.nb, store.uri, store.page
     run_ids, keys, query_string = store.run_ids, store.keys, store.query_string
@@ -303,14 +303,14 @@ def _budgets(
 def inline_tracking_calls() -> Iterator[None]:
     """Run the tracking service's MLflow calls in the calling thread, so cProfile sees them.
 
-    :class:`~jupyterlab_repro.runs.store.TrackingService` runs each call in a
+    :class:`~jupyterlab_repro.tracking.store.TrackingService` runs each call in a
     worker thread of its own (for its deadline); a profile of the caller
     would only show the wait.
     """
     import concurrent.futures
     from unittest import mock
 
-    from jupyterlab_repro.runs import bounded
+    from jupyterlab_repro.tracking import bounded
 
     def inline(fn: Callable[..., Any], *args: Any, **_: Any) -> concurrent.futures.Future[Any]:
         """``bounded.submit`` in the calling thread (``http_settings``, which bound MLflow's

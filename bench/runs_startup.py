@@ -65,7 +65,7 @@ def runs_store(bench: Bench) -> dict[str, Any]:
 def runs_server(bench: Bench, facts: dict[str, Any]) -> tuple[Server, Path]:
     """A fresh server on the store's repository, its tracking module logging to a file.
 
-    The ``jupyterlab_repro.runs`` debug lines (client ready, each
+    The ``jupyterlab_repro.tracking`` debug lines (client ready, each
     ``search_runs``) carry wall-clock times, to show when the start-up
     warm-up got where.
     """
@@ -84,7 +84,7 @@ def runs_server(bench: Bench, facts: dict[str, Any]) -> tuple[Server, Path]:
             }
         },
         "loggers": {
-            "jupyterlab_repro.runs": {
+            "jupyterlab_repro.tracking": {
                 "level": "DEBUG",
                 "handlers": ["bench_tracking"],
                 "propagate": False,

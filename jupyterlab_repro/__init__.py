@@ -24,7 +24,7 @@ __all__ = ["__version__", "set_seed"]
 def __getattr__(name: str) -> Any:
     """Lazy public helpers: ``jupyterlab_repro.set_seed`` imports nothing heavy up front."""
     if name == "set_seed":
-        from .runs.seed import set_seed
+        from .kernel.seed import set_seed
 
         return set_seed
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,15 +15,23 @@ from pathlib import Path
 
 import pytest
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
 PACKAGE = Path(__file__).resolve().parents[1] / "jupyterlab_repro"
 ROOT = "jupyterlab_repro"
 
 #: Room → the rooms (or single modules) its modules may import, besides itself.
-#: Shared plain modules: errors, deadline, inputs, files.
+#: Shared plain modules: errors, deadline, inputs, files, tags, mlflow_compat.
 ALLOWED: dict[str, set[str]] = {
     "_version": set(),  # generated at build time
     "errors": set(),
     "deadline": set(),
+    # Import-free: the kernel plugin imports both on every `import mlflow`.
+    "tags": set(),
+    "mlflow_compat": set(),
     "inputs": {"errors"},
     "files": {"errors"},
     "git": {"errors", "deadline", "files", "inputs"},
@@ -31,26 +39,44 @@ ALLOWED: dict[str, set[str]] = {
     "commit": {"errors", "deadline", "files", "inputs", "git", "notebook"},
     "export": {"errors", "deadline", "files", "inputs", "git", "notebook", "commit.rules"},
     # The kernel side: imported by the run-context plugin on every `import mlflow`.
-    "kernel": {"errors", "deadline", "files", "inputs", "git", "commit.rules", "runs.tag_names"},
+    "kernel": {
+        "errors",
+        "deadline",
+        "files",
+        "inputs",
+        "tags",
+        "mlflow_compat",
+        "git",
+        "notebook",
+        "commit.rules",
+    },
+    # The server's MLflow access: never the kernel side, never the server.
+    "tracking": {"errors", "deadline", "files", "inputs", "tags", "mlflow_compat", "git"},
     "runs": {
         "errors",
         "deadline",
         "files",
         "inputs",
+        "tags",
+        "mlflow_compat",
         "git",
         "notebook",
         "commit.rules",
         "kernel",
+        "tracking",
     },
     "reproduce": {
         "errors",
         "deadline",
         "files",
         "inputs",
+        "tags",
+        "mlflow_compat",
         "git",
         "notebook",
         "commit.rules",
         "kernel",
+        "tracking",
         "runs",
     },
     "cli": {
@@ -58,12 +84,15 @@ ALLOWED: dict[str, set[str]] = {
         "deadline",
         "files",
         "inputs",
+        "tags",
+        "mlflow_compat",
         "git",
         "notebook",
         "commit",
         "export",
         "runs",
         "kernel",
+        "tracking",
         "reproduce",
         ROOT,
     },
@@ -72,12 +101,15 @@ ALLOWED: dict[str, set[str]] = {
         "deadline",
         "files",
         "inputs",
+        "tags",
+        "mlflow_compat",
         "git",
         "notebook",
         "commit",
         "export",
         "runs",
         "kernel",
+        "tracking",
         "reproduce",
         ROOT,
     },
@@ -88,16 +120,28 @@ CORE = [
     "deadline",
     "inputs",
     "files",
+    "tags",
+    "mlflow_compat",
     "git",
     "notebook",
     "commit",
     "export",
     "kernel",
+    "tracking",
     "runs",
     "reproduce",
     "cli",
 ]
 GLUE = ("tornado", "jupyter_server")
+#: What MLflow loads in the user's kernel: ``module:attribute`` of each
+#: ``mlflow.run_context_provider`` entry point pyproject.toml declares.
+PLUGINS: list[str] = sorted(
+    tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "entry-points"
+    ]["mlflow.run_context_provider"].values()
+)
+#: What never loads in a kernel: the server side (glue, its MLflow access, the CLI).
+NOT_IN_KERNEL = (*GLUE, f"{ROOT}.server", f"{ROOT}.tracking", f"{ROOT}.cli")
 
 
 def _modules() -> dict[str, Path]:
@@ -241,7 +285,7 @@ def test_the_kernel_plugin_imports_nothing_heavy() -> None:
         "    if m == 'jupyterlab_repro' or m.startswith('jupyterlab_repro.'):\n"
         "        del sys.modules[m]\n"
         "before = set(sys.modules)\n"
-        "import jupyterlab_repro.runs.context\n"
+        f"import {PLUGINS[0].partition(':')[0]}\n"
         "added = sorted(set(sys.modules) - before)\n"
         "print(json.dumps({'added': added, 'stdlib': sorted(sys.stdlib_module_names)}))\n"
     )
@@ -251,6 +295,56 @@ def test_the_kernel_plugin_imports_nothing_heavy() -> None:
     foreign = [m for m in added if m.split(".")[0] not in stdlib and m.split(".")[0] != ROOT]
     assert foreign == []
     ours = {m for m in added if m.split(".")[0] == ROOT}
-    heavy = {f"{ROOT}.{room}" for room in ("server", "cli", "export", "commit.snapshot")}
+    heavy = {
+        f"{ROOT}.{room}"
+        for room in ("server", "cli", "export", "commit.snapshot", "tracking", "runs", "reproduce")
+    }
     assert not {m for m in ours for h in heavy if m == h or m.startswith(h + ".")}
     assert not any(m.split(".")[0] in GLUE for m in added)
+
+
+def _loaded(modules: list[str]) -> list[str]:
+    """Every module a fresh interpreter holds after importing ``modules``."""
+    found = _fresh(
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}:\n"
+        "    module, _, attribute = name.partition(':')\n"
+        "    loaded = importlib.import_module(module)\n"
+        "    if attribute:\n"
+        "        getattr(loaded, attribute)\n"
+        "print(json.dumps({'modules': sorted(sys.modules)}))\n"
+    )
+    loaded = found["modules"]
+    assert isinstance(loaded, list)
+    return loaded
+
+
+def _under(names: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(n == p or n.startswith(p + ".") for p in prefixes))
+
+
+def test_the_mlflow_plugin_lives_in_the_kernel_room() -> None:
+    """The entry points MLflow loads in the user's kernel name modules of ``kernel/``."""
+    assert PLUGINS, "pyproject.toml declares the mlflow.run_context_provider entry point"
+    for plugin in PLUGINS:
+        module = plugin.partition(":")[0]
+        assert module in MODULES and _room(module) == "kernel", plugin
+
+
+@pytest.mark.mlflow
+def test_the_kernel_room_loads_nothing_of_the_server_side() -> None:
+    """Every ``kernel/`` module and the plugin the entry points name, imported in a fresh
+    interpreter: no tornado, no jupyter_server, no ``server/``, ``tracking/`` or ``cli/``."""
+    kernel = sorted(n for n in MODULES if _room(n) == "kernel")
+    loaded = _loaded(kernel + PLUGINS)
+    assert set(kernel) <= set(loaded)
+    assert _under(loaded, NOT_IN_KERNEL) == []
+
+
+def test_the_tracking_room_loads_no_glue() -> None:
+    """Every ``tracking/`` module in a fresh interpreter: no tornado, no jupyter_server, no
+    ``server/``, ``cli/`` or kernel side (and, at import, no MLflow)."""
+    tracking = sorted(n for n in MODULES if _room(n) == "tracking")
+    loaded = _loaded(tracking)
+    assert set(tracking) <= set(loaded)
+    assert _under(loaded, (*GLUE, f"{ROOT}.server", f"{ROOT}.cli", f"{ROOT}.kernel")) == []

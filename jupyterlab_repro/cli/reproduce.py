@@ -112,8 +112,8 @@ def _tracking_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _service(args: argparse.Namespace) -> Any:
-    from ..runs.store import TrackingService
-    from ..runs.tracking_uri import bounded_http_env, default_tracking_uri
+    from ..tracking.store import TrackingService
+    from ..tracking.uri import bounded_http_env, default_tracking_uri
 
     for key, value in bounded_http_env(args.tracking_timeout).items():
         os.environ.setdefault(key, value)
@@ -205,7 +205,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 async def _run(plan: Any, check: Any, options: Any, service: Any, progress: Progress) -> Any:
     from ..reproduce.job import Job, new_job_id, run_job
-    from ..runs.bounded import BoundedMlflow
+    from ..tracking.bounded import BoundedMlflow
 
     job = Job(new_job_id(), plan, options, check)
     job.cancel_event = asyncio.Event()

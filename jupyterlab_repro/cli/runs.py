@@ -1,7 +1,7 @@
 """``jupyter repro runs NB`` (a notebook's MLflow runs by commit), ``jupyter repro restore RUN_ID``
 (and ``bring-back``, for the outputs a restore kept aside), ``compare`` and ``tag``.
 
-The same core as the runs panel (:mod:`jupyterlab_repro.runs.store`); the store
+The same core as the runs panel (:mod:`jupyterlab_repro.tracking.store`); the store
 is ``--tracking-uri``, else ``MLFLOW_TRACKING_URI``, else ``./mlflow.db``.
 """
 
@@ -153,8 +153,8 @@ def _tracking_options(parser: argparse.ArgumentParser) -> None:
 
 def _service(args: argparse.Namespace) -> Any:
     """The tracking service of ``--tracking-uri``, bounded for this process."""
-    from ..runs.store import TrackingService
-    from ..runs.tracking_uri import bounded_http_env, default_tracking_uri
+    from ..tracking.store import TrackingService
+    from ..tracking.uri import bounded_http_env, default_tracking_uri
 
     # Our own process: MLflow's HTTP client may give up early here (the
     # server does not do this, kernels inherit its environment).
@@ -172,7 +172,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """
     from ..git.repository import require_repository
     from ..runs.restore import branch_name, restore_branch, restore_copy
-    from ..runs.tag_names import REPRO_NOTEBOOK
+    from ..tags import REPRO_NOTEBOOK
 
     run = _service(args).get_run(args.run_id)
     code, rel = run.get("code"), run["all_tags"].get(REPRO_NOTEBOOK)

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..runs.tag_names import REPRO_INPUTS
+from ..tags import REPRO_INPUTS
 
 log = logging.getLogger(__name__)
 

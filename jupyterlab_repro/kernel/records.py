@@ -34,7 +34,7 @@ from ..git.blobs import store_record
 from ..git.refs import ENVS, INPUTS
 from ..git.repository import common_git_dir
 from ..git.runner import Git
-from ..runs.tag_names import (
+from ..tags import (
     REPRO_ENV_LOCK,
     REPRO_INPUTS,
     REPRO_REPRODUCES,

@@ -27,8 +27,8 @@ from ..git.refs import ENVS
 from ..git.runner import Git
 from ..git.share import check_remote, fetch_snapshots, remote_names
 from ..kernel import lock as lock_module
-from ..runs.store import TrackingService
-from ..runs.tag_names import REPRO_ENV_LOCK
+from ..tags import REPRO_ENV_LOCK
+from ..tracking.store import TrackingService
 from .plan import lock_from_tags
 
 #: Runs the lock script in another interpreter without putting its folder on ``sys.path``.

@@ -48,9 +48,7 @@ from ..git.runner import Git
 from ..kernel import inputs as inputs_module
 from ..kernel.inputs import DigestCache, OutOfTime
 from ..kernel.records import REPRODUCES_ENV_VAR, REPRODUCTION_JOB_ENV_VAR
-from ..runs.bounded import BoundedMlflow
-from ..runs.store import TrackingService
-from ..runs.tag_names import (
+from ..tags import (
     REPRO_INPUTS,
     REPRO_REPRODUCTION_CELL,
     REPRO_REPRODUCTION_ERROR,
@@ -59,6 +57,8 @@ from ..runs.tag_names import (
     REPRO_REPRODUCTION_TOLERANCE,
     REPRO_REPRODUCTION_VERDICT,
 )
+from ..tracking.bounded import BoundedMlflow
+from ..tracking.store import TrackingService
 from . import record as rec
 from .data import check_inputs, link_inputs
 from .environment import KernelUnavailable, current_lock
@@ -309,7 +309,7 @@ def seed_preamble(seed: int | None) -> str | None:
         return None
     return (
         "try:\n"
-        "    from jupyterlab_repro.runs.seed import set_seed as _repro_set_seed\n"
+        "    from jupyterlab_repro import set_seed as _repro_set_seed\n"
         f"    _repro_set_seed({int(seed)})\n"
         "    del _repro_set_seed\n"
         "except Exception:\n"

@@ -23,8 +23,8 @@ from typing import Any
 
 from ..errors import JobNotFound, ReproductionRunning
 from ..kernel.inputs import DigestCache
-from ..runs.bounded import BoundedMlflow
-from ..runs.store import TrackingService
+from ..tracking.bounded import BoundedMlflow
+from ..tracking.store import TrackingService
 from .job import (
     RECORD_TIMEOUT,
     Blocking,

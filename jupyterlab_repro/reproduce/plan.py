@@ -44,9 +44,7 @@ from ..git.share import (
 )
 from ..kernel import inputs as inputs_module
 from ..kernel import lock as lock_module
-from ..runs.executed_cells import parse_order
-from ..runs.store import TrackingService
-from ..runs.tag_names import (
+from ..tags import (
     REPRO_ENV_LOCK,
     REPRO_ENV_PREFIX,
     REPRO_EXECUTION_ORDER,
@@ -55,7 +53,9 @@ from ..runs.tag_names import (
     REPRO_NOTEBOOK,
     REPRO_REPO,
     REPRO_SEED,
+    parse_order,
 )
+from ..tracking.store import TrackingService
 
 #: The kernel a notebook without ``metadata.kernelspec`` runs in.
 DEFAULT_KERNEL = "python3"

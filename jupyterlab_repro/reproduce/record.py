@@ -6,7 +6,7 @@ plugin tags it ``repro.reproduces`` and ``repro.reproduction.job``:
 failed before, or the notebook logs to a store of its own), a stand-in run
 is made in the original's experiment, so every reproduction has a run to
 hold its notebook and verdict. The functions taking ``client`` run inside
-:meth:`~jupyterlab_repro.runs.bounded.BoundedMlflow.call`.
+:meth:`~jupyterlab_repro.tracking.bounded.BoundedMlflow.call`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..runs.store import TrackingService
-from ..runs.tag_names import (
+from ..tags import (
     GIT_COMMIT,
     MLFLOW_RUN_NAME,
     REPRO_NOTEBOOK,
@@ -23,6 +22,7 @@ from ..runs.tag_names import (
     REPRO_REPRODUCES,
     REPRO_REPRODUCTION_JOB,
 )
+from ..tracking.store import TrackingService
 
 #: Where a reproduction's files go among its run's artifacts.
 ARTIFACT_DIR = "reproduction"

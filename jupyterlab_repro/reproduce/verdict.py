@@ -20,7 +20,7 @@ The overall verdict:
     the user stopped it.
 
 :func:`summary_tag` writes the per-metric outcome in the compact encoding of
-``repro.reproduction.summary`` (see :mod:`~jupyterlab_repro.runs.tag_names`);
+``repro.reproduction.summary`` (see :mod:`~jupyterlab_repro.tags`);
 the verdict artifact (``reproduction/verdict.json``) has every detail.
 """
 

@@ -1,15 +1,14 @@
-"""runs: MLflow runs tied to the code that ran.
+"""runs: what the lab does with MLflow runs tied to the code that ran.
 
-Kernel side: ``context`` (the ``mlflow.run_context_provider`` plugin),
-``hidden_snapshots`` (the code that ran, on ``refs/repro/snapshots/…``),
-``environment``, ``seed``. Store side: ``store`` (the runs panel's queries),
-``bounded`` (MLflow calls under deadlines, with a breaker), ``queries``,
-``direct_store``, ``tracking_uri``, ``restore``, ``compare``, ``downsample``,
-``release``, ``share``. ``tag_names``, ``executed_cells`` and ``mlflow_compat``
-(shims for the older MLflow releases allowed) are shared by both.
+``compare`` + ``downsample`` (runs side by side: params, metrics, environment,
+the code that changed), ``release`` (a run released as an annotated tag, the
+model card), ``restore`` + ``kept_outputs`` (a run's code back as a branch or a
+working copy; outputs in the way kept in a git stash entry, brought back) and
+``share`` (push, fetch and prune the refs holding runs' code). The runs they
+read come from :mod:`jupyterlab_repro.tracking`; what the kernel records lives
+in :mod:`jupyterlab_repro.kernel`; the tag names in :mod:`jupyterlab_repro.tags`.
 
-May import: ``git``, ``notebook``, ``commit.rules``, ``errors``, ``deadline``,
-``files``. Never: ``server``, ``cli``, tornado, jupyter_server. The kernel side
-imports nothing heavy at module level (MLflow's own classes excepted, which
-MLflow has loaded already when it loads the plugin); this file imports nothing.
+May import: ``git``, ``notebook``, ``commit.rules``, ``kernel``, ``tracking``,
+``errors``, ``deadline``, ``files``, ``inputs``, ``tags``. Never: ``server``,
+``cli``, tornado, jupyter_server. This file imports nothing.
 """

@@ -39,9 +39,9 @@ from ..git.runner import Git
 from ..kernel import lock as lock_module
 from ..notebook.clean import CleanConfig
 from ..notebook.diff import diff_texts
+from ..tags import REPRO_ENV_LOCK, REPRO_ENV_PREFIX, REPRO_IMAGE, REPRO_NOTEBOOK, REPRO_REPO
+from ..tracking.store import MAX_HISTORY_KEYS, TrackingService
 from .downsample import downsample_series
-from .store import MAX_HISTORY_KEYS, TrackingService
-from .tag_names import REPRO_ENV_LOCK, REPRO_ENV_PREFIX, REPRO_IMAGE, REPRO_NOTEBOOK, REPRO_REPO
 
 #: Most runs one comparison takes.
 MAX_RUNS = 10

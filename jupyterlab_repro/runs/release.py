@@ -29,8 +29,7 @@ from ..git.revisions import require_commit
 from ..git.runner import Git
 from ..git.tags import write_annotated_tag
 from ..inputs import MAX_MESSAGE, check_optional_text
-from .store import TrackingService
-from .tag_names import (
+from ..tags import (
     GIT_COMMIT,
     REPRO_ENV_PREFIX,
     REPRO_IMAGE,
@@ -38,6 +37,7 @@ from .tag_names import (
     REPRO_RELEASE,
     REPRO_SNAPSHOT,
 )
+from ..tracking.store import TrackingService
 
 #: Seconds a release may take when the caller gives no deadline.
 RELEASE_TIMEOUT = 60.0

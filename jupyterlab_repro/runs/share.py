@@ -40,8 +40,7 @@ from ..git.share import (
     local_snapshots,
     push_snapshots,
 )
-from .store import TrackingService
-from .tag_names import (
+from ..tags import (
     GIT_COMMIT,
     REPRO_ENV_LOCK,
     REPRO_INPUTS,
@@ -49,7 +48,8 @@ from .tag_names import (
     REPRO_REPO,
     REPRO_SNAPSHOT,
 )
-from .tracking_uri import redact_uri
+from ..tracking.store import TrackingService
+from ..tracking.uri import redact_uri
 
 #: Seconds sharing or fetching may take when the caller gives no deadline.
 SHARE_TIMEOUT = 120.0

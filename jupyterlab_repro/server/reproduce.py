@@ -31,7 +31,7 @@ from ..reproduce.job import MAX_TIMEOUT, Options, check_environment, refuse_if_s
 from ..reproduce.jobs import Jobs
 from ..reproduce.plan import prepare
 from ..reproduce.verdict import DEFAULT_ATOL, DEFAULT_RTOL
-from ..runs.store import TrackingService
+from ..tracking.store import TrackingService
 from .base import ReproHandler, limiter_for
 from .fields import PATH, Bool, Field, Number, Text
 from .runs import TRACKING_KEY

@@ -1,7 +1,7 @@
 """Routes of the runs: ``runs``, ``runs/metrics``, ``runs/notebook``, ``runs/restore``,
 ``runs/kept-outputs``, ``runs/compare``, ``runs/release``, ``runs/share``, ``runs/fetch``.
 
-Thin handlers over :mod:`jupyterlab_repro.runs.store`; the tracking store
+Thin handlers over :mod:`jupyterlab_repro.tracking.store`; the tracking store
 comes from server configuration (``c.Repro.tracking_uri``), never from a
 request. MLflow work runs in the ``tracking`` pool.
 """
@@ -22,8 +22,8 @@ from ..runs.kept_outputs import bring_back, kept_outputs
 from ..runs.release import release_run
 from ..runs.restore import branch_name, notebook_at, restore_branch, restore_copy
 from ..runs.share import fetch_run_code, share_run_code
-from ..runs.store import MAX_PAGE_SIZE, TrackingService
-from ..runs.tracking_uri import default_tracking_uri, other_stores
+from ..tracking.store import MAX_PAGE_SIZE, TrackingService
+from ..tracking.uri import default_tracking_uri, other_stores
 from .base import ReproHandler, bad_request
 from .config import Repro
 from .fields import PATH, PATHS, Bool, Field, Int, Text, Texts

@@ -25,7 +25,7 @@ import _compose_stack as native
 import pytest
 from _compose_lab import Lab
 
-from jupyterlab_repro.runs.store import EXPERIMENTS_TTL
+from jupyterlab_repro.tracking.store import EXPERIMENTS_TTL
 
 NOTEBOOK = "work/team/train.ipynb"
 EXPERIMENT = "compose smoke"

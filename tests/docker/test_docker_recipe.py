@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from jupyterlab_repro.runs.environment import IMAGE_ENV_VARS, image_tag
+from jupyterlab_repro.kernel.environment import IMAGE_ENV_VARS, image_tag
 from jupyterlab_repro.server.config import Repro
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,7 +26,7 @@ from jupyterlab_repro.errors import GitBusy, InvalidRequest, UnsafeFile
 from jupyterlab_repro.git.lock import repository_lock
 from jupyterlab_repro.git.runner import Git as GitRunner
 from jupyterlab_repro.git.tags import create_tag
-from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
+from jupyterlab_repro.kernel.hidden_snapshots import snapshot_worktree
 from jupyterlab_repro.runs.restore import restore_branch
 
 Git = Callable[..., str]

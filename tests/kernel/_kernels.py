@@ -23,7 +23,7 @@ EXECUTE_TIMEOUT = 180.0  # a cold `import mlflow` plus the SQLite migrations on 
 
 def entry_point_installed() -> bool:
     eps = entry_points(group="mlflow.run_context_provider")
-    return any(ep.value == "jupyterlab_repro.runs.context:ReproRunContext" for ep in eps)
+    return any(ep.value == "jupyterlab_repro.kernel.context:ReproRunContext" for ep in eps)
 
 
 needs_plugin = pytest.mark.skipif(

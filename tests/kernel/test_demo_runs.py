@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from _kernels import EXECUTE_TIMEOUT, Fetch, git, needs_plugin, start_kernel
 
-from jupyterlab_repro.runs.mlflow_compat import version_tuple
+from jupyterlab_repro.mlflow_compat import version_tuple
 
 pytestmark = pytest.mark.mlflow
 

@@ -25,7 +25,7 @@ from _kernels import (
     start_kernel,
 )
 
-from jupyterlab_repro.runs.executed_cells import parse_order, ran_out_of_order
+from jupyterlab_repro.tags import parse_order, ran_out_of_order
 
 pytestmark = pytest.mark.mlflow
 

@@ -196,7 +196,7 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     for name in ("JPY_SESSION_NAME", "__vsc_ipynb_file__", "REPRO_RUN_CONTEXT"):
         monkeypatch.delenv(name, raising=False)
-    from jupyterlab_repro.runs.context import ReproRunContext
+    from jupyterlab_repro.kernel.context import ReproRunContext
 
     return ReproRunContext()
 
@@ -236,7 +236,7 @@ def test_a_script_started_from_the_notebook_is_not_the_notebook(tmp_path: Path) 
     """`!python train.py` inherits JPY_SESSION_NAME; its runs must not claim the notebook."""
     (tmp_path / "nb.ipynb").write_text(notebook_text(["1"]), encoding="utf-8")
     code = (
-        "from jupyterlab_repro.runs.context import ReproRunContext\n"
+        "from jupyterlab_repro.kernel.context import ReproRunContext\n"
         "print(ReproRunContext().in_context())\n"
     )
     env = {**os.environ, "JPY_SESSION_NAME": str(tmp_path / "nb.ipynb")}
@@ -251,7 +251,7 @@ def test_relative_session_path_resolves_from_the_kernel_directory(
     provider: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The server passes its API path; the kernel starts in the notebook's directory."""
-    from jupyterlab_repro.runs.context import ReproRunContext, notebook_path
+    from jupyterlab_repro.kernel.context import ReproRunContext, notebook_path
 
     nb = tmp_path / "root" / "exp" / "a.ipynb"
     nb.parent.mkdir(parents=True)
@@ -309,7 +309,7 @@ def test_set_seed_seeds_generators_and_tags_later_runs(
 
     import numpy
 
-    from jupyterlab_repro.runs import seed as seed_module
+    from jupyterlab_repro.kernel import seed as seed_module
 
     monkeypatch.setattr(seed_module._STATE, "seed", None)
     monkeypatch.delenv("PYTHONHASHSEED", raising=False)
@@ -334,7 +334,7 @@ def test_set_seed_seeds_generators_and_tags_later_runs(
 def test_set_seed_refuses_bad_values_and_changes_nothing(
     monkeypatch: pytest.MonkeyPatch, bad: Any, error: type[Exception]
 ) -> None:
-    from jupyterlab_repro.runs import seed as seed_module
+    from jupyterlab_repro.kernel import seed as seed_module
 
     monkeypatch.setattr(seed_module._STATE, "seed", 5)
     monkeypatch.setenv("PYTHONHASHSEED", "5")
@@ -346,6 +346,6 @@ def test_set_seed_refuses_bad_values_and_changes_nothing(
 
 def test_set_seed_is_exported_lazily_from_the_package() -> None:
     import jupyterlab_repro
-    from jupyterlab_repro.runs.seed import set_seed
+    from jupyterlab_repro.kernel.seed import set_seed
 
     assert jupyterlab_repro.set_seed is set_seed

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from jupyterlab_repro.errors import InvalidRequest
+from jupyterlab_repro.kernel.hidden_snapshots import snapshot_worktree
 from jupyterlab_repro.runs.compare import compare_runs
 from jupyterlab_repro.runs.downsample import MAX_POINTS, downsample_series, min_max_buckets
-from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
 from jupyterlab_repro.runs.release import parse_release, release_run
-from jupyterlab_repro.runs.store import TrackingService
+from jupyterlab_repro.tracking.store import TrackingService
 
 pytestmark = [
     pytest.mark.mlflow,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from jupyterlab_repro.errors import InvalidRequest, RestoreRefused
-from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
+from jupyterlab_repro.kernel.hidden_snapshots import snapshot_worktree
 from jupyterlab_repro.runs.kept_outputs import STASH_PREFIX, bring_back, kept_outputs
 from jupyterlab_repro.runs.restore import (
     branch_name,

@@ -26,12 +26,12 @@ from jupyterlab_repro.errors import InvalidRequest
 from jupyterlab_repro.git.repository import repository_id
 from jupyterlab_repro.git.runner import Git
 from jupyterlab_repro.git.share import local_snapshots, push_snapshots, remote_snapshots
+from jupyterlab_repro.kernel.hidden_snapshots import snapshot_worktree
 from jupyterlab_repro.notebook.clean import clean_text
 from jupyterlab_repro.runs.compare import compare_runs
-from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
 from jupyterlab_repro.runs.restore import notebook_at, restore_branch
 from jupyterlab_repro.runs.share import fetch_run_code, prune_snapshots, share_run_code
-from jupyterlab_repro.runs.store import TrackingService
+from jupyterlab_repro.tracking.store import TrackingService
 
 pytestmark = pytest.mark.mlflow
 

@@ -38,7 +38,7 @@ from _workspace import (
     restore,
 )
 
-from jupyterlab_repro.runs import bounded
+from jupyterlab_repro.tracking import bounded
 
 #: A request line longer than tornado's ``max_header_size`` (64 KiB) is dropped unanswered
 #: by the HTTP layer before any handler runs; below this length an unanswered request is a bug.

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
+from jupyterlab_repro.kernel.hidden_snapshots import snapshot_worktree
 
 Fetch = Callable[..., Any]
 Git = Callable[..., str]

@@ -793,7 +793,7 @@ async def test_kernel_runs_listed_compared_and_released(
     compares them and releases one (git tag here, ``repro.release`` on the server)."""
     from mlflow.tracking import MlflowClient
 
-    from jupyterlab_repro.runs.store import EXPERIMENTS_TTL
+    from jupyterlab_repro.tracking.store import EXPERIMENTS_TTL
 
     repo = jp_root_dir / "team"
     repo.mkdir()
@@ -881,7 +881,7 @@ async def test_kernel_runs_listed_compared_and_released(
 @pytest.mark.parametrize("max_results", [100, 2])
 def test_the_rest_reader_answers_what_mlflow_answers(live: Live, max_results: int) -> None:
     """Before MLflow's client is ready the panel reads the server with urllib: same answers."""
-    from jupyterlab_repro.runs.store import TrackingService
+    from jupyterlab_repro.tracking.store import TrackingService
 
     direct = TrackingService(live.server.uri, timeout=30.0)
     client = TrackingService(live.server.uri, timeout=30.0)

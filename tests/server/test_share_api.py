@@ -13,7 +13,7 @@ import pytest
 from mlflow.tracking import MlflowClient  # imported before the server warms MLflow up
 
 from jupyterlab_repro.git.repository import repository_id
-from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
+from jupyterlab_repro.kernel.hidden_snapshots import snapshot_worktree
 
 pytestmark = [
     pytest.mark.mlflow,

@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..tags import ran_out_of_order
+
 log = logging.getLogger(__name__)
 
 #: Lowest ``SequenceMatcher.ratio()`` for an executed source to count as an edit of a saved cell.
@@ -348,51 +350,3 @@ def _new_cell(execution: Execution, minor: int | None) -> dict[str, Any]:
         digest = hashlib.sha256(execution.source.encode("utf-8", "surrogatepass")).hexdigest()
         cell["id"] = execution.cell_id if valid else "repro-" + digest[:12]
     return cell
-
-
-def ran_out_of_order(order: list[int]) -> bool:
-    """Whether cells ran other than top to bottom, down to the last one that ran.
-
-    ``order`` is :attr:`ExecutedNotebook.order`: the last number is the cell
-    running now (the one that starts the run). Cells *below* it that last ran
-    before every cell above it are left out: that is Run All again in the same
-    kernel (the earlier pass ran them), not disorder. ``1,3,2`` (cell 3 ran
-    before cell 2) and ``1,4,2,3`` are out of order; ``5,1-4`` is not.
-    """
-    if not order:
-        return False
-    current = order[-1]
-    first = next(i for i, n in enumerate(order) if n <= current)
-    since = order[first:]
-    return since != sorted(since)
-
-
-def parse_order(text: str | None) -> list[int] | None:
-    """``1-3,5,4`` (a ``repro.execution_order`` tag) → ``[1, 2, 3, 5, 4]``; None if not ours."""
-    if not text:
-        return None
-    numbers: list[int] = []
-    for part in text.split(","):
-        first, dash, last = part.partition("-")
-        if not first.strip().isdigit() or (dash and not last.strip().isdigit()):
-            return None  # not ours, or cut at MLflow's tag length limit
-        low, high = int(first), int(last or first)
-        if high - low > 100_000:
-            return None
-        numbers.extend(range(low, high + 1))
-    return numbers
-
-
-def compact_order(order: list[int]) -> str:
-    """``1,2,3,5,4`` → ``1-3,5,4``: ascending runs folded into ranges."""
-    parts: list[str] = []
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and order[j + 1] == order[j] + 1:
-            j += 1
-        parts.append(
-            f"{order[i]}-{order[j]}" if j > i + 1 else ",".join(map(str, order[i : j + 1]))
-        )
-        i = j + 1
-    return ",".join(parts)

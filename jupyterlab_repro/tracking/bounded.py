@@ -17,7 +17,7 @@ the server that patience is wasted: the caller stopped waiting at its
 deadline, and while such a call goes on the breaker stays open, so a panel
 kept saying "unavailable" for up to two minutes after the store was back.
 The calls made here therefore run with MLflow's HTTP settings of the CLI
-(:func:`~jupyterlab_repro.runs.tracking_uri.bounded_http_env`: no retries, a
+(:func:`~jupyterlab_repro.tracking.uri.bounded_http_env`: no retries, a
 request timeout of the call's own), read by MLflow in *these threads only*
 (:func:`bound_mlflow_http`). The server's environment is not changed:
 kernels inherit it, and a training run keeps MLflow's patient defaults.
@@ -35,8 +35,8 @@ from typing import Any, TypeVar
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest, TrackingUnavailable
-from .mlflow_compat import install as install_mlflow_shims
-from .tracking_uri import bounded_http_env, redact_uri
+from ..mlflow_compat import install as install_mlflow_shims
+from .uri import bounded_http_env, redact_uri
 
 log = logging.getLogger(__name__)
 

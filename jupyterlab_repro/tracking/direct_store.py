@@ -18,8 +18,8 @@ no MLflow import:
 It is used for SQLite stores always and for HTTP servers until the MLflow
 client is ready, and only for queries without a user filter (MLflow's filter
 grammar is MLflow's); results are the client's, field for field (tested
-against it). Import-free beyond the
-standard library.
+against it). Imports the standard library and the filter quoting of
+:mod:`.queries` (one quoting for both doors), never MLflow.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..deadline import Deadline
 from ..errors import InvalidRequest, TrackingUnavailable
-from .tracking_uri import redact_uri, sqlite_path, uri_kind
+from .queries import quote
+from .uri import redact_uri, sqlite_path, uri_kind
 
 #: Environment variables that mean "authentication only MLflow's client knows".
 _OTHER_AUTH = (
@@ -377,10 +378,10 @@ class HttpReader(DirectReader):
             return [], None
         clauses = []
         for key, value in tags.items():
-            quote = "'" if "'" not in value else '"'
-            if quote in value or "`" in key:
+            quoted = quote(value)
+            if quoted is None or "`" in key:
                 raise InvalidRequest("not expressible")  # the caller falls back to MLflow
-            clauses.append(f"tags.`{key}` = {quote}{value}{quote}")
+            clauses.append(f"tags.`{key}` = {quoted}")
         body: dict[str, Any] = {
             "experiment_ids": experiment_ids,
             "filter": " and ".join(clauses),

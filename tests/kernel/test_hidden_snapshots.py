@@ -14,9 +14,9 @@ import pytest
 
 from jupyterlab_repro.errors import SnapshotError
 from jupyterlab_repro.git.refs import SNAPSHOTS as SNAPSHOT_REF_PREFIX
+from jupyterlab_repro.kernel.executed_cells import Execution
+from jupyterlab_repro.kernel.hidden_snapshots import snapshot_worktree
 from jupyterlab_repro.notebook.clean import clean_text
-from jupyterlab_repro.runs.executed_cells import Execution
-from jupyterlab_repro.runs.hidden_snapshots import snapshot_worktree
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -138,7 +138,7 @@ def bounded_http_env(timeout: float) -> dict[str, str]:
 
     The CLI sets them in its own process. The server never sets them in its
     environment (kernels inherit it); its MLflow calls read them in their own
-    threads only (:func:`~jupyterlab_repro.runs.bounded.bound_mlflow_http`).
+    threads only (:func:`~jupyterlab_repro.tracking.bounded.bound_mlflow_http`).
     """
     return {
         "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, math.ceil(timeout))),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_repro.runs.tracking_uri import local_store, other_stores
+from jupyterlab_repro.tracking.uri import local_store, other_stores
 
 
 @pytest.mark.parametrize(

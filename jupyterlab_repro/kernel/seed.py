@@ -16,7 +16,7 @@ import os
 import random
 import sys
 
-from .tag_names import REPRO_SEED
+from ..tags import REPRO_SEED
 
 log = logging.getLogger(__name__)
 

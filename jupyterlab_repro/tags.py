@@ -1,9 +1,12 @@
-"""The MLflow tag names this product writes and reads (DESIGN.md contract).
+"""The MLflow tag names this product writes and reads, and their codecs (DESIGN.md contract).
 
 One definition for the kernel plugin that writes them, the server and the CLI
 that query them: renaming one here renames it everywhere. Standard MLflow
-names where one exists, so the MLflow UI shows them too. Import-free: the
-kernel plugin imports it on every ``import mlflow``.
+names where one exists, so the MLflow UI shows them too. The codecs of the
+values that have a format of their own (``repro.execution_order``:
+:func:`compact_order`, :func:`parse_order`, :func:`ran_out_of_order`) live
+beside their names. Import-free: the kernel plugin imports it on every
+``import mlflow``.
 """
 
 from __future__ import annotations
@@ -62,3 +65,54 @@ REPRO_REPRODUCTION_ERROR = "repro.reproduction.error"
 REPRO_RELEASE = "repro.release"
 #: Prefix of every tag of ours.
 REPRO_PREFIX = "repro."
+
+
+# --- repro.execution_order -------------------------------------------------
+
+
+def ran_out_of_order(order: list[int]) -> bool:
+    """Whether cells ran other than top to bottom, down to the last one that ran.
+
+    ``order`` is ``ExecutedNotebook.order`` (the kernel's record): the last number is
+    the cell running now (the one that starts the run). Cells *below* it that last ran
+    before every cell above it are left out: that is Run All again in the same
+    kernel (the earlier pass ran them), not disorder. ``1,3,2`` (cell 3 ran
+    before cell 2) and ``1,4,2,3`` are out of order; ``5,1-4`` is not.
+    """
+    if not order:
+        return False
+    current = order[-1]
+    first = next(i for i, n in enumerate(order) if n <= current)
+    since = order[first:]
+    return since != sorted(since)
+
+
+def parse_order(text: str | None) -> list[int] | None:
+    """``1-3,5,4`` (a ``repro.execution_order`` tag) → ``[1, 2, 3, 5, 4]``; None if not ours."""
+    if not text:
+        return None
+    numbers: list[int] = []
+    for part in text.split(","):
+        first, dash, last = part.partition("-")
+        if not first.strip().isdigit() or (dash and not last.strip().isdigit()):
+            return None  # not ours, or cut at MLflow's tag length limit
+        low, high = int(first), int(last or first)
+        if high - low > 100_000:
+            return None
+        numbers.extend(range(low, high + 1))
+    return numbers
+
+
+def compact_order(order: list[int]) -> str:
+    """``1,2,3,5,4`` → ``1-3,5,4``: ascending runs folded into ranges."""
+    parts: list[str] = []
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and order[j + 1] == order[j] + 1:
+            j += 1
+        parts.append(
+            f"{order[i]}-{order[j]}" if j > i + 1 else ",".join(map(str, order[i : j + 1]))
+        )
+        i = j + 1
+    return ",".join(parts)

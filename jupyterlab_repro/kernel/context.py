@@ -12,11 +12,11 @@ notebook path relative to its repository; absolute outside one),
 ``mlflow.source.type`` = ``NOTEBOOK``, ``mlflow.source.git.commit`` /
 ``.branch`` / ``.repoURL`` (``origin``, credentials removed),
 ``repro.git.dirty``, ``repro.snapshot`` (hidden snapshot commit when dirty,
-see :mod:`jupyterlab_repro.runs.hidden_snapshots`), ``repro.repo`` (the repository's root
+see :mod:`jupyterlab_repro.kernel.hidden_snapshots`), ``repro.repo`` (the repository's root
 commit, :func:`~jupyterlab_repro.git.repository.repository_id`: tells apart notebooks of
 the same path in different repositories that log to one tracking server),
 ``repro.image`` and ``repro.env.*``
-(:mod:`jupyterlab_repro.runs.environment`), ``repro.env.lock`` (the full
+(:mod:`jupyterlab_repro.kernel.environment`), ``repro.env.lock`` (the full
 environment lock) and ``repro.inputs`` (the declared data's fingerprints),
 kept in the repository by :mod:`jupyterlab_repro.kernel.records`, and
 ``repro.seed`` once :func:`jupyterlab_repro.set_seed` was called in this
@@ -36,7 +36,7 @@ the server root, resolved against the kernel's working directory). The name is
 fixed when the kernel starts; renaming the notebook later is not seen.
 
 The code that ran: from the moment MLflow loads the plugin, every cell
-execution is recorded (:mod:`~jupyterlab_repro.runs.executed_cells`; what ran
+execution is recorded (:mod:`~jupyterlab_repro.kernel.executed_cells`; what ran
 before comes from IPython's history). When an executed source differs from
 the saved notebook (an unsaved edit, a cell run and then deleted, a cell not
 saved yet), the hidden snapshot holds the notebook *as executed* and the run
@@ -61,11 +61,8 @@ from ..files import realpath
 from ..git.remotes import origin_url
 from ..git.repository import find_repository, git_dirs, repository_id
 from ..git.runner import Git
-from ..kernel.records import RunRecords
-from .environment import environment_tags, truncate
-from .executed_cells import ExecutedCells, compact_order
-from .mlflow_compat import install as install_mlflow_shims
-from .tag_names import (
+from ..mlflow_compat import install as install_mlflow_shims
+from ..tags import (
     GIT_BRANCH,
     GIT_COMMIT,
     GIT_REPO_URL,
@@ -78,7 +75,11 @@ from .tag_names import (
     REPRO_UNSAVED,
     SOURCE_NAME,
     SOURCE_TYPE,
+    compact_order,
 )
+from .environment import environment_tags, truncate
+from .executed_cells import ExecutedCells
+from .records import RunRecords
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ class ReproRunContextMixin:
         shell = _shell()
         self._executed = ExecutedCells(shell)
         try:
-            from ..kernel.datasets import DatasetInputs
+            from .datasets import DatasetInputs
 
             self._records.on_inputs = DatasetInputs(shell).expect
         except Exception as exc:  # never break start_run
@@ -480,7 +481,7 @@ def _repository_root(notebook: Path, deadline: Deadline) -> Path | None:
 
 
 def _pending_seed() -> int | None:
-    seed_module = sys.modules.get("jupyterlab_repro.runs.seed")
+    seed_module = sys.modules.get("jupyterlab_repro.kernel.seed")
     if seed_module is None:
         return None
     return seed_module.current_seed()

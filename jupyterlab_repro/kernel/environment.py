@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
-from .tag_names import REPRO_ENV_PREFIX, REPRO_IMAGE
+from ..tags import REPRO_ENV_PREFIX, REPRO_IMAGE
 
 log = logging.getLogger(__name__)
 

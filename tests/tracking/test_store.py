@@ -1,4 +1,4 @@
-"""The runs panel's core (:mod:`jupyterlab_repro.runs.store`) against a real SQLite store.
+"""The runs panel's core (:mod:`jupyterlab_repro.tracking.store`) against a real SQLite store.
 
 One store and one repository are built per module (MLflow's schema migration
 takes seconds); the tests only read them, except those that build their own.
@@ -20,9 +20,9 @@ import pytest
 
 from jupyterlab_repro.deadline import Deadline
 from jupyterlab_repro.errors import InvalidRequest, TrackingUnavailable
-from jupyterlab_repro.runs.queries import tag_equals
-from jupyterlab_repro.runs.store import TrackingService
-from jupyterlab_repro.runs.tracking_uri import default_tracking_uri, redact_uri, uri_kind
+from jupyterlab_repro.tracking.queries import tag_equals
+from jupyterlab_repro.tracking.store import TrackingService
+from jupyterlab_repro.tracking.uri import default_tracking_uri, redact_uri, uri_kind
 
 TRAIN = "nb/train.ipynb"
 ODD = "odd dir/it's 实验 1.ipynb"  # space, single quote, unicode
@@ -430,7 +430,7 @@ def test_metric_histories_bad_input(
 
 def test_metric_histories_through_the_client_api(store: Store) -> None:
     """A non-SQL store (e.g. a tracking server) goes through the client, in parallel."""
-    from jupyterlab_repro.runs import queries
+    from jupyterlab_repro.tracking import queries
 
     service = TrackingService(store.uri, timeout=30.0)
     ids = store.runs["c1"]
@@ -450,8 +450,8 @@ def test_sqlite_metric_rows_are_mlflows_rows(tmp_path: Path) -> None:
     from mlflow.entities import Metric
     from mlflow.tracking import MlflowClient
 
-    from jupyterlab_repro.runs import queries
-    from jupyterlab_repro.runs.direct_store import SqliteReader
+    from jupyterlab_repro.tracking import queries
+    from jupyterlab_repro.tracking.direct_store import SqliteReader
 
     uri = "sqlite:///" + (tmp_path / "mlflow.db").as_posix()
     client = MlflowClient(uri)
@@ -596,7 +596,7 @@ def free_port() -> int:
 def test_importing_the_server_glue_does_not_import_mlflow() -> None:
     code = (
         "import sys, jupyterlab_repro, jupyterlab_repro.server.extension, jupyterlab_repro.server.runs,"
-        " jupyterlab_repro.runs.store, jupyterlab_repro.cli\n"
+        " jupyterlab_repro.tracking.store, jupyterlab_repro.cli\n"
         "print(sorted(m for m in sys.modules if m == 'mlflow' or m.startswith('mlflow.')))"
     )
     out = subprocess.run(
@@ -732,7 +732,7 @@ def test_the_direct_reader_imports_no_mlflow(store: Store) -> None:
     code = (
         "import json, sys\n"
         "from pathlib import Path\n"
-        "from jupyterlab_repro.runs.store import TrackingService\n"
+        "from jupyterlab_repro.tracking.store import TrackingService\n"
         f"page = TrackingService({store.uri!r}).runs_for_notebook(Path({str(store.repo)!r}), "
         f"{TRAIN!r}, max_results=3)\n"
         "print(json.dumps([len(page['groups']), 'mlflow' in sys.modules]))\n"
@@ -784,7 +784,7 @@ def test_awkward_values_read_directly_are_mlflows(tmp_path: Path, json_functions
     """Quotes, newlines, control characters, unicode, empty values, NaN and infinities,
     runs starting at the same millisecond: the sqlite3 page (one JSON row, or one row
     per value on an SQLite without JSON functions) is MLflow's, field for field."""
-    from jupyterlab_repro.runs.direct_store import SqliteReader
+    from jupyterlab_repro.tracking.direct_store import SqliteReader
 
     uri, ids = _awkward_store(tmp_path)
     direct = TrackingService(uri, timeout=30.0)
@@ -821,7 +821,7 @@ def test_awkward_values_read_directly_are_mlflows(tmp_path: Path, json_functions
 
 def test_a_sqlite_read_stops_at_its_deadline(tmp_path: Path) -> None:
     """A statement still running when the request's deadline passes is interrupted."""
-    from jupyterlab_repro.runs.direct_store import SqliteReader
+    from jupyterlab_repro.tracking.direct_store import SqliteReader
 
     db = tmp_path / "mlflow.db"
     sqlite3_connect = __import__("sqlite3").connect
@@ -864,7 +864,7 @@ def test_loading_mlflow_does_not_eat_the_stores_budget(store: Store) -> None:
     run_id = store.runs["c1"][0]
     script = (
         "import sys, time\n"
-        "from jupyterlab_repro.runs.store import TrackingService\n"
+        "from jupyterlab_repro.tracking.store import TrackingService\n"
         "service = TrackingService(sys.argv[1], timeout=0.25)\n"
         "started = time.perf_counter()\n"
         "run = service.get_run(sys.argv[2])\n"

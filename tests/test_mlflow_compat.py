@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_repro.runs.mlflow_compat import needs_pool_alias, version_tuple
+from jupyterlab_repro.mlflow_compat import needs_pool_alias, version_tuple
 
 pytestmark = pytest.mark.mlflow
 
@@ -84,12 +84,12 @@ def test_install_twice_adds_one_hook() -> None:
     """Installing imports nothing; a second install (or one after a reload) adds no hook."""
     found = _fresh(
         "import json, sys\n"
-        "from jupyterlab_repro.runs import mlflow_compat\n"
+        "from jupyterlab_repro import mlflow_compat\n"
         "before = set(sys.modules)\n"
         "mlflow_compat.install()\n"
         "added = sorted(set(sys.modules) - before)\n"
-        "del sys.modules['jupyterlab_repro.runs.mlflow_compat']  # a reload (layout tests do it)\n"
-        "from jupyterlab_repro.runs import mlflow_compat as again\n"
+        "del sys.modules['jupyterlab_repro.mlflow_compat']  # a reload (layout tests do it)\n"
+        "from jupyterlab_repro import mlflow_compat as again\n"
         "again.install()\n"
         "hooks = [type(f).__name__ for f in sys.meta_path].count('_PoolAlias')\n"
         "print(json.dumps({'added': added, 'hooks': hooks}))\n"

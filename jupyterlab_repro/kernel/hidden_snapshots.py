@@ -115,7 +115,7 @@ def snapshot_worktree(
     deadline
         Shared by every git call (default :data:`SNAPSHOT_TIMEOUT`).
     executions
-        What the kernel executed (:mod:`~jupyterlab_repro.runs.executed_cells`):
+        What the kernel executed (:mod:`~jupyterlab_repro.kernel.executed_cells`):
         the notebook is recorded *as executed* (unsaved edits, cells run and
         deleted, cells not saved yet), and ``executed`` says what differed.
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_repro.runs import environment
-from jupyterlab_repro.runs.environment import EnvironmentProbe, framework_facts, nvidia_smi_facts
+from jupyterlab_repro.kernel import environment
+from jupyterlab_repro.kernel.environment import EnvironmentProbe, framework_facts, nvidia_smi_facts
 
 pytestmark = pytest.mark.mlflow
 
@@ -68,7 +68,7 @@ def test_no_library_is_imported_to_read_its_version() -> None:
     code = textwrap.dedent(
         """
         import json, sys
-        from jupyterlab_repro.runs.environment import environment_tags
+        from jupyterlab_repro.kernel.environment import environment_tags
         tags = environment_tags()
         heavy = ["torch", "tensorflow", "jax", "sklearn", "numpy", "pandas", "mlflow"]
         print(json.dumps({"tags": tags, "imported": [m for m in heavy if m in sys.modules]}))

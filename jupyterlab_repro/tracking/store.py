@@ -7,7 +7,7 @@ thread when the extension loads, and nothing here imports MLflow at module
 import time.
 
 Bounded
-    Every MLflow call goes through :class:`~jupyterlab_repro.runs.bounded.BoundedMlflow`
+    Every MLflow call goes through :class:`~jupyterlab_repro.tracking.bounded.BoundedMlflow`
     (a deadline per request, a breaker, daemon threads); every git call
     through the ``git`` room with the same deadline.
 
@@ -41,20 +41,7 @@ from ..git.refs import is_snapshot_commit
 from ..git.repository import repository_id
 from ..git.revisions import check_revision, commit_summaries, is_full_sha, resolve_commit
 from ..git.runner import Git
-from .bounded import BoundedMlflow
-from .direct_store import DirectReader, SqliteReader, page_offset
-from .executed_cells import parse_order, ran_out_of_order
-from .queries import (
-    client_metric_rows,
-    finite,
-    list_experiments,
-    run_or_none,
-    search_runs,
-    set_tag,
-    sql_metric_rows,
-    tag_equals,
-)
-from .tag_names import (
+from ..tags import (
     GIT_BRANCH,
     GIT_COMMIT,
     MLFLOW_RUN_NAME,
@@ -69,8 +56,22 @@ from .tag_names import (
     REPRO_REPRODUCTION_VERDICT,
     REPRO_SNAPSHOT,
     REPRO_UNSAVED,
+    parse_order,
+    ran_out_of_order,
 )
-from .tracking_uri import redact_uri, sqlite_path, uri_kind
+from .bounded import BoundedMlflow
+from .direct_store import DirectReader, SqliteReader, page_offset
+from .queries import (
+    client_metric_rows,
+    finite,
+    list_experiments,
+    run_or_none,
+    search_runs,
+    set_tag,
+    sql_metric_rows,
+    tag_equals,
+)
+from .uri import redact_uri, sqlite_path, uri_kind
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from jupyterlab_repro.errors import TrackingUnavailable
-from jupyterlab_repro.runs import bounded
-from jupyterlab_repro.runs.bounded import BoundedMlflow, parallel
-from jupyterlab_repro.runs.queries import list_experiments
+from jupyterlab_repro.tracking import bounded
+from jupyterlab_repro.tracking.bounded import BoundedMlflow, parallel
+from jupyterlab_repro.tracking.queries import list_experiments
 
 VARIABLES = (
     "MLFLOW_HTTP_REQUEST_TIMEOUT",

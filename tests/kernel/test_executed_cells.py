@@ -8,16 +8,10 @@ from typing import Any
 
 import pytest
 
+from jupyterlab_repro.kernel import executed_cells
+from jupyterlab_repro.kernel.executed_cells import ExecutedCells, Execution, as_executed
 from jupyterlab_repro.notebook.clean import parse_for_clean
-from jupyterlab_repro.runs import executed_cells
-from jupyterlab_repro.runs.executed_cells import (
-    ExecutedCells,
-    Execution,
-    as_executed,
-    compact_order,
-    parse_order,
-    ran_out_of_order,
-)
+from jupyterlab_repro.tags import compact_order, parse_order, ran_out_of_order
 
 _CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 #: The corpus's valid notebooks (the malformed ones never reach a kernel).
