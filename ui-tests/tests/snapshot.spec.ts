@@ -82,6 +82,9 @@ test.describe('Snapshot & commit', () => {
     page,
     tmpPath
   }) => {
+    // Two commits, a kernel, a cell run and saves: more than the default
+    // minute on a loaded two-core machine.
+    test.setTimeout(180000);
     expect(EPOCHS).toBeGreaterThan(0);
     const id = unique();
     const folder = `${tmpPath}/snap-${id}`;
