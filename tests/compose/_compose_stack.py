@@ -54,6 +54,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -98,7 +99,39 @@ BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 REPORT: dict[str, str] = {}
 
 
+#: Ports this process handed out (a service binds its port seconds later).
+_HANDED_OUT: set[int] = set()
+
+
+def _ephemeral_low() -> int:
+    """The lowest port the kernel picks for ``bind(0)`` and outgoing connections."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
+    """A port free now on loopback, below the kernel's ephemeral range.
+
+    A service binds its port seconds after the stack picked it (the lab only
+    once MLflow is healthy). A port from ``bind(0)`` is in the ephemeral range,
+    where any other process's outgoing connection or ``bind(0)`` may take it
+    meanwhile ("port 33745 is not available" was seen beside the pytest
+    suite); below that range only an explicit bind can.
+    """
+    low = _ephemeral_low()
+    if low > 11000:
+        for port in random.sample(range(10000, low), 400):
+            if port in _HANDED_OUT:
+                continue
+            with socket.socket() as s:
+                try:
+                    s.bind((LOOPBACK, port))
+                except OSError:
+                    continue
+            _HANDED_OUT.add(port)
+            return port
     with socket.socket() as s:
         s.bind((LOOPBACK, 0))
         return int(s.getsockname()[1])
