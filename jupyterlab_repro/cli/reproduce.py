@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EnvironmentDiffers, InvalidRequest
-from .base import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+from .base import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, tracking_service
 
 #: ``--strict`` refused: the environment or the data differ.
 EXIT_REFUSED = 4
@@ -112,13 +112,7 @@ def _tracking_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _service(args: argparse.Namespace) -> Any:
-    from ..tracking.store import TrackingService
-    from ..tracking.uri import bounded_http_env, default_tracking_uri
-
-    for key, value in bounded_http_env(args.tracking_timeout).items():
-        os.environ.setdefault(key, value)
-    uri = args.tracking_uri or default_tracking_uri(Path.cwd())
-    return TrackingService(uri, timeout=args.tracking_timeout)
+    return tracking_service(args.tracking_uri, args.tracking_timeout)
 
 
 def cmd_env(args: argparse.Namespace) -> int:

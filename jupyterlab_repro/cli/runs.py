@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidRequest, PathNotFound
 from ..files import realpath
+from .base import tracking_service
 
 #: Seconds one MLflow call may take before the store counts as unavailable.
 DEFAULT_TIMEOUT = 10.0
@@ -153,15 +153,7 @@ def _tracking_options(parser: argparse.ArgumentParser) -> None:
 
 def _service(args: argparse.Namespace) -> Any:
     """The tracking service of ``--tracking-uri``, bounded for this process."""
-    from ..tracking.store import TrackingService
-    from ..tracking.uri import bounded_http_env, default_tracking_uri
-
-    # Our own process: MLflow's HTTP client may give up early here (the
-    # server does not do this, kernels inherit its environment).
-    for key, value in bounded_http_env(args.timeout).items():
-        os.environ.setdefault(key, value)
-    uri = args.tracking_uri or default_tracking_uri(Path.cwd())
-    return TrackingService(uri, timeout=args.timeout)
+    return tracking_service(args.tracking_uri, args.timeout)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
